@@ -1,0 +1,202 @@
+"""The course's declarative metadata: one TOML file per lecture in ``grader/lectures/``.
+
+Loading validates strictly (unknown keys, wrong types, dangling references are
+errors) so a typo in a lecture file fails loudly instead of silently dropping
+a check or a hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LECTURES_DIR = Path(__file__).with_name("lectures")
+CHECKS_DIR = Path(__file__).with_name("checks")
+
+
+class CourseError(Exception):
+    """A problem with the course's own files (an instructor's error, not a learner's)."""
+
+
+class UnknownLecture(CourseError):
+    pass
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    file: str
+    symbols: tuple[str, ...]
+    title: str
+    title_zh: str
+    hints: tuple[str, ...]
+
+    @property
+    def module(self) -> str:
+        return self.file.removesuffix(".py")
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    name: str
+    exercise: str
+    points: float
+    hint: str
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Lecture:
+    id: str                      # "lecture05"
+    number: int
+    title: str
+    title_zh: str
+    call_s: float
+    submission_s: float
+    exercises: tuple[Exercise, ...]
+    checks: tuple[CheckSpec, ...]
+    thresholds: dict = field(default_factory=dict)
+    data: tuple[str, ...] = ()   # named data sets the worker is given (see grader.data)
+
+    @property
+    def max_points(self) -> float:
+        return sum(c.points for c in self.checks)
+
+    @property
+    def modules(self) -> list[str]:
+        seen: list[str] = []
+        for ex in self.exercises:
+            if ex.module not in seen:
+                seen.append(ex.module)
+        return seen
+
+    @property
+    def checks_path(self) -> Path:
+        return CHECKS_DIR / f"{self.id}.py"
+
+    def exercise(self, name: str) -> Exercise:
+        for ex in self.exercises:
+            if ex.name == name:
+                return ex
+        raise KeyError(name)
+
+    def check(self, name: str) -> CheckSpec:
+        for c in self.checks:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def exercise_of_symbol(self, symbol: str) -> Exercise | None:
+        for ex in self.exercises:
+            if symbol in ex.symbols:
+                return ex
+        return None
+
+
+# ---------------------------------------------------------------- validation
+
+def _take(table: dict, key: str, kind, where: str, default=...):
+    if key not in table:
+        if default is ...:
+            raise CourseError(f"{where}: missing key `{key}`")
+        return default
+    value = table[key]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise CourseError(f"{where}: `{key}` must be {getattr(kind, '__name__', kind)}, got {value!r}")
+    return value
+
+
+def _no_unknown(table: dict, allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise CourseError(f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
+
+
+def _str_list(table: dict, key: str, where: str) -> tuple[str, ...]:
+    value = _take(table, key, list, where)
+    if not all(isinstance(v, str) and v for v in value):
+        raise CourseError(f"{where}: `{key}` must be a list of non-empty strings")
+    return tuple(value)
+
+
+def parse_lecture(lecture_id: str, raw: dict) -> Lecture:
+    where = f"{lecture_id}.toml"
+    _no_unknown(raw, {"number", "title", "title_zh", "limits", "thresholds", "exercises", "checks", "data"}, where)
+    limits = _take(raw, "limits", dict, where)
+    _no_unknown(limits, {"call_s", "submission_s"}, f"{where} [limits]")
+    exercises = []
+    for i, ex in enumerate(_take(raw, "exercises", list, where)):
+        w = f"{where} exercises[{i}]"
+        _no_unknown(ex, {"name", "file", "symbols", "title", "title_zh", "hints"}, w)
+        exercises.append(Exercise(
+            name=_take(ex, "name", str, w), file=_take(ex, "file", str, w), symbols=_str_list(ex, "symbols", w),
+            title=_take(ex, "title", str, w), title_zh=_take(ex, "title_zh", str, w), hints=_str_list(ex, "hints", w)))
+        if not exercises[-1].file.endswith(".py") or "/" in exercises[-1].file:
+            raise CourseError(f"{w}: `file` must be a plain .py file name")
+    checks = []
+    for i, c in enumerate(_take(raw, "checks", list, where)):
+        w = f"{where} checks[{i}]"
+        _no_unknown(c, {"name", "exercise", "points", "hint", "hidden"}, w)
+        checks.append(CheckSpec(name=_take(c, "name", str, w), exercise=_take(c, "exercise", str, w),
+                                points=_take(c, "points", float, w), hint=_take(c, "hint", str, w),
+                                hidden=_take(c, "hidden", bool, w, False)))
+    names = [e.name for e in exercises]
+    for c in checks:
+        if c.exercise not in names:
+            raise CourseError(f"{where}: check `{c.name}` names unknown exercise `{c.exercise}`")
+        if c.points < 0:
+            raise CourseError(f"{where}: check `{c.name}` has negative points")
+    for kind, items in (("exercise", names), ("check", [c.name for c in checks])):
+        dupes = sorted({n for n in items if items.count(n) > 1})
+        if dupes:
+            raise CourseError(f"{where}: duplicate {kind} name(s) {', '.join(dupes)}")
+    for ex in exercises:
+        if not any(c.exercise == ex.name for c in checks):
+            raise CourseError(f"{where}: exercise `{ex.name}` has no checks")
+    number = _take(raw, "number", int, where)
+    if lecture_id != f"lecture{number:02d}":
+        raise CourseError(f"{where}: number {number} does not match the file name")
+    return Lecture(
+        id=lecture_id, number=number, title=_take(raw, "title", str, where),
+        title_zh=_take(raw, "title_zh", str, where),
+        call_s=_take(limits, "call_s", float, f"{where} [limits]"),
+        submission_s=_take(limits, "submission_s", float, f"{where} [limits]"),
+        exercises=tuple(exercises), checks=tuple(checks),
+        thresholds=dict(_take(raw, "thresholds", dict, where, {})),
+        data=tuple(_take(raw, "data", list, where, [])))
+
+
+# ---------------------------------------------------------------- lookup
+
+def lecture_ids() -> list[str]:
+    return sorted(p.stem for p in LECTURES_DIR.glob("lecture[0-9][0-9].toml"))
+
+
+def normalize_id(text: str) -> str:
+    """`lecture05`, `lecture5`, `05` and `5` all name lecture05."""
+    m = re.fullmatch(r"(?:lecture)?0*(\d{1,2})", text.strip().lower())
+    return f"lecture{int(m.group(1)):02d}" if m else text
+
+
+def load_lecture(text: str) -> Lecture:
+    lecture_id = normalize_id(text)
+    known = lecture_ids()
+    if lecture_id not in known:
+        close = difflib.get_close_matches(lecture_id, known, n=1, cutoff=0.6)
+        hint = f" Did you mean `{close[0]}`?" if close else ""
+        raise UnknownLecture(f"unknown lecture `{text}`.{hint} Known: {', '.join(known)}")
+    path = LECTURES_DIR / f"{lecture_id}.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CourseError(f"{path.name}: {exc}") from None
+    return parse_lecture(lecture_id, raw)
+
+
+def all_lectures() -> list[Lecture]:
+    return [load_lecture(i) for i in lecture_ids()]

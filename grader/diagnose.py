@@ -1,0 +1,54 @@
+"""From an error a learner's code raised to the common mistake behind it.
+
+The table is COURSE.md's list of learner mistakes, keyed by the text PyTorch
+prints; the first matching pattern gives the hint.
+"""
+
+from __future__ import annotations
+
+import re
+
+MISTAKES: list[tuple[str, str]] = [
+    (r"mat1 and mat2 shapes cannot be multiplied",
+     "a Linear layer's in_features does not match the size of what reaches it: after the convolutions "
+     "and poolings, count channels x height x width (for the course's Net: 20 x 4 x 4 = 320)"),
+    (r"view size is not compatible with input tensor's size and stride",
+     "`view` needs a contiguous tensor: use `.reshape(...)` (or `.contiguous().view(...)`)"),
+    (r"expected scalar type Long but found Float|expected target dtype to be Long|\"nll_loss.*\" not implemented for 'Float'",
+     "CrossEntropyLoss wants class indices as a Long tensor of shape (N,): use `labels.long()`"),
+    (r"0D or 1D target tensor expected",
+     "CrossEntropyLoss wants targets of shape (N,), not (N, 1): use `labels.view(-1)` or `squeeze(1)`"),
+    (r"all elements of input should be between 0 and 1",
+     "BCELoss wants probabilities: apply `torch.sigmoid` first (or use BCEWithLogitsLoss on raw logits)"),
+    (r"Target size .* must be the same as input size|Using a target size .* that is different to the input size",
+     "the loss's target must have the same shape as the prediction, e.g. (N, 1)"),
+    (r"Expected all tensors to be on the same device",
+     "the model and its inputs are on different devices: move both with `.to(device)`"),
+    (r"a leaf Variable that requires grad is being used in an in-place operation",
+     "update a parameter in place without tracking: `w.data -= lr * w.grad.data` or inside `torch.no_grad()`"),
+    (r"Trying to backward through the graph a second time",
+     "each backward() needs a fresh forward pass: compute the loss again inside the loop"),
+    (r"grad can be implicitly created only for scalar outputs",
+     "backward() needs a scalar: reduce the loss with `.sum()` or `.mean()` first"),
+    (r"Can't call numpy\(\) on Tensor that requires grad",
+     "call `.detach()` (or `.item()` for one number) before `.numpy()`"),
+    (r"size_average and reduce args will be deprecated",
+     "`size_average=False` is deprecated: write `reduction='sum'`"),
+    (r"index out of range in self",
+     "an index is too large for the Embedding: num_embeddings must exceed the largest index"),
+    (r"Input and parameter tensors are not at the same device|Input and hidden tensors are not at the same device",
+     "move the model and its inputs to the same device"),
+    (r"'lengths' argument should be a 1D CPU int64 tensor",
+     "pack_padded_sequence wants lengths on the CPU: pass `lengths.cpu()`"),
+    (r"`lengths` array must be sorted in decreasing order",
+     "sort the batch by length (longest first) or pass `enforce_sorted=False`"),
+    (r"An attempt has been made to start a new process before the\s+current process has finished its bootstrapping",
+     "DataLoader workers under spawn re-import your file: put the training code under `if __name__ == '__main__':`"),
+]
+
+
+def hint_for_error(text: str) -> str:
+    for pattern, hint in MISTAKES:
+        if re.search(pattern, text):
+            return hint
+    return ""

@@ -1,0 +1,250 @@
+"""The grader's side of the trust boundary: a proxy through which checks ask the
+worker to act on the learner's code, and the outcomes that learner code can cause.
+
+Every wait on the worker has a deadline enforced here, with ``select`` on the
+pipe: the worker cannot catch, delay or forge it.  At a deadline, or when the
+worker dies or talks nonsense, the worker's process group is killed; the next
+call starts a fresh worker, so one hung check costs only the checks it touched.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .sandbox import WorkerProcess
+
+STARTUP_S = 90.0  # importing torch on a loaded 2-core machine; not learner time
+
+
+# ---------------------------------------------------------------- outcomes caused by learner code
+
+class LearnerProblem(Exception):
+    """Base of every outcome the learner's code (not the check) is responsible for."""
+
+
+class NotAttempted(LearnerProblem):
+    def __init__(self, where: str, message: str):
+        super().__init__(message)
+        self.where = where
+
+
+class LearnerError(LearnerProblem):
+    """Learner code raised; ``traceback`` is already cut to the learner's frames."""
+
+    def __init__(self, where: str, exc_type: str, message: str, traceback: str, exited: bool = False):
+        super().__init__(f"{exc_type}: {message}")
+        self.where, self.exc_type, self.message, self.traceback, self.exited = where, exc_type, message, traceback, exited
+
+
+class TimedOut(LearnerProblem):
+    def __init__(self, where: str, limit_s: float, what: str = "call"):
+        what_text = "the whole lecture's time limit" if what == "submission" else f"{limit_s:g} s"
+        super().__init__(f"your code ran for more than {what_text} in {where}")
+        self.where, self.limit_s, self.what = where, limit_s, what
+
+
+class WorkerDied(LearnerProblem):
+    def __init__(self, where: str, description: str, output: str = ""):
+        super().__init__(f"the process running your code {description} while in {where}")
+        self.where, self.description, self.output = where, description, output
+
+
+class ProtocolError(LearnerProblem):
+    """The worker answered with something that is not plain data: never trusted, never a pass."""
+
+
+@dataclass(frozen=True)
+class Handle:
+    """An object that lives in the worker (a model, an optimizer, ...)."""
+    id: int
+    type: str
+    repr: str
+
+    def __str__(self) -> str:
+        return f"<{self.type} in your code>"
+
+
+def _to_wire(value):
+    if isinstance(value, Handle):
+        return {"__handle__": value.id}
+    if isinstance(value, (list, tuple)):
+        items = [_to_wire(v) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {k: _to_wire(v) for k, v in value.items()}
+    return value
+
+
+def _from_wire(value):
+    if isinstance(value, dict):
+        if "__handle__" in value:
+            return Handle(int(value["__handle__"]), str(value.get("type", "?")), str(value.get("repr", "")))
+        return {k: _from_wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_wire(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_from_wire(v) for v in value)
+    return value
+
+
+# ---------------------------------------------------------------- the proxy
+
+class Learner:
+    """What a check sees of the learner's code.  ``start`` launches a worker
+    (``start_worker`` is a zero-argument factory); calls block with deadlines."""
+
+    def __init__(self, start_worker: Callable[[], WorkerProcess], *, call_s: float, submission_s: float,
+                 describe: Callable[[str], str] = lambda name: name):
+        self._start_worker = start_worker
+        self.call_s = call_s
+        self.deadline = time.monotonic() + submission_s
+        self.submission_s = submission_s
+        self.describe = describe  # "train" -> "train (training.py)"
+        self.proc: WorkerProcess | None = None
+        self._ready = False
+        self.restarts = 0
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> None:
+        """Start the worker now, without waiting for it: its torch import overlaps ours."""
+        if self.proc is None or self.proc.closed:
+            if self.proc is not None:
+                self.restarts += 1
+            self.proc = self._start_worker()
+            self._ready = False
+
+    def close(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+
+    def output(self) -> str:
+        return self.proc.output_tail() if self.proc else ""
+
+    # -- the operations checks use -----------------------------------------
+    def call(self, target: str | Handle, *args, timeout: float | None = None, **kwargs) -> Any:
+        """Call a learner function or class by name (``"train"``, ``"Net"``), a library
+        callable by dotted path (``"torch.optim.SGD"``), or a handle (``model(x)``)."""
+        return self._request({"op": "call", "target": _to_wire(target), "args": _to_wire(list(args)),
+                              "kwargs": _to_wire(kwargs)}, where=self._where(target), timeout=timeout)
+
+    new = call
+
+    def method(self, handle: Handle, name: str, *args, timeout: float | None = None, **kwargs) -> Any:
+        return self._request({"op": "call", "target": _to_wire(handle), "method": name,
+                              "args": _to_wire(list(args)), "kwargs": _to_wire(kwargs)},
+                             where=f"{handle.type}.{name}", timeout=timeout)
+
+    def exec(self, code: str, *, returns=(), where: str = "your code", timeout: float | None = None, **env) -> dict:
+        """Run grader glue code in the worker beside the learner's objects (never anything secret)."""
+        return self._request({"op": "exec", "code": code, "env": _to_wire(env), "returns": list(returns)},
+                             where=where, timeout=timeout)
+
+    def seed(self, seed: int) -> None:
+        self._request({"op": "seed", "seed": int(seed)}, where="seeding")
+
+    def release(self) -> None:
+        """Drop the worker's handles between checks (cheap; skipped when no worker runs)."""
+        if self.proc is not None and not self.proc.closed and self._ready:
+            self._request({"op": "release"}, where="cleanup")
+
+    # -- plumbing ----------------------------------------------------------
+    def _where(self, target) -> str:
+        if isinstance(target, Handle):
+            return f"your {target.type}"
+        return self.describe(str(target))
+
+    def _ensure_ready(self) -> None:
+        self.start()
+        if not self._ready:
+            # startup is not the learner's time, but importing their modules is
+            self._exchange({"op": "ping"}, where="starting the worker", limit=STARTUP_S, kind="call")
+            self._ready = True
+            self._exchange({"op": "import"}, where="importing your files", limit=self.call_s, kind="call")
+
+    def _request(self, req: dict, *, where: str, timeout: float | None = None):
+        self._ensure_ready()
+        return self._exchange(req, where=where, limit=timeout or self.call_s, kind="call")
+
+    def _exchange(self, req: dict, *, where: str, limit: float, kind: str):
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            self.close()
+            raise TimedOut(where, self.submission_s, "submission")
+        if remaining < limit:
+            limit, kind = remaining, "submission"
+        from . import worker as wire  # imports torch: kept off the start-up path
+        proc = self.proc
+        deadline = time.monotonic() + limit
+        try:
+            self._send(proc, wire.encode(req), deadline)
+            reply = self._recv(proc, deadline)
+        except TimeoutError:
+            proc.kill()
+            raise TimedOut(where, self.submission_s if kind == "submission" else limit, kind) from None
+        except (EOFError, BrokenPipeError, OSError):
+            try:
+                proc.proc.wait(timeout=2)
+            except Exception:
+                pass
+            description, output = proc.exit_description(), proc.output_tail()
+            proc.kill()
+            raise WorkerDied(where, description, output) from None
+        try:
+            message = wire.decode(reply)
+            ok = message["ok"]
+        except Exception as exc:
+            proc.kill()
+            raise ProtocolError(f"the process running your code sent back something that is not plain data "
+                                f"({type(exc).__name__}); it was not trusted") from None
+        if ok:
+            return _from_wire(message.get("value"))
+        kind_of = message.get("kind")
+        if kind_of == "not_attempted":
+            raise NotAttempted(where, str(message.get("message", "")))
+        raise LearnerError(where, str(message.get("type", "Exception")), str(message.get("message", "")),
+                           str(message.get("traceback", "")), exited=kind_of == "exit")
+
+    @staticmethod
+    def _send(proc: WorkerProcess, payload: bytes, deadline: float) -> None:
+        from .worker import HEADER
+        view = memoryview(HEADER.pack(len(payload)) + payload)
+        os.set_blocking(proc.to_worker, False)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            _, ready, _ = select.select([], [proc.to_worker], [], left)
+            if ready:
+                try:
+                    view = view[os.write(proc.to_worker, view):]
+                except BlockingIOError:
+                    continue
+
+    @staticmethod
+    def _recv(proc: WorkerProcess, deadline: float) -> bytes:
+        from .worker import HEADER, MAX_FRAME
+
+        def exact(n: int) -> bytes:
+            chunks, left_n = [], n
+            while left_n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                ready, _, _ = select.select([proc.from_worker], [], [], left)
+                if not ready:
+                    continue
+                chunk = os.read(proc.from_worker, min(left_n, 1 << 20))
+                if not chunk:
+                    raise EOFError
+                chunks.append(chunk)
+                left_n -= len(chunk)
+            return b"".join(chunks)
+
+        (n,) = HEADER.unpack(exact(HEADER.size))
+        if n > MAX_FRAME:
+            raise EOFError
+        return exact(n)

@@ -1,0 +1,122 @@
+"""The pytest plugin that runs one lecture's checks inside the grader's process.
+
+It supplies the fixtures checks ask for (``learner``, ``device``, ``thresholds``,
+``eval_set``) and turns each test's outcome into exactly one status.  Only the
+first verdict of a check counts; a teardown can never turn a failure into a pass.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+
+from . import data as datasets
+from .checks.api import CheckFailed
+from .course import Lecture
+from .diagnose import hint_for_error
+from .learner import Learner, LearnerError, LearnerProblem, NotAttempted, ProtocolError, TimedOut, WorkerDied
+
+
+class MissingFile(LearnerProblem):
+    pass
+
+
+def _first_paragraph(doc: str | None) -> str:
+    return inspect.cleandoc(doc or "").split("\n\n")[0].replace("\n", " ")
+
+
+class GraderPlugin:
+    """Collects one outcome per check; fixtures are methods so they exist only in this run."""
+
+    def __init__(self, lecture: Lecture, learner: Learner, lecture_dir: Path, device: str):
+        # underscored: a plain attribute named like a fixture method would shadow it
+        self._lecture, self._learner, self._dir, self._device = lecture, learner, lecture_dir, device
+        self.outcomes: dict[str, tuple[str, str, float]] = {}
+        self.descriptions: dict[str, str] = {}
+        self.collect_errors: list[str] = []
+
+    # -- fixtures ------------------------------------------------------------
+    @pytest.fixture
+    def learner(self, request):
+        name = request.node.name.removeprefix("test_")
+        spec = self._lecture.check(name)
+        exercise = self._lecture.exercise(spec.exercise)
+        if not (self._dir / exercise.file).is_file():
+            raise MissingFile(f"file not found: {self._dir / exercise.file} "
+                              f"(expected it to define {', '.join(exercise.symbols)})")
+        yield self._learner
+        try:
+            self._learner.release()
+        except LearnerProblem:
+            pass  # the check already has its verdict; a dead worker is restarted by the next check
+
+    @pytest.fixture
+    def device(self) -> str:
+        return self._device
+
+    @pytest.fixture
+    def lecture(self) -> Lecture:
+        return self._lecture
+
+    @pytest.fixture
+    def thresholds(self) -> dict:
+        return self._lecture.thresholds
+
+    @pytest.fixture
+    def eval_set(self):
+        """Evaluation images and labels: loaded here, in the grader's process, only."""
+        return datasets.load_eval
+
+    # -- hooks ---------------------------------------------------------------
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.collect_errors.append(str(report.longrepr))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        name = item.name.removeprefix("test_")
+        self.descriptions.setdefault(name, _first_paragraph(getattr(item.function, "__doc__", "")))
+        prev = self.outcomes.get(name)
+        duration = (prev[2] if prev else 0.0) + report.duration
+        if call.when == "teardown":
+            if prev:
+                self.outcomes[name] = (prev[0], prev[1], duration)
+            return
+        if prev and prev[0] != "passed":
+            return  # the first verdict stands
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            self.outcomes[name] = ("skipped", reason.removeprefix("Skipped: "), duration)
+        elif call.excinfo is not None:
+            self.outcomes[name] = (*self.classify(call.excinfo.value), duration)
+        else:
+            self.outcomes[name] = ("passed", "", duration)
+
+    def classify(self, exc: BaseException) -> tuple[str, str]:
+        if isinstance(exc, NotAttempted):
+            return "not_attempted", exc.where
+        if isinstance(exc, CheckFailed):
+            return "failed", exc.message
+        if isinstance(exc, TimedOut):
+            return "timed_out", str(exc)
+        if isinstance(exc, LearnerError):
+            if exc.exited:
+                text = f"your code stopped the run with {exc.exc_type} in {exc.where}; graded code must return, not exit"
+            else:
+                text = f"{exc.where} raised {exc.exc_type}: {exc.message}"
+            if exc.traceback:
+                text += "\n" + exc.traceback
+            hint = hint_for_error(exc.message)
+            return "error", text + (f"\nlikely cause: {hint}" if hint else "")
+        if isinstance(exc, WorkerDied):
+            text = str(exc) + "; it may have run out of memory, crashed, or exited"
+            return "error", text + (f"\nlast output:\n{exc.output[-800:]}" if exc.output.strip() else "")
+        if isinstance(exc, (MissingFile, ProtocolError)):
+            return "error", str(exc)
+        if isinstance(exc, AssertionError):
+            return "failed", str(exc)
+        return "error", f"internal error in the grader's check ({type(exc).__name__}: {exc}); this is not your fault, please report it"

@@ -1,0 +1,1 @@
+"""Renderers: each takes the result model (``grader.results``) and nothing else."""

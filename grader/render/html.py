@@ -1,0 +1,26 @@
+"""Self-contained HTML reports: jinja2 templates from ``templates/``, autoescaped,
+inline CSS and SVG, no external links, so a report opens offline and learner
+text can never become markup."""
+
+from __future__ import annotations
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from ..results import LectureResult
+from ..workspace import resource_dir
+
+STATUS_COLORS = {"passed": "#1a7f37", "failed": "#cf222e", "not_attempted": "#9a6700", "error": "#cf222e",
+                 "timed_out": "#cf222e", "skipped": "#6e7781"}
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(resource_dir("templates"))),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals["status_colors"] = STATUS_COLORS
+    env.filters["num"] = lambda x: f"{x:g}"
+    return env
+
+
+def render(result: LectureResult) -> str:
+    return environment().get_template("report.html.j2").render(r=result, counts=result.counts())

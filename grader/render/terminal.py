@@ -1,0 +1,63 @@
+"""The learner's view in a terminal (rich).  Learner-controlled text (messages
+quoting their exceptions) is passed as plain Text, never as markup."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from ..results import LectureResult
+
+SYMBOLS = {
+    "passed": ("✓ passed", "green"),
+    "failed": ("✗ failed", "red"),
+    "not_attempted": ("· not attempted", "yellow"),
+    "error": ("! error", "red"),
+    "timed_out": ("⏱ timed out", "red"),
+    "skipped": ("- skipped", "dim"),
+}
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def render(result: LectureResult, console: Console | None = None, *, verbose: bool = True) -> None:
+    console = console or Console(highlight=False)
+    head = Text(f"{result.lecture} · {result.title}", style="bold")
+    head.append(f"   device: {result.device}", style="dim")
+    console.print(head)
+    by_exercise: dict[str, list] = {}
+    for c in result.checks:
+        by_exercise.setdefault(c.exercise, []).append(c)
+    titles = {e.name: e for e in result.exercises}
+    for name, checks in by_exercise.items():
+        ex = titles.get(name)
+        line = Text(f"\n{name}", style="bold cyan")
+        if ex:
+            line.append(f"  {ex.title} ({ex.file})  {_fmt(ex.points)}/{_fmt(ex.max_points)}", style="cyan")
+        console.print(line)
+        for c in checks:
+            label, style = SYMBOLS[c.status]
+            row = Text("  ")
+            row.append(f"{label:<16}", style=style)
+            row.append(f"{c.name:<28}")
+            row.append(f"{_fmt(c.points)}/{_fmt(c.max_points)}", style="dim")
+            console.print(row)
+            if c.description:
+                console.print(Text(f"      {c.description}", style="dim"))
+            if c.status != "passed" and verbose:
+                for msg_line in c.message.splitlines() or [""]:
+                    if msg_line:
+                        console.print(Text(f"      {msg_line}"))
+                if c.hint and c.status != "not_attempted":
+                    console.print(Text(f"      hint: {c.hint}", style="magenta"))
+    counts = result.counts()
+    summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items() if n)
+    style = "bold green" if result.all_passed else "bold"
+    console.print(Text(f"\nScore: {_fmt(result.score)}/{_fmt(result.max_score)}  ({summary})  "
+                       f"in {result.duration_s:.1f} s", style=style))
+    for note in result.notes:
+        console.print(Text(f"note: {note}", style="dim"))
+    if counts["not_attempted"] and not result.all_passed:
+        console.print(Text(f"Stuck? `grader hint {result.lecture}` reveals hints one at a time.", style="dim"))

@@ -1,0 +1,116 @@
+"""The one result model (check -> exercise -> lecture), serialisable to JSON.
+
+JSON is the canonical form: every renderer takes a ``LectureResult`` (or the
+dict it round-trips through) and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+STATUSES = ("passed", "failed", "not_attempted", "error", "timed_out", "skipped")
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class CheckResult:
+    name: str
+    exercise: str
+    status: str
+    points: float
+    max_points: float
+    message: str = ""
+    hint: str = ""
+    duration_s: float = 0.0
+    description: str = ""
+    hidden: bool = False
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass
+class ExerciseSummary:
+    name: str
+    title: str
+    file: str
+    points: float
+    max_points: float
+    status: str  # passed when all its checks pass, not_attempted when all are, else failed
+
+
+@dataclass
+class LectureResult:
+    lecture: str
+    title: str
+    checks: list[CheckResult]
+    exercises: list[ExerciseSummary] = field(default_factory=list)
+    device: str = "cpu"
+    duration_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.points for c in self.checks), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.max_points for c in self.checks), 6)
+
+    @property
+    def all_passed(self) -> bool:
+        return bool(self.checks) and all(c.passed for c in self.checks)
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in STATUSES}
+        for c in self.checks:
+            out[c.status] += 1
+        return out
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["score"], d["max_score"] = self.score, self.max_score
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "LectureResult":
+        d = dict(d)
+        d.pop("score", None)
+        d.pop("max_score", None)
+        d["checks"] = [CheckResult(**c) for c in d.get("checks", [])]
+        d["exercises"] = [ExerciseSummary(**e) for e in d.get("exercises", [])]
+        return cls(**d)
+
+    def write_json(self, path: Path) -> None:
+        write_atomic(Path(path), self.to_json())
+
+
+def summarize_exercise(name: str, title: str, file: str, checks: list[CheckResult]) -> ExerciseSummary:
+    mine = [c for c in checks if c.exercise == name]
+    if mine and all(c.status == "passed" for c in mine):
+        status = "passed"
+    elif mine and all(c.status == "not_attempted" for c in mine):
+        status = "not_attempted"
+    else:
+        status = "failed"
+    return ExerciseSummary(name=name, title=title, file=file, points=round(sum(c.points for c in mine), 6),
+                           max_points=round(sum(c.max_points for c in mine), 6), status=status)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

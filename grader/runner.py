@@ -1,0 +1,97 @@
+"""Running a lecture's checks: pytest, in the grader's process, against a worker.
+
+Checks are ordinary pytest test functions in ``grader/checks/lectureNN.py``
+(the docstring is the learner-facing description); their points and hints come
+from the lecture's TOML.  ``grader.plugin`` supplies the ``learner`` fixture and
+turns each test's outcome into exactly one status.  Anything unexpected (a check
+that never reported, an error inside the grader) is an error, never a pass.
+
+The worker is started before this module imports torch or pytest, so the two
+processes' imports overlap: most of a small lecture's grading time is imports.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+from . import data as datasets
+from .course import Lecture
+from .learner import Learner
+from .results import CheckResult, LectureResult, summarize_exercise
+from .sandbox import Limits, start_worker
+
+
+def worker_data_files(lecture: Lecture) -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for name in lecture.data:
+        files.update(datasets.public_files(name))
+    return files
+
+
+def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", limits: Limits | None = None,
+                select: list[str] | None = None) -> LectureResult:
+    """Grade ``lecture_dir`` (a folder holding the lecture's files) and return the result model."""
+    started = time.monotonic()
+    lecture_dir = Path(lecture_dir).resolve()
+    limits = limits or Limits(call_s=lecture.call_s, submission_s=lecture.submission_s)
+    data_files = worker_data_files(lecture)
+    describe = _describer(lecture)
+    learner = Learner(lambda: start_worker(lecture_dir, lecture.modules, limits=limits, device=device,
+                                           data_files=data_files),
+                      call_s=limits.call_s, submission_s=limits.submission_s, describe=describe)
+    learner.start()  # the worker imports torch while we import pytest and the checks
+    import pytest
+
+    from .plugin import GraderPlugin
+
+    plugin = GraderPlugin(lecture, learner, lecture_dir, device)
+    args = [str(lecture.checks_path), "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--noconftest",
+            "--import-mode=importlib", "--rootdir", str(lecture.checks_path.parent), "-c", str(_EMPTY_INI),
+            "-W", "ignore::DeprecationWarning", "-o", "python_files=lecture*.py"]
+    if select:
+        args += ["-k", " or ".join(f"test_{s}" for s in select)]
+    sink = io.StringIO()
+    try:
+        with redirect_stdout(sink), redirect_stderr(sink):
+            exit_code = pytest.main(args, plugins=[plugin])
+        if exit_code not in (0, 1, 5) and not plugin.outcomes:
+            plugin.collect_errors.append(sink.getvalue()[-1500:])
+    finally:
+        learner.close()
+    checks = []
+    for spec in lecture.checks:
+        if select and spec.name not in select:
+            continue
+        status, message, duration = plugin.outcomes.get(spec.name, ("error", "", 0.0))
+        if spec.name not in plugin.outcomes:
+            detail = "; ".join(plugin.collect_errors)[-1500:] or "the check is missing from the check module"
+            message = f"internal error: the check did not run ({detail})"
+        exercise = lecture.exercise(spec.exercise)
+        if status == "not_attempted":
+            message = (f"not attempted: fill in {', '.join(f'`{s}`' for s in exercise.symbols)} in "
+                       f"exercises/{lecture.id}/{exercise.file} (exercise `{exercise.name}`)")
+        checks.append(CheckResult(
+            name=spec.name, exercise=spec.exercise, status=status,
+            points=spec.points if status == "passed" else 0.0, max_points=spec.points,
+            message=message, hint="" if status == "passed" else spec.hint, duration_s=round(duration, 3),
+            description=plugin.descriptions.get(spec.name, ""), hidden=spec.hidden))
+    exercises = [summarize_exercise(e.name, e.title, e.file, checks) for e in lecture.exercises
+                 if any(c.exercise == e.name for c in checks)]
+    notes = []
+    if learner.restarts:
+        notes.append(f"the worker was restarted {learner.restarts} time(s) after a crash or time-out")
+    return LectureResult(lecture=lecture.id, title=lecture.title, checks=checks, exercises=exercises, device=device,
+                         duration_s=round(time.monotonic() - started, 3), notes=notes)
+
+
+def _describer(lecture: Lecture):
+    def describe(name: str) -> str:
+        ex = lecture.exercise_of_symbol(name)
+        return f"{name} ({ex.file})" if ex else name
+    return describe
+
+
+_EMPTY_INI = Path(__file__).with_name("checks") / "pytest.ini"

@@ -1,0 +1,141 @@
+"""The course proves itself: ``grader verify``.
+
+For each lecture: the committed stubs are what the generator makes; the
+reference solution passes every check; the untouched stubs fail every check as
+"not attempted"; and every mutant (a known-bug variant of the solution, kept in
+``tests/mutants/lectureNN.toml``) fails at least one check whose message names
+the mistake.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import tempfile
+import tomllib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .course import CourseError, Lecture
+from .results import LectureResult
+from .stubs import generate, stale_stubs
+from .workspace import REPO_DIR, resource_dir, solutions_dir
+
+MUTANTS_DIR = REPO_DIR / "tests" / "mutants"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    file: str
+    find: str
+    replace: str
+    expect: str          # a word the catching check's message must contain (case-insensitive)
+
+
+@dataclass
+class Finding:
+    ok: bool
+    what: str
+    detail: str = ""
+
+
+@dataclass
+class LectureVerdict:
+    lecture: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.findings) and all(f.ok for f in self.findings)
+
+
+def load_mutants(lecture_id: str) -> list[Mutant]:
+    path = MUTANTS_DIR / f"{lecture_id}.toml"
+    if not path.is_file():
+        return []
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    mutants = []
+    for i, m in enumerate(raw.get("mutants", [])):
+        unknown = set(m) - {"name", "file", "find", "replace", "expect"}
+        if unknown:
+            raise CourseError(f"{path.name} mutants[{i}]: unknown key(s) {', '.join(sorted(unknown))}")
+        mutants.append(Mutant(m["name"], m["file"], m["find"], m.get("replace", ""), m["expect"]))
+    return mutants
+
+
+def apply_mutant(solution_dir: Path, mutant: Mutant, dest: Path) -> Path:
+    shutil.copytree(solution_dir, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    target = dest / mutant.file
+    text = target.read_text(encoding="utf-8")
+    if text.count(mutant.find) != 1:
+        raise CourseError(f"mutant `{mutant.name}`: its `find` text occurs {text.count(mutant.find)} times in "
+                          f"{mutant.file} (must be exactly once; has the solution changed?)")
+    target.write_text(text.replace(mutant.find, mutant.replace), encoding="utf-8")
+    return dest
+
+
+def _grade(args) -> LectureResult:
+    lecture, folder = args
+    from .runner import run_lecture
+    return run_lecture(lecture, folder)
+
+
+def _judge_solution(r: LectureResult) -> Finding:
+    bad = [f"{c.name}: {c.status} ({c.message.splitlines()[0] if c.message else ''})" for c in r.checks if not c.passed]
+    return Finding(not bad, f"solution passes all {len(r.checks)} checks", "; ".join(bad))
+
+
+def _judge_stub(r: LectureResult) -> Finding:
+    bad = [f"{c.name}: {c.status}" for c in r.checks if c.status != "not_attempted"]
+    return Finding(not bad, f"untouched stubs: all {len(r.checks)} checks not attempted", "; ".join(bad))
+
+
+def _judge_mutant(m: Mutant, r: LectureResult) -> Finding:
+    caught = [c for c in r.checks if not c.passed and c.status != "not_attempted"]
+    naming = [c for c in caught if m.expect.lower() in c.message.lower()]
+    if naming:
+        return Finding(True, f"mutant {m.name} caught by {naming[0].name}")
+    if caught:
+        return Finding(False, f"mutant {m.name} caught, but no message names `{m.expect}`",
+                       "; ".join(f"{c.name}: {c.message.splitlines()[0] if c.message else c.status}" for c in caught))
+    return Finding(False, f"mutant {m.name} NOT caught: every check passed")
+
+
+def verify(lectures: list[Lecture], jobs: int = 2) -> list[LectureVerdict]:
+    sol_root = solutions_dir()
+    ex_root = resource_dir("exercises")
+    verdicts = []
+    with tempfile.TemporaryDirectory(prefix="grader-verify-") as tmp:
+        work: list[tuple[str, object, tuple]] = []  # (lecture id, judge, grade args)
+        for lec in lectures:
+            v = LectureVerdict(lec.id)
+            verdicts.append(v)
+            sol = sol_root / lec.id
+            if not sol.is_dir():
+                v.findings.append(Finding(False, f"no solution folder {sol}"))
+                continue
+            stale = stale_stubs(sol, ex_root / lec.id)
+            v.findings.append(Finding(not stale, "committed stubs match the generator",
+                                      f"regenerate with `grader stubs`: {', '.join(stale)}"))
+            stub_dir = Path(tmp) / lec.id / "stub"
+            stub_dir.mkdir(parents=True)
+            for name, text in generate(sol).items():
+                (stub_dir / name).write_text(text, encoding="utf-8")
+            work.append((lec.id, _judge_solution, (lec, sol)))
+            work.append((lec.id, _judge_stub, (lec, stub_dir)))
+            for m in load_mutants(lec.id):
+                try:
+                    folder = apply_mutant(sol, m, Path(tmp) / lec.id / f"mutant-{m.name}")
+                except CourseError as exc:
+                    v.findings.append(Finding(False, f"mutant {m.name} cannot be applied", str(exc)))
+                    continue
+                work.append((lec.id, (lambda r, m=m: _judge_mutant(m, r)), (lec, folder)))
+        by_id = {v.lecture: v for v in verdicts}
+        from . import plugin  # noqa: F401  (imports torch and pytest once, here, before forking)
+        ctx = multiprocessing.get_context("fork")  # children inherit the imports: no re-import per run
+        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx) as pool:
+            for (lec_id, judge, _), result in zip(work, pool.map(_grade, [w[2] for w in work])):
+                by_id[lec_id].findings.append(judge(result))
+    return verdicts

@@ -1,0 +1,235 @@
+"""The worker: the only process that runs learner code.
+
+This file is deliberately standalone (standard library and torch only, no
+``grader`` imports) and is started as a script with ``python -I``, so the
+worker never has the grader package -- its checks, its expected values, its
+evaluation labels -- on its import path.  The sandbox can mount this single
+file into an otherwise empty view.
+
+The protocol is a stream of frames on two inherited pipe file descriptors
+(never stdin/stdout, which belong to the learner's prints).  A frame is an
+8-byte big-endian length followed by a ``torch.save`` payload of *plain data
+only*: tensors, numbers, strings, None, lists, tuples and str-keyed dicts.
+Both sides decode with ``torch.load(weights_only=True)``, which cannot run
+code, so whatever the learner does to this process, the grader never
+unpickles anything it wrote.
+
+Objects that cannot cross (a model, an optimizer, a DataLoader) stay here in
+a handle table and travel as ``{"__handle__": id, "type": ..., "repr": ...}``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import struct
+import sys
+import traceback
+
+import torch
+
+HEADER = struct.Struct(">Q")
+MAX_FRAME = 512 * 1024 * 1024  # a hostile peer must not make the other side allocate without bound
+
+
+# ---------------------------------------------------------------- framing (shared with the trusted side)
+
+def encode(obj) -> bytes:
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return buf.getvalue()
+
+
+def decode(data: bytes):
+    return torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
+
+
+def write_frame(fd: int, payload: bytes) -> None:
+    view = memoryview(HEADER.pack(len(payload)) + payload)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def read_exact(fd: int, n: int) -> bytes:
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("peer closed the channel")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int) -> bytes:
+    (n,) = HEADER.unpack(read_exact(fd, HEADER.size))
+    if n > MAX_FRAME:
+        raise ValueError(f"frame of {n} bytes exceeds the limit")
+    return read_exact(fd, n)
+
+
+# ---------------------------------------------------------------- the worker proper
+
+PLAIN_SCALARS = (bool, int, float, str, type(None))
+
+
+class Worker:
+    def __init__(self, root: str, modules: list[str]):
+        self.root = os.path.abspath(root)
+        self.module_names = modules
+        self.modules: dict[str, object] = {}
+        self.handles: dict[int, object] = {}
+        self.next_id = 1
+
+    # -- values in and out -------------------------------------------------
+    def to_wire(self, value, depth=0):
+        if depth > 20:
+            raise ValueError("value nested too deeply to send")
+        if type(value) in PLAIN_SCALARS:
+            return value
+        for kind in (bool, int, float, str):  # subclasses (numpy scalars, TorchVersion, enums) as the base type
+            if isinstance(value, kind):
+                return kind(value)
+        if isinstance(value, torch.Tensor):
+            t = value.detach()
+            if type(t) is not torch.Tensor:
+                t = t.as_subclass(torch.Tensor)
+            return t.cpu().clone()
+        if type(value) in (list, tuple):
+            items = [self.to_wire(v, depth + 1) for v in value]
+            return items if type(value) is list else tuple(items)
+        if isinstance(value, dict) and all(type(k) is str for k in value):  # OrderedDict state_dicts too
+            return {k: self.to_wire(v, depth + 1) for k, v in value.items()}
+        return self.make_handle(value)
+
+    def make_handle(self, obj):
+        hid = self.next_id
+        self.next_id += 1
+        self.handles[hid] = obj
+        try:
+            text = repr(obj)
+        except BaseException:  # a learner's __repr__ may raise anything
+            text = "<unrepresentable>"
+        return {"__handle__": hid, "type": type(obj).__name__, "repr": text[:300]}
+
+    def from_wire(self, value):
+        if isinstance(value, dict):
+            if "__handle__" in value:
+                return self.handles[value["__handle__"]]
+            return {k: self.from_wire(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.from_wire(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.from_wire(v) for v in value)
+        return value
+
+    # -- learner modules ---------------------------------------------------
+    def module(self, name: str):
+        if name not in self.modules:
+            self.modules[name] = importlib.import_module(name)
+        return self.modules[name]
+
+    def resolve(self, name: str):
+        """`Net` -> the learner's Net (searched in the lecture's modules, in order);
+        `mod:attr` -> that module's attr; `torch.optim.SGD` -> a library object."""
+        if ":" in name:
+            mod, attr = name.split(":", 1)
+            return getattr(self.module(mod), attr)
+        if "." in name:
+            mod, _, attr = name.rpartition(".")
+            return getattr(importlib.import_module(mod), attr)
+        for mod in self.module_names:
+            m = self.module(mod)
+            if hasattr(m, name):
+                return getattr(m, name)
+        raise AttributeError(f"none of your files defines `{name}` (looked in: {', '.join(m + '.py' for m in self.module_names)})")
+
+    # -- operations --------------------------------------------------------
+    def op_ping(self, req):
+        return {"pid": os.getpid(), "torch": torch.__version__, "cuda": torch.cuda.is_available()}
+
+    def op_import(self, req):
+        for name in self.module_names:
+            self.module(name)
+        return None
+
+    def op_call(self, req):
+        target = req["target"]
+        fn = self.handles[target["__handle__"]] if isinstance(target, dict) else self.resolve(target)
+        if req.get("method"):
+            fn = getattr(fn, req["method"])
+        return fn(*self.from_wire(req.get("args", [])), **self.from_wire(req.get("kwargs", {})))
+
+    def op_exec(self, req):
+        """Run a snippet of the grader's (non-secret) glue code here, beside the learner's
+        objects: build a DataLoader, wrap an optimizer, call a model under no_grad, ..."""
+        env = {"torch": torch, "nn": torch.nn, "F": torch.nn.functional, "resolve": self.resolve}
+        env.update(self.from_wire(req.get("env", {})))
+        exec(compile(req["code"], "<grader>", "exec"), env)
+        return {name: env.get(name) for name in req.get("returns", [])}
+
+    def op_release(self, req):
+        self.handles.clear()
+        return None
+
+    def op_seed(self, req):
+        import random
+        random.seed(req["seed"])
+        torch.manual_seed(req["seed"])
+        return None
+
+    # -- error reporting ---------------------------------------------------
+    def learner_traceback(self, exc: BaseException) -> str:
+        """The traceback cut to the learner's own frames: grader glue and torch internals
+        are noise to someone learning; the last line (the exception) is always kept."""
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.root + os.sep)]
+        lines = [f'  File "{os.path.relpath(f.filename, self.root)}", line {f.lineno}, in {f.name}\n    {f.line}' for f in frames]
+        last = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return "\n".join(lines + [last])
+
+    def failure(self, exc: BaseException) -> dict:
+        kind = "exception"
+        if isinstance(exc, NotImplementedError):
+            kind = "not_attempted"
+        elif isinstance(exc, (SystemExit, KeyboardInterrupt)) or not isinstance(exc, Exception):
+            kind = "exit"
+        try:
+            message = str(exc)
+        except BaseException:
+            message = "<unprintable exception>"
+        return {"ok": False, "kind": kind, "type": type(exc).__name__, "message": message[:2000],
+                "traceback": self.learner_traceback(exc)[-4000:]}
+
+    def serve(self, rfd: int, wfd: int) -> None:
+        while True:
+            try:
+                req = decode(read_frame(rfd))
+            except EOFError:
+                return
+            op = getattr(self, "op_" + req["op"])
+            try:
+                reply = {"ok": True, "value": self.to_wire(op(req))}
+            except BaseException as exc:  # SystemExit and friends from learner code are answers too
+                reply = self.failure(exc)
+            try:
+                payload = encode(reply)
+            except BaseException as exc:
+                payload = encode(self.failure(exc))
+            write_frame(wfd, payload)
+
+
+def main(argv: list[str]) -> None:
+    rfd, wfd, root = int(argv[1]), int(argv[2]), argv[3]
+    modules = [m for m in argv[4].split(",") if m]
+    sys.path.insert(0, os.path.abspath(root))
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    Worker(root, modules).serve(rfd, wfd)
+    # os._exit: learner atexit handlers and non-daemon threads must not keep us alive
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
