@@ -92,8 +92,11 @@ def _judge_stub(r: LectureResult) -> Finding:
     return Finding(not bad, f"untouched stubs: all {len(r.checks)} checks not attempted", "; ".join(bad))
 
 
+CAUGHT = ("failed", "error", "timed_out")
+
+
 def _judge_mutant(m: Mutant, r: LectureResult) -> Finding:
-    caught = [c for c in r.checks if not c.passed and c.status != "not_attempted"]
+    caught = [c for c in r.checks if c.status in CAUGHT]
     naming = [c for c in caught if m.expect.lower() in c.message.lower()]
     if naming:
         return Finding(True, f"mutant {m.name} caught by {naming[0].name}")
@@ -133,9 +136,18 @@ def verify(lectures: list[Lecture], jobs: int = 2) -> list[LectureVerdict]:
                     continue
                 work.append((lec.id, (lambda r, m=m: _judge_mutant(m, r)), (lec, folder)))
         by_id = {v.lecture: v for v in verdicts}
+        seen_failing: dict[str, set[str]] = {v.lecture: set() for v in verdicts}
         from . import plugin  # noqa: F401  (imports torch and pytest once, here, before forking)
         ctx = multiprocessing.get_context("fork")  # children inherit the imports: no re-import per run
         with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx) as pool:
             for (lec_id, judge, _), result in zip(work, pool.map(_grade, [w[2] for w in work])):
-                by_id[lec_id].findings.append(judge(result))
+                finding = judge(result)
+                by_id[lec_id].findings.append(finding)
+                if finding.what.startswith("mutant "):
+                    seen_failing[lec_id] |= {c.name for c in result.checks if c.status in CAUGHT}
+    for lec in lectures:
+        # a check is proven by showing it fail: each must fail on at least one mutant
+        never = [c.name for c in lec.checks if c.name not in seen_failing[lec.id]]
+        by_id[lec.id].findings.append(Finding(not never, "every check is seen failing on some mutant",
+                                              f"never failed: {', '.join(never)}"))
     return verdicts

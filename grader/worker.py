@@ -89,9 +89,16 @@ class Worker:
             raise ValueError("value nested too deeply to send")
         if type(value) in PLAIN_SCALARS:
             return value
-        for kind in (bool, int, float, str):  # subclasses (numpy scalars, TorchVersion, enums) as the base type
-            if isinstance(value, kind):
-                return kind(value)
+        # subclasses (TorchVersion, enums, a learner's "float" whose __float__ lies) as the value they
+        # really hold: the base type's own slot, never the subclass's override
+        if isinstance(value, bool):
+            return bool(int.__int__(value))
+        if isinstance(value, int):
+            return int.__int__(value)
+        if isinstance(value, float):
+            return float.__float__(value)
+        if isinstance(value, str):
+            return str.__str__(value)
         if isinstance(value, torch.Tensor):
             t = value.detach()
             if type(t) is not torch.Tensor:

@@ -1,0 +1,88 @@
+"""Learner code runs only in the worker; whatever it does, it never passes a check it did not
+earn, and one crash or hang costs only the checks it touched."""
+
+import os
+
+import pytest
+
+from grader.course import load_lecture
+from grader.runner import run_lecture
+from grader.sandbox import Limits
+
+from conftest import SOLUTIONS, submission
+
+LINEAR = (SOLUTIONS / "lecture05" / "linear_model.py").read_text()
+TRAINING = (SOLUTIONS / "lecture05" / "training.py").read_text()
+
+
+def grade(workdir, files, **limits):
+    folder = submission(workdir, "lecture05", files)
+    lim = Limits(**{"call_s": 20, "submission_s": 120, **limits})
+    return {c.name: c for c in run_lecture(load_lecture("lecture05"), folder, limits=lim).checks}
+
+
+def test_exit_inside_a_function_is_an_error_and_others_run(workdir):
+    r = grade(workdir, {"training.py": TRAINING.replace('    return nn.MSELoss(reduction="sum")',
+                                                         '    import sys; sys.exit(0)')})
+    assert r["criterion_sum"].status == "error" and "exit" in r["criterion_sum"].message
+    assert r["output_shape"].status == "passed"
+
+
+def test_hard_exit_kills_only_the_checks_it_touched(workdir):
+    r = grade(workdir, {"training.py": TRAINING.replace('    return nn.MSELoss(reduction="sum")',
+                                                         '    import os; os._exit(0)')})
+    assert r["criterion_sum"].status == "error" and "exited" in r["criterion_sum"].message
+    assert r["optimizer_sgd"].status == "passed"   # a fresh worker took over
+    assert r["predict_value"].status == "passed"
+
+
+def test_exit_at_import_fails_everything_and_passes_nothing(workdir):
+    r = grade(workdir, {"linear_model.py": "import os\nos._exit(0)\n" + LINEAR})
+    assert all(c.status == "error" for c in r.values()), {n: c.status for n, c in r.items()}
+
+
+def test_infinite_loop_times_out_from_outside(workdir):
+    loop = TRAINING.replace('    return nn.MSELoss(reduction="sum")',
+                            '    while True:\n        try:\n            pass\n        except BaseException:\n            pass')
+    r = grade(workdir, {"training.py": loop}, call_s=3)
+    assert r["criterion_sum"].status == "timed_out"
+    assert "more than 3 s in make_criterion (training.py)" in r["criterion_sum"].message
+    assert r["output_shape"].status == "passed"
+
+
+def test_submission_time_limit_is_enforced(workdir):
+    slow = TRAINING.replace('    return nn.MSELoss(reduction="sum")',
+                            '    import time; time.sleep(30)')
+    r = grade(workdir, {"training.py": slow}, call_s=30, submission_s=6)
+    assert r["criterion_sum"].status == "timed_out"
+    assert not any(c.status == "passed" for n, c in r.items() if n not in ("output_shape", "parameter_count"))
+
+
+def test_lying_return_values_are_not_trusted(workdir):
+    liar = TRAINING.replace('''    with torch.no_grad():
+        return model(torch.tensor([[float(x)]])).item()''', '''    class Liar(float):
+        def __eq__(self, other):
+            return True
+        def __float__(self):
+            return 6.25
+    class T(torch.Tensor):
+        pass
+    return Liar(0.0)''')
+    r = grade(workdir, {"training.py": liar})
+    assert r["predict_value"].status == "failed"
+
+
+def test_tensor_subclass_is_stripped_to_its_values(workdir):
+    sub = LINEAR.replace("return self.linear(x)", '''class Always(torch.Tensor):
+            def __eq__(self, other):
+                return True
+        return (self.linear(x) + 5).as_subclass(Always)''')
+    r = grade(workdir, {"linear_model.py": sub})
+    assert r["output_shape"].status == "failed"
+
+
+def test_monkeypatching_torch_in_the_worker_does_not_reach_the_grader(workdir):
+    patched = "import torch\ntorch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n" + \
+        LINEAR.replace("return self.linear(x)", "return self.linear(x) * 0")
+    r = grade(workdir, {"linear_model.py": patched})
+    assert r["output_shape"].status == "failed"
