@@ -60,6 +60,7 @@ class Lecture:
     checks: tuple[CheckSpec, ...]
     thresholds: dict = field(default_factory=dict)
     data: tuple[str, ...] = ()   # named data sets the worker is given (see grader.data)
+    demo: str = ""               # the solution file whose __main__ runs the reference end to end (benchmark)
 
     @property
     def max_points(self) -> float:
@@ -126,7 +127,7 @@ def _str_list(table: dict, key: str, where: str) -> tuple[str, ...]:
 
 def parse_lecture(lecture_id: str, raw: dict) -> Lecture:
     where = f"{lecture_id}.toml"
-    _no_unknown(raw, {"number", "title", "title_zh", "limits", "thresholds", "exercises", "checks", "data"}, where)
+    _no_unknown(raw, {"number", "title", "title_zh", "limits", "thresholds", "exercises", "checks", "data", "demo"}, where)
     limits = _take(raw, "limits", dict, where)
     _no_unknown(limits, {"call_s", "submission_s"}, f"{where} [limits]")
     exercises = []
@@ -168,7 +169,7 @@ def parse_lecture(lecture_id: str, raw: dict) -> Lecture:
         submission_s=_take(limits, "submission_s", float, f"{where} [limits]"),
         exercises=tuple(exercises), checks=tuple(checks),
         thresholds=dict(_take(raw, "thresholds", dict, where, {})),
-        data=tuple(_take(raw, "data", list, where, [])))
+        data=tuple(_take(raw, "data", list, where, [])), demo=_take(raw, "demo", str, where, ""))
 
 
 # ---------------------------------------------------------------- lookup
