@@ -44,9 +44,9 @@ def render(result: LectureResult, console: Console | None = None, *, verbose: bo
             row.append(f"{c.name:<28}")
             row.append(f"{_fmt(c.points)}/{_fmt(c.max_points)}", style="dim")
             console.print(row)
-            if c.description:
+            if c.description and (verbose or c.status != "passed"):
                 console.print(Text(f"      {c.description}", style="dim"))
-            if c.status != "passed" and verbose:
+            if c.status != "passed":
                 for msg_line in c.message.splitlines() or [""]:
                     if msg_line:
                         console.print(Text(f"      {msg_line}"))

@@ -1,0 +1,266 @@
+"""Hidden checks of lecture 10, basic CNN.
+
+Reference values are computed here with torch.nn.functional from the slide's
+numbers or from the learner's own weights; the evaluation labels of the digit
+images never leave this process (the worker is sent the images and returns
+predictions).
+"""
+
+import torch
+import torch.nn.functional as F
+
+from grader.checks.api import expect_close, expect_number, expect_shape, fail
+from grader.checks.common import PARAMETER_COUNT, RECORDING_SGD, expect_count, judge_zero_grad
+from grader.data import WORKER_DATA_ROOT
+
+IMAGE = torch.tensor([[3, 4, 6, 5, 7], [2, 4, 6, 8, 2], [1, 6, 7, 8, 4], [9, 7, 4, 6, 2], [3, 7, 5, 4, 1.0]])
+KERNEL = torch.arange(1, 10.0).reshape(3, 3)
+POOL_IMAGE = torch.tensor([[3, 4, 6, 5], [2, 4, 6, 8], [1, 6, 7, 8], [9, 7, 4, 6.0]])
+MEAN, STD = 0.1307, 0.3081
+
+
+def _conv_ref(image, kernel, padding=0, stride=1):
+    return F.conv2d(image[None, None], kernel[None, None], padding=padding, stride=stride)[0, 0]
+
+
+def test_conv_output_sizes(learner):
+    """conv_output_size(n, k, padding, stride) gives the side length after a convolution, for the course's layers and odd sizes."""
+    cases = [(28, 5, 0, 1), (12, 5, 0, 1), (100, 3, 0, 1), (5, 3, 1, 1), (5, 3, 0, 2), (7, 3, 1, 2), (9, 4, 2, 3)]
+    for n, k, p, s in cases:
+        got = expect_number(learner.call("conv_output_size", n, k, p, s), f"conv_output_size({n}, {k}, {p}, {s})")
+        want = (n + 2 * p - k) // s + 1
+        if got != want:
+            fail(f"conv_output_size({n}, kernel_size={k}, padding={p}, stride={s}): expected {want}, got {got:g}"
+                 + ("; padding adds p pixels on *each* side (2p in all)" if p and got == (n + p - k) // s + 1 else "")
+                 + ("; divide by the stride before adding 1" if s > 1 and got == (n + 2 * p - k + 1) // s else ""))
+
+
+def test_pool_output_sizes(learner):
+    """pool_output_size(n, k, stride) gives the side length after pooling; the stride defaults to the kernel size."""
+    for args, want in (((24, 2), 12), ((8, 2), 4), ((9, 2), 4), ((7, 3), 2), ((10, 3, 1), 8), ((11, 2, 3), 4)):
+        got = expect_number(learner.call("pool_output_size", *args), f"pool_output_size{args}")
+        if got != want:
+            fail(f"pool_output_size{args}: expected {want}, got {got:g}; a pooling layer's output side is "
+                 "(n - k) // stride + 1, with stride = k by default")
+
+
+def test_conv_worked_example(learner):
+    """conv2d_single reproduces the slide's 5x5 example: valid, padding 1 and stride 2, and an odd-sized image."""
+    expect_close(learner.call("conv2d_single", IMAGE, KERNEL), torch.tensor(
+        [[211, 295, 262], [259, 282, 214], [251, 253, 169.0]]), "conv2d_single(image, kernel) (no padding)")
+    padded = learner.call("conv2d_single", IMAGE, KERNEL, padding=1)
+    if isinstance(padded, torch.Tensor) and tuple(padded.shape) == (3, 3):
+        fail("with padding=1 the output should stay 5x5, got 3x3: pass padding to nn.Conv2d")
+    expect_close(padded, _conv_ref(IMAGE, KERNEL, padding=1), "conv2d_single(image, kernel, padding=1)")
+    strided = learner.call("conv2d_single", IMAGE, KERNEL, stride=2)
+    if isinstance(strided, torch.Tensor) and tuple(strided.shape) == (3, 3):
+        fail("with stride=2 the output should be 2x2, got 3x3: pass stride to nn.Conv2d")
+    expect_close(strided, torch.tensor([[211, 262], [251, 169.0]]), "conv2d_single(image, kernel, stride=2)")
+    g = torch.Generator().manual_seed(10)
+    img, ker = torch.randn(7, 6, generator=g), torch.randn(3, 2, generator=g)
+    expect_close(learner.call("conv2d_single", img, ker, padding=1, stride=2), _conv_ref(img, ker, 1, 2),
+                 "conv2d_single on a 7x6 image with a 3x2 kernel, padding 1, stride 2", atol=1e-4)
+
+
+def test_max_pool_example(learner):
+    """max_pool reproduces the slide's 4x4 example ([[4, 8], [9, 8]]) and floors odd sizes."""
+    expect_close(learner.call("max_pool", POOL_IMAGE, 2), torch.tensor([[4, 8], [9, 8.0]]), "max_pool(image, 2)")
+    odd = torch.arange(25.0).reshape(5, 5)
+    expect_close(learner.call("max_pool", odd, 2), F.max_pool2d(odd[None, None], 2)[0, 0], "max_pool of a 5x5 image")
+
+
+def test_net_output_shape(learner):
+    """Net maps (batch, 1, 28, 28) images to (batch, 10) class scores, for batch 1 and batch 3."""
+    learner.seed(0)
+    net = learner.new("Net")
+    for batch in (1, 3):
+        expect_shape(learner.call(net, torch.randn(batch, 1, 28, 28)), (batch, 10), f"Net()(x) for a batch of {batch}")
+
+
+def test_net_parameter_count(learner):
+    """Net has the course's layers: 8,490 trainable parameters."""
+    net = learner.new("Net")
+    got = learner.exec(PARAMETER_COUNT, model=net, returns=("count", "names"), where="Net.parameters()")
+    expect_count(got["count"], 8490, "Net", got["names"])
+
+
+def test_net_returns_logits(learner):
+    """Net's output equals conv1 -> pool -> relu -> conv2 -> pool -> relu -> flatten -> fc computed from its own weights: raw logits, no softmax."""
+    learner.seed(1)
+    net = learner.new("Net")
+    state = learner.method(net, "state_dict")
+    names = ("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc.weight", "fc.bias")
+    if not isinstance(state, dict) or any(n not in state for n in names):
+        fail("Net must name its layers conv1, conv2 and fc (found: "
+             f"{', '.join(state) if isinstance(state, dict) else state})")
+    w = {n: expect_shape(state[n], tuple(s), n) for n, s in zip(names, ((10, 1, 5, 5), (10,), (20, 10, 5, 5), (20,), (10, 320), (10,)))}
+    x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(3))
+    out = expect_shape(learner.call(net, x), (4, 10), "Net()(x)")
+    h = F.relu(F.max_pool2d(F.conv2d(x, w["conv1.weight"], w["conv1.bias"]), 2))
+    h = F.relu(F.max_pool2d(F.conv2d(h, w["conv2.weight"], w["conv2.bias"]), 2))
+    ref = F.linear(h.reshape(4, -1), w["fc.weight"], w["fc.bias"])
+    if torch.allclose(out.sum(dim=1), torch.ones(4), atol=1e-4) and (out >= 0).all():
+        fail("Net's outputs are probabilities (each row sums to 1): return fc's raw logits; CrossEntropyLoss "
+             "applies log-softmax itself, and a softmax before it slows learning badly")
+    expect_close(out, ref, "Net()(x) against the course's layer order computed from your weights", atol=1e-4)
+
+
+# A model built by the grader in the worker, so train_one_epoch is judged on its own.
+SMALL_MODEL = """
+torch.manual_seed(0)
+model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+g = torch.Generator().manual_seed(seed)
+batches = [(torch.randn(8, 1, 28, 28, generator=g), torch.randint(0, 10, (8,), generator=g)) for _ in range(n)]
+"""
+
+
+def test_train_zero_grad(learner):
+    """train_one_epoch zeroes the gradients for every batch (checked with lr = 0 on one batch repeated)."""
+    got = learner.exec(SMALL_MODEL + RECORDING_SGD + """
+batches = [batches[0]] * 3
+opt = RecordingSGD(model.parameters(), lr=0.0)
+resolve('train_one_epoch')(model, batches, opt, nn.CrossEntropyLoss(), torch.device('cpu'))
+seen = opt.seen
+""", seed=0, n=1, returns=("seen",), where="train_one_epoch (train.py)")
+    judge_zero_grad(got["seen"])
+
+
+def test_train_moves_batches(learner):
+    """train_one_epoch moves every batch (inputs and targets) to the device it is given."""
+    got = learner.exec("""
+class Probe(nn.Module):
+    # stays where it is (a stand-in for a model already on the device) and records where batches arrive
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.zeros(10))
+        self.seen = []
+    def to(self, *args, **kwargs):
+        return self
+    def forward(self, x):
+        self.seen.append(x.device.type)
+        return self.w.expand(x.shape[0], 10)
+class ProbeLoss(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+    def forward(self, out, target):
+        self.seen.append(target.device.type)
+        return (out ** 2).sum() + 1.0
+model, crit = Probe(), ProbeLoss()
+opt = torch.optim.SGD(model.parameters(), lr=0.0)
+batches = [(torch.randn(4, 1, 28, 28), torch.randint(0, 10, (4,))) for _ in range(2)]
+resolve('train_one_epoch')(model, batches, opt, crit, torch.device('meta'))
+inputs, targets = model.seen, crit.seen
+""", returns=("inputs", "targets"), where="train_one_epoch (train.py)")
+    if got["inputs"] != ["meta", "meta"]:
+        fail(f"the inputs reached the model on device(s) {got['inputs']} instead of the device passed in: "
+             "move each batch with inputs.to(device)")
+    if got["targets"] != ["meta", "meta"]:
+        fail(f"the targets reached the loss on device(s) {got['targets']} instead of the device passed in: "
+             "move them too, with target.to(device)")
+
+
+def test_train_returns_mean_loss(learner):
+    """train_one_epoch returns the mean of its batch losses, as a number (checked with lr = 0 on three batches)."""
+    got = learner.exec(SMALL_MODEL + """
+state = {k: v.clone() for k, v in model.state_dict().items()}
+opt = torch.optim.SGD(model.parameters(), lr=0.0)
+loss = resolve('train_one_epoch')(model, batches, opt, nn.CrossEntropyLoss(), torch.device('cpu'))
+""", seed=5, n=3, returns=("state", "batches", "loss"), where="train_one_epoch (train.py)")
+    w, b = got["state"]["1.weight"], got["state"]["1.bias"]
+    losses = [F.cross_entropy(F.linear(x.reshape(len(x), -1), w, b), y).item() for x, y in got["batches"]]
+    value = expect_number(got["loss"], "train_one_epoch(...)'s return value")
+    want = sum(losses) / len(losses)
+    if abs(value - sum(losses)) < 1e-4:
+        fail(f"train_one_epoch returned the sum of the batch losses ({value:.4f}); return their mean ({want:.4f})")
+    if abs(value - want) > 1e-4:
+        fail(f"train_one_epoch returned {value:.4f}; the mean of the batch losses was {want:.4f}")
+
+
+# A model whose prediction is written in each image's first pixel; it records the modes it ran in.
+EVAL_PROBE = """
+class Probe(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(1))
+        self.modes = []
+    def to(self, *args, **kwargs):
+        return self
+    def forward(self, x):
+        self.modes.append([self.training, torch.is_grad_enabled()])
+        return F.one_hot(x.reshape(len(x), -1)[:, 0].long(), 10).float() * self.w
+def batch(preds, labels):
+    x = torch.zeros(len(preds), 1, 28, 28)
+    x[:, 0, 0, 0] = torch.tensor(preds, dtype=torch.float32)
+    return x, torch.tensor(labels)
+# 5 of 5 right, then 1 of 3 right: 6 of 8 overall (a mean of per-batch accuracies would give 0.667)
+batches = [batch([1, 2, 3, 4, 5], [1, 2, 3, 4, 5]), batch([7, 8, 9], [7, 0, 0])]
+model = Probe()
+model.train()
+acc = resolve('evaluate')(model, batches, torch.device('cpu'))
+modes = model.modes
+"""
+
+
+def test_evaluate_modes(learner):
+    """evaluate switches the model to eval mode and computes without building a graph (torch.no_grad)."""
+    got = learner.exec(EVAL_PROBE, returns=("modes",), where="evaluate (train.py)")
+    modes = got["modes"]
+    if not isinstance(modes, list) or not modes:
+        fail("evaluate never called the model")
+    if any(m[0] for m in modes):
+        fail("evaluate ran the model in training mode: call model.eval() before the loop "
+             "(dropout and batch-norm behave differently when evaluating)")
+    if any(m[1] for m in modes):
+        fail("evaluate built an autograd graph: wrap the loop in `with torch.no_grad():` (faster, less memory)")
+
+
+def test_evaluate_accuracy_value(learner):
+    """evaluate returns the fraction of correct predictions over all samples: 0.75 for 6 right out of 8 in uneven batches."""
+    value = expect_number(learner.exec(EVAL_PROBE, returns=("acc",), where="evaluate (train.py)")["acc"],
+                          "evaluate(...)'s return value")
+    if abs(value - 75.0) < 1e-6:
+        fail("evaluate returned 75.0, a percentage: return the fraction 0.75")
+    if abs(value - 2 / 3) < 1e-4:
+        fail("evaluate returned 0.667, the mean of per-batch accuracies; divide the correct count by the number "
+             "of samples (6 / 8 = 0.75)")
+    if abs(value - 0.75) > 1e-6:
+        fail(f"evaluate returned {value:.4g}; 6 of the 8 predictions were right, so expected 0.75")
+
+
+TRAIN_AND_PREDICT = """
+from torchvision import datasets, transforms
+tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
+train_set = datasets.MNIST(root, train=True, download=False, transform=tf)
+torch.manual_seed(seed)
+dev = torch.device(device)
+model = resolve('Net')().to(dev)
+loader = torch.utils.data.DataLoader(train_set, batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(seed))
+opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
+train = resolve('train_one_epoch')
+for _ in range(epochs):
+    train(model, loader, opt, nn.CrossEntropyLoss(), dev)
+model.eval()
+with torch.no_grad():
+    out = model((((images.float() / 255) - MEAN) / STD).unsqueeze(1).to(dev))
+out_device = out.device.type
+param_device = next(model.parameters()).device.type
+pred = out.argmax(dim=1)
+"""
+
+
+def test_trained_accuracy(learner, thresholds, eval_set, device):
+    """Your Net trained by your train_one_epoch (3 epochs on 1,197 real digit images) classifies held-out digits above the threshold, on every seed, on the requested device."""
+    images, labels = eval_set("digits")
+    majority = torch.bincount(labels).max().item() / len(labels)
+    for seed in thresholds["seeds"]:
+        got = learner.exec(TRAIN_AND_PREDICT, root=WORKER_DATA_ROOT, seed=seed, device=device,
+                           epochs=thresholds["epochs"], images=images, MEAN=MEAN, STD=STD,
+                           returns=("pred", "out_device", "param_device"), where="your Net and train_one_epoch")
+        if got["param_device"] != device or got["out_device"] != device:
+            fail(f"the model or its outputs are on {got['param_device']}/{got['out_device']}, not on {device}")
+        pred = expect_shape(got["pred"], (len(labels),), "the predicted classes")
+        acc = (pred.long() == labels).float().mean().item()
+        if acc < thresholds["accuracy"]:
+            fail(f"accuracy on held-out digits after {thresholds['epochs']} epochs (seed {seed}): {acc:.3f}, "
+                 f"below the threshold {thresholds['accuracy']} (majority class: {majority:.3f})")
