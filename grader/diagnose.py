@@ -20,6 +20,8 @@ MISTAKES: list[tuple[str, str]] = [
      "CrossEntropyLoss wants targets of shape (N,), not (N, 1): use `labels.view(-1)` or `squeeze(1)`"),
     (r"all elements of input should be between 0 and 1",
      "BCELoss wants probabilities: apply `torch.sigmoid` first (or use BCEWithLogitsLoss on raw logits)"),
+    (r"Found dtype Long but expected Float",
+     "BCELoss/MSELoss want float targets: write labels as 0.0 and 1.0, or convert with `y.float()`"),
     (r"Target size .* must be the same as input size|Using a target size .* that is different to the input size",
      "the loss's target must have the same shape as the prediction, e.g. (N, 1)"),
     (r"Expected all tensors to be on the same device",
@@ -44,6 +46,15 @@ MISTAKES: list[tuple[str, str]] = [
      "sort the batch by length (longest first) or pass `enforce_sorted=False`"),
     (r"An attempt has been made to start a new process before the\s+current process has finished its bootstrapping",
      "DataLoader workers under spawn re-import your file: put the training code under `if __name__ == '__main__':`"),
+    (r"could not infer output dtype\. Input dtype must be either a floating point",
+     "mean() needs a floating-point tensor: convert the integers first, e.g. `t.float().mean()`"),
+    (r"The size of tensor a \(\d+\) must match the size of tensor b \(\d+\) at non-singleton dimension",
+     "these shapes do not broadcast: compared from the last dimension, sizes must be equal or 1; add a "
+     "dimension of size 1 where needed (`a[:, None]`, `unsqueeze`, or `keepdim=True` in a reduction)"),
+    (r"Expected hidden size \(",
+     "the initial hidden state must be (num_layers * num_directions, batch, hidden_size): take the batch from the "
+     "input, e.g. torch.zeros(num_layers, x.size(0), hidden_size); if your input is (batch, seq_len, ...), build "
+     "the RNN with batch_first=True"),
 ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from .api import expect_number, expect_tensor, fail
+from .api import expect_close, expect_number, expect_tensor, fail
 
 # An SGD that records the gradients it sees at each step.  With lr=0 the
 # parameters never move, so on identical batches every step must see the same
@@ -59,3 +59,28 @@ def expect_count(value, expected: int, what: str, names=None) -> None:
     if n != expected:
         detail = f" (parameters: {', '.join(names)})" if names else ""
         fail(f"{what}: expected {expected:,} parameters, got {n:,}{detail}")
+
+
+def weight_and_bias(learner, model, owner: str, prefix: str = "linear.") -> tuple[float, float]:
+    """w and b of a one-input, one-output layer kept as `self.linear` (lectures 05 and 06)."""
+    state = learner.method(model, "state_dict")
+    w = state.get(prefix + "weight") if isinstance(state, dict) else None
+    b = state.get(prefix + "bias") if isinstance(state, dict) else None
+    if w is None or b is None:
+        found = ", ".join(state) if isinstance(state, dict) else state
+        fail(f"{owner} must keep its layer as `self.{prefix.rstrip('.')}` (found parameters: {found})")
+    return expect_number(w, prefix + "weight"), expect_number(b, prefix + "bias")
+
+
+def expect_close_or_mistake(value, expected: torch.Tensor, what: str, mistakes=(), *, atol: float = 1e-5,
+                            rtol: float = 1e-4) -> torch.Tensor:
+    """``expect_close``, but when the value is not the reference and matches what a known mistake
+    computes (``mistakes``: pairs of that result, computed here, and the message naming it), say so."""
+    t = expect_tensor(value, what)
+    expected = torch.as_tensor(expected)
+    same = lambda a, b: a.shape == b.shape and torch.allclose(a.double(), b.double(), atol=atol, rtol=rtol)
+    if not same(t.detach(), expected):
+        for result, message in mistakes:
+            if same(t.detach(), torch.as_tensor(result)):
+                fail(f"{what}: {message}")
+    return expect_close(t, expected, what, atol=atol, rtol=rtol)

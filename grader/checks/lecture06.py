@@ -1,0 +1,253 @@
+"""Hidden checks of lecture 06, logistic regression.
+
+Expected values are computed here: BCE from its formula and from
+``F.binary_cross_entropy`` in this process, SGD on the summed BCE simulated in
+closed form from the learner's own initial w and b.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from grader.checks.api import expect_close, expect_near, expect_number, expect_shape, expect_tensor, fail
+from grader.checks.common import PARAMETER_COUNT, RECORDING_SGD, expect_count, judge_zero_grad, weight_and_bias
+
+X = torch.tensor([[1.0], [2.0], [3.0]])
+Y = torch.tensor([[0.0], [0.0], [1.0]])
+SLIDE_Y = torch.tensor([1.0, 1.0, 0.0, 0.0])
+SLIDE_P = torch.tensor([0.2, 0.8, 0.3, 0.7])
+
+# Runs the learner's binary_cross_entropy with the library's BCE switched off (the exercise is to
+# write it by hand), and takes the gradient w.r.t. y_pred when the result is connected to it.
+BCE_CALL = """
+import torch.nn.functional as _F
+used_library = []
+def _refuse(*args, **kwargs):
+    used_library.append(True)
+    raise RuntimeError("the library's binary_cross_entropy is switched off in this check")
+_saved = (_F.binary_cross_entropy, torch._C._nn.binary_cross_entropy)
+_F.binary_cross_entropy = torch._C._nn.binary_cross_entropy = _refuse
+p = p.clone().requires_grad_(True)
+try:
+    out = resolve('binary_cross_entropy')(p, y, reduction)
+except Exception:
+    if not used_library:
+        raise
+    out = None
+finally:
+    _F.binary_cross_entropy, torch._C._nn.binary_cross_entropy = _saved
+grad = None
+connected = isinstance(out, torch.Tensor) and out.grad_fn is not None
+if connected and out.numel() == 1:
+    out.backward()
+    grad = p.grad
+used_library = bool(used_library)
+"""
+
+
+def _bce(learner, p, y, reduction):
+    got = learner.exec(BCE_CALL, p=p, y=y, reduction=reduction, returns=("out", "grad", "connected", "used_library"),
+                       where="binary_cross_entropy (bce.py)")
+    if got["used_library"] is True:
+        fail("binary_cross_entropy called F.binary_cross_entropy / nn.BCELoss: the exercise is to write the formula "
+             "by hand, -(y * log(y_hat) + (1 - y) * log(1 - y_hat))")
+    return got
+
+
+def _simulate(w: float, b: float, lr: float, steps: int) -> tuple[float, float, list[float]]:
+    """Full-batch SGD on the summed BCE of sigmoid(w x + b), in float32 like the learner's.
+    The gradient of the summed BCE w.r.t. the logit is p - y."""
+    x, y = X.squeeze(1), Y.squeeze(1)
+    w_t, b_t = torch.tensor(w), torch.tensor(b)
+    losses = []
+    for _ in range(steps):
+        p = torch.sigmoid(w_t * x + b_t)
+        losses.append(float(F.binary_cross_entropy(p, y, reduction="sum")))
+        w_t, b_t = w_t - lr * ((p - y) * x).sum(), b_t - lr * (p - y).sum()
+    return float(w_t), float(b_t), losses
+
+
+def test_model_output(learner):
+    """LogisticRegressionModel maps a batch of shape (N, 1) to probabilities sigmoid(w*x + b) of shape (N, 1), for N = 1 and N = 5."""
+    learner.seed(0)
+    model = learner.new("LogisticRegressionModel")
+    w, b = weight_and_bias(learner, model, "LogisticRegressionModel")
+    for n in (1, 5):
+        x = torch.linspace(-4, 6, n).reshape(n, 1)
+        what = f"LogisticRegressionModel()(x) with x of shape ({n}, 1)"
+        out = expect_shape(learner.call(model, x), (n, 1), what)
+        if n > 1 and torch.allclose(out.double(), (w * x + b).double(), atol=1e-5):
+            fail(f"{what} returned w*x + b itself (values {out.flatten()[:3].tolist()}...), not a probability: "
+                 "apply torch.sigmoid to the linear layer's output")
+        if not bool(((out > 0) & (out < 1)).all()):
+            fail(f"{what}: expected probabilities strictly between 0 and 1, got values from {out.min().item():.4g} "
+                 f"to {out.max().item():.4g}: apply torch.sigmoid to the linear layer's output")
+        expect_close(out, torch.sigmoid(w * x + b), f"sigmoid(w*x + b) for N = {n}", atol=1e-5)
+
+
+def test_parameter_count(learner):
+    """LogisticRegressionModel has exactly two trainable numbers, w and b: the sigmoid has none."""
+    model = learner.new("LogisticRegressionModel")
+    got = learner.exec(PARAMETER_COUNT, model=model, returns=("count", "names"),
+                       where="LogisticRegressionModel.parameters()")
+    expect_count(got["count"], 2, "LogisticRegressionModel", got["names"])
+    weight_and_bias(learner, model, "LogisticRegressionModel")
+
+
+def test_bce_slide_values(learner):
+    """binary_cross_entropy on the slide's pairs (y, y_hat) = (1, .2), (1, .8), (0, .3), (0, .7) gives 1.6094, .2231, .3567, 1.2040 per pair, mean .8483, sum 3.3932."""
+    per_pair = -(SLIDE_Y * SLIDE_P.log() + (1 - SLIDE_Y) * (1 - SLIDE_P).log())
+    got = _bce(learner, SLIDE_P, SLIDE_Y, "none")["out"]
+    out = expect_tensor(got, "binary_cross_entropy(y_hat, y, reduction='none')")
+    if out.shape == per_pair.shape:
+        only_y = -(SLIDE_Y * SLIDE_P.log())
+        if torch.allclose(out.double(), only_y.double(), atol=1e-4):
+            fail("the losses of the pairs with y = 0 are 0: the (1 - y) * log(1 - y_hat) term is missing")
+        if torch.allclose(out.double(), -per_pair.double(), atol=1e-4):
+            fail("the losses are negative: BCE is MINUS (y log y_hat + (1 - y) log(1 - y_hat))")
+    expect_close(out, per_pair, "binary_cross_entropy(y_hat, y, reduction='none') on the slide's pairs", atol=1e-4)
+    mean = expect_number(_bce(learner, SLIDE_P, SLIDE_Y, "mean")["out"], "binary_cross_entropy(y_hat, y)")
+    if abs(mean - float(per_pair.sum())) < 1e-3:
+        fail(f"the default reduction gave the sum {mean:.4f}; the default is the mean, 0.8483")
+    expect_near(mean, 0.8483, 1e-3, "binary_cross_entropy(y_hat, y) (the mean) on the slide's pairs")
+    total = expect_number(_bce(learner, SLIDE_P, SLIDE_Y, "sum")["out"], "binary_cross_entropy(y_hat, y, 'sum')")
+    expect_near(total, float(per_pair.sum()), 1e-3, "binary_cross_entropy(y_hat, y, reduction='sum')")
+
+
+def test_bce_matches_pytorch(learner):
+    """binary_cross_entropy equals F.binary_cross_entropy on random shapes and soft targets, for every reduction, stays finite at y_hat of exactly 0 or 1 (logs clamped at -100), and has the same gradient."""
+    g = torch.Generator().manual_seed(6)
+    cases = [(torch.rand(6, 1, generator=g) * 0.96 + 0.02, torch.randint(0, 2, (6, 1), generator=g).float()),
+             (torch.rand(2, 3, generator=g) * 0.96 + 0.02, torch.rand(2, 3, generator=g))]
+    for p, y in cases:
+        for reduction in ("none", "mean", "sum"):
+            what = f"binary_cross_entropy(y_hat, y, reduction={reduction!r}) with shape {tuple(p.shape)}"
+            got = _bce(learner, p, y, reduction)
+            expect_close(got["out"], F.binary_cross_entropy(p, y, reduction=reduction), what, atol=1e-4)
+    p, y = cases[0]
+    got = _bce(learner, p, y, "mean")
+    if got["connected"] is not True or got["grad"] is None:
+        fail("the loss is not connected to y_pred in the autograd graph, so backward() cannot reach the model: "
+             "use torch.log and tensor arithmetic, not math.log, numpy or .item()")
+    expected_grad = (p - y) / (p * (1 - p)) / p.numel()
+    try:
+        expect_close(got["grad"], expected_grad, "the gradient of the mean BCE with respect to y_hat", atol=1e-4)
+    except AssertionError as exc:
+        fail(f"{exc}. The values are right but the gradient is not: part of the formula left the autograd graph "
+             "(math.log, numpy, .item(), .detach() or .data); use torch operations throughout")
+    p, y = torch.tensor([0.0, 1.0, 1.0, 0.0]), torch.tensor([0.0, 1.0, 0.0, 1.0])
+    out = expect_shape(_bce(learner, p, y, "none")["out"], (4,), "binary_cross_entropy at y_hat = 0, 1, 1, 0")
+    if not bool(torch.isfinite(out).all()):
+        fail(f"at y_hat of exactly 0 or 1 the loss is {out.tolist()}: log(0) is -inf and 0 * -inf is nan. "
+             "Clamp each log as PyTorch does: torch.log(y_pred).clamp(min=-100)")
+    expect_close(out, F.binary_cross_entropy(p, y, reduction="none"),
+                 "binary_cross_entropy at y_hat = 0, 1, 1, 0 for y = 0, 1, 0, 1 (PyTorch: 0, 0, 100, 100)", atol=1e-3)
+
+
+def test_slide_data_float(learner):
+    """slide_data() returns the hours x = 1, 2, 3 and the labels y = 0, 0, 1 as float32 tensors of shape (3, 1)."""
+    got = learner.call("slide_data")
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        fail(f"slide_data() must return two tensors (x_data, y_data), got {type(got).__name__}")
+    for name, value, expected in (("x_data", got[0], X), ("y_data", got[1], Y)):
+        t = expect_tensor(value, f"slide_data()'s {name}")
+        if not t.is_floating_point():
+            fail(f"slide_data()'s {name} has dtype {t.dtype}: write 0.0 and 1.0 (not 0 and 1) so the tensor is "
+                 "float32; BCELoss refuses Long targets ('Found dtype Long but expected Float')")
+        if t.numel() == 3 and tuple(t.shape) != (3, 1):
+            fail(f"slide_data()'s {name} has shape {tuple(t.shape)}: use one row per sample, shape (3, 1), "
+                 "e.g. [[1.0], [2.0], [3.0]], to match the model's output")
+        expect_close(t, expected, f"slide_data()'s {name}", check_dtype=True)
+
+
+def test_criterion_sum(learner):
+    """make_criterion() returns the summed BCE: 3.3932 on the slide's four pairs (the mean would be 0.8483)."""
+    crit = learner.call("make_criterion")
+    value = expect_number(learner.call(crit, SLIDE_P.reshape(4, 1), SLIDE_Y.reshape(4, 1)),
+                          "make_criterion()(y_hat, y) on the slide's pairs")
+    if abs(value - 0.8483) < 1e-3:
+        fail("the loss is 0.8483, the mean of the four BCE values; the lecture sums them: "
+             "nn.BCELoss(reduction='sum')")
+    expected = float(F.binary_cross_entropy(SLIDE_P, SLIDE_Y, reduction="sum"))
+    expect_near(value, expected, 1e-3, "make_criterion()(y_hat, y), the summed BCE")
+
+
+def _sigmoid_model(learner):
+    return learner.exec("model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())", returns=("model",))["model"]
+
+
+def test_loss_history(learner):
+    """train(...) returns one Python float per step, the summed BCE before each update, matching SGD simulated from the same start."""
+    learner.seed(1)
+    model = _sigmoid_model(learner)
+    w0, b0 = weight_and_bias(learner, model, "the model", prefix="0.")
+    crit = learner.new("torch.nn.BCELoss", reduction="sum")
+    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=0.01)
+    history = learner.call("train", model, crit, opt, X, Y, 100)
+    if not isinstance(history, list):
+        fail(f"train must return a list of floats, got {type(history).__name__}")
+    if len(history) != 100:
+        fail(f"train(..., epochs=100) returned {len(history)} losses; expected one per step, 100")
+    if any(isinstance(v, torch.Tensor) for v in history):
+        fail("the history holds tensors: append loss.item(), a Python float, so the graph is not kept alive")
+    values = [expect_number(v, f"loss {i}") for i, v in enumerate(history)]
+    _, _, ref = _simulate(w0, b0, 0.01, 100)
+    expect_close(torch.tensor(values), torch.tensor(ref), "the loss history", atol=1e-3, rtol=1e-3)
+
+
+def test_zero_grad_each_step(learner):
+    """Each step of train(...) starts from zeroed gradients (checked with lr = 0 on the same data)."""
+    learner.seed(2)
+    model = _sigmoid_model(learner)
+    crit = learner.new("torch.nn.BCELoss", reduction="sum")
+    opt = learner.exec(RECORDING_SGD + "opt = RecordingSGD(model.parameters(), lr=0.0)",
+                       model=model, returns=("opt",))["opt"]
+    learner.call("train", model, crit, opt, X, Y, 3)
+    judge_zero_grad(learner.exec("seen = opt.seen", opt=opt, returns=("seen",))["seen"])
+
+
+def test_crosses_half_near_slide(learner, thresholds):
+    """Your whole pipeline (slide_data, LogisticRegressionModel, make_criterion, make_optimizer at lr 0.01, train for 1000 epochs) makes P(pass) cross 0.5 near 2.4 hours, from several seeds."""
+    for seed in thresholds["seeds"]:
+        learner.seed(seed)
+        model = learner.new("LogisticRegressionModel")
+        w0, b0 = weight_and_bias(learner, model, "LogisticRegressionModel")
+        opt = learner.call("make_optimizer", model, 0.01)
+        data = learner.call("slide_data")
+        if not isinstance(data, (tuple, list)) or len(data) != 2:
+            fail("slide_data() must return two tensors (x_data, y_data)")
+        learner.call("train", model, learner.call("make_criterion"), opt, data[0], data[1], 1000)
+        w, b = weight_and_bias(learner, model, "LogisticRegressionModel")
+        w_ref, b_ref, _ = _simulate(w0, b0, 0.01, 1000)
+        crossing = -b / w if w else math.inf
+        tol = thresholds["wb_tol"]
+        if abs(w - w_ref) > tol or abs(b - b_ref) > tol:
+            fail(f"seed {seed}: from w = {w0:.4f}, b = {b0:.4f}, 1000 SGD steps at lr 0.01 on the summed BCE reach "
+                 f"w = {w_ref:.4f}, b = {b_ref:.4f} (P(pass) = 0.5 at {-b_ref / w_ref:.2f} h); yours reached "
+                 f"w = {w:.4f}, b = {b:.4f} ({crossing:.2f} h). Check make_criterion (reduction='sum'), "
+                 "make_optimizer (SGD with the lr given) and train (every epoch: forward, loss, zero_grad, "
+                 "backward, step)")
+        expect_near(crossing, thresholds["boundary"], thresholds["boundary_tol"],
+                    f"the hours where P(pass) = 0.5 (seed {seed})")
+        probs = expect_shape(learner.call(model, torch.tensor([[1.0], [4.0]])), (2, 1), "the model at 1 h and 4 h")
+        if not probs[0, 0] < 0.5 < probs[1, 0]:
+            fail(f"P(pass | 1 h) = {probs[0, 0].item():.3f} and P(pass | 4 h) = {probs[1, 0].item():.3f}: "
+                 "expected below 0.5 at 1 h and above at 4 h")
+
+
+def test_pass_probability_value(learner):
+    """pass_probability(model, hours) returns the model's probability at a new x as a number, without building a graph."""
+    model = learner.exec("""
+model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())
+with torch.no_grad():
+    model[0].weight.fill_(1.5)
+    model[0].bias.fill_(-3.0)
+""", returns=("model",))["model"]
+    got = learner.exec("out = resolve('pass_probability')(model, 2.5)\n"
+                       "graph = isinstance(out, torch.Tensor) and out.requires_grad\n",
+                       model=model, returns=("out", "graph"), where="pass_probability (training.py)")
+    if got["graph"] is True:
+        fail("pass_probability returned a tensor that is still part of the autograd graph: wrap the call in "
+             "torch.no_grad() and return .item()")
+    expect_near(got["out"], 1 / (1 + math.exp(-0.75)), 1e-5, "pass_probability(model, 2.5) with w = 1.5, b = -3")
