@@ -1,0 +1,326 @@
+"""Hidden checks of lecture 12, basic RNN.
+
+Every expected value is computed here with torch's own RNN modules (nn.RNNCell,
+nn.RNN, a trusted copy of the hello model) loaded with the weights the learner's
+objects hold; the worker only runs the learner's code.  Batch sizes differ from
+sequence lengths throughout, so a wrong layout (batch_first) cannot pass.
+"""
+
+import torch
+from torch import nn
+
+from grader.checks.api import expect_close, expect_dtype, expect_number, expect_shape, expect_tensor, fail
+from grader.checks.common import (PARAMETER_COUNT, RECORDING_SGD, expect_close_or_mistake, expect_count,
+                                  judge_zero_grad)
+
+IDX2CHAR = ["e", "h", "l", "o"]
+HELLO = torch.tensor([[1, 0, 2, 2, 3]])
+OHLOL = torch.tensor([3, 1, 2, 3, 2])
+SEQ, BATCH, INPUT, HIDDEN = 5, 3, 4, 2   # seq_len != batch: a swapped layout changes shapes or values
+
+
+def _randn(*shape, seed: int) -> torch.Tensor:
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
+
+
+def _cell_tensors():
+    x, h = _randn(BATCH, INPUT, seed=120), _randn(BATCH, HIDDEN, seed=121)
+    w_ih, w_hh = _randn(HIDDEN, INPUT, seed=122), _randn(HIDDEN, HIDDEN, seed=123)
+    b_ih, b_hh = _randn(HIDDEN, seed=124), _randn(HIDDEN, seed=125)
+    return x, h, w_ih, w_hh, b_ih, b_hh
+
+
+def _torch_cell(w_ih, w_hh, b_ih, b_hh, nonlinearity: str = "tanh") -> nn.RNNCell:
+    cell = nn.RNNCell(w_ih.shape[1], w_ih.shape[0], nonlinearity=nonlinearity).to(w_ih.dtype)
+    cell.load_state_dict({"weight_ih": w_ih, "weight_hh": w_hh, "bias_ih": b_ih, "bias_hh": b_hh})
+    return cell
+
+
+def _tensors_of(state, names, what):
+    if not isinstance(state, dict) or not all(n in state for n in names):
+        found = ", ".join(state) if isinstance(state, dict) else type(state).__name__
+        fail(f"{what} must hold the parameters {', '.join(names)}; found {found}")
+    return {n: expect_tensor(state[n], f"{what}.{n}").detach().float() for n in names}
+
+
+# ---------------------------------------------------------------- the cell by hand
+
+def test_cell_step_values(learner):
+    """rnn_cell_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh) returns tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), equal to nn.RNNCell with the same weights (batch 3, input 4, hidden 2)."""
+    x, h, w_ih, w_hh, b_ih, b_hh = _cell_tensors()
+    got = learner.call("rnn_cell_step", x, h, w_ih, w_hh, b_ih, b_hh)
+    with torch.no_grad():
+        expected = _torch_cell(w_ih, w_hh, b_ih, b_hh)(x, h)
+        pre = x @ w_ih.t() + b_ih + h @ w_hh.t() + b_hh
+        mistakes = [
+            (pre, "this is the cell before its nonlinearity: apply torch.tanh to the sum"),
+            (torch.relu(pre), "the cell uses ReLU; nn.RNNCell's default nonlinearity is tanh"),
+            (torch.tanh(pre - b_hh), "bias_hh is missing: the cell adds both biases, b_ih and b_hh"),
+            (torch.tanh(pre - b_ih), "bias_ih is missing: the cell adds both biases, b_ih and b_hh"),
+            (torch.tanh(x @ w_ih.t() + b_ih + b_hh), "the previous hidden state h is not used: add h @ weight_hh.t()"),
+        ]
+    expect_shape(got, (BATCH, HIDDEN), "rnn_cell_step(x, h, ...) with batch 3, input_size 4, hidden_size 2")
+    expect_close_or_mistake(got, expected, "rnn_cell_step(...)", mistakes)
+
+
+def test_cell_step_gradients(learner):
+    """Gradients flow through rnn_cell_step to x, h and all four weights, equal to autograd's through nn.RNNCell."""
+    x, h, w_ih, w_hh, b_ih, b_hh = _cell_tensors()
+    upstream = _randn(BATCH, HIDDEN, seed=126)
+    got = learner.exec("""
+leaves = [t.clone().requires_grad_() for t in (x, h, w_ih, w_hh, b_ih, b_hh)]
+out = resolve('rnn_cell_step')(*leaves)
+graph = isinstance(out, torch.Tensor) and out.requires_grad
+if graph:
+    (out * upstream).sum().backward()
+grads = [t.grad for t in leaves]
+""", x=x, h=h, w_ih=w_ih, w_hh=w_hh, b_ih=b_ih, b_hh=b_hh, upstream=upstream,
+        returns=("graph", "grads"), where="rnn_cell_step (rnn_cell.py), then backward()")
+    if got["graph"] is not True:
+        fail("the result of rnn_cell_step is not connected to its inputs (requires_grad is False): compute it with "
+             "torch operations on the tensors themselves, not on .data, .detach() or numpy copies")
+    cell = _torch_cell(w_ih.double(), w_hh.double(), b_ih.double(), b_hh.double())
+    xd, hd = x.double().requires_grad_(), h.double().requires_grad_()
+    (cell(xd, hd) * upstream.double()).sum().backward()
+    reference = [xd.grad, hd.grad, cell.weight_ih.grad, cell.weight_hh.grad, cell.bias_ih.grad, cell.bias_hh.grad]
+    grads = got["grads"] if isinstance(got["grads"], list) and len(got["grads"]) == 6 else [None] * 6
+    for name, g, ref in zip(("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh"), grads, reference):
+        if g is None:
+            fail(f"no gradient reached {name}: use the tensor itself in the computation, not {name}.data or "
+                 f"{name}.detach()")
+        expect_close(g, ref.float(), f"the gradient with respect to {name}", atol=1e-5, rtol=1e-4)
+
+
+# ---------------------------------------------------------------- the cell over a sequence
+
+def _run_sequence(learner):
+    learner.seed(12)
+    cell = learner.new("torch.nn.RNNCell", INPUT, HIDDEN)
+    inputs, h0 = _randn(SEQ, BATCH, INPUT, seed=127), _randn(BATCH, HIDDEN, seed=128)
+    got = learner.call("run_rnn_cell", cell, inputs, h0)
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        fail(f"run_rnn_cell must return two tensors, (output, h_n), as nn.RNN does; got {type(got).__name__}"
+             + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""))
+    w = _tensors_of(learner.method(cell, "state_dict"), ("weight_ih", "weight_hh", "bias_ih", "bias_hh"), "the RNNCell")
+    rnn = nn.RNN(INPUT, HIDDEN)
+    rnn.load_state_dict({f"{k}_l0": v for k, v in w.items()})
+    with torch.no_grad():
+        out, h_n = rnn(inputs, h0.unsqueeze(0))
+        cell_ref = _torch_cell(w["weight_ih"], w["weight_hh"], w["bias_ih"], w["bias_hh"])
+        from_h0 = torch.stack([cell_ref(x_t, h0) for x_t in inputs])
+    return got, out, h_n, from_h0
+
+
+def test_sequence_output(learner):
+    """run_rnn_cell(cell, inputs, h0) over a sequence (seq_len 5, batch 3) returns output of shape (5, 3, 2) equal to nn.RNN's with the same weights."""
+    (output, _), out, _, from_h0 = _run_sequence(learner)
+    output = expect_tensor(output, "output, the first value run_rnn_cell returns")
+    if tuple(output.shape) == (BATCH, SEQ, HIDDEN):
+        fail(f"output has shape {tuple(output.shape)}, batch first; nn.RNN's output is (seq_len, batch, hidden_size) "
+             f"= {(SEQ, BATCH, HIDDEN)}: stack the hidden states along dimension 0")
+    expect_shape(output, (SEQ, BATCH, HIDDEN), "output of run_rnn_cell (seq_len 5, batch 3, hidden_size 2)")
+    expect_close_or_mistake(output, out, "output of run_rnn_cell", [
+        (from_h0, "every step started again from h0: feed each step's new hidden state to the next step")])
+
+
+def test_sequence_hidden(learner):
+    """run_rnn_cell returns h_n of shape (1, 3, 2) (num_layers, batch, hidden_size): the hidden state after the last step, equal to nn.RNN's."""
+    (_, h_last), out, h_n, from_h0 = _run_sequence(learner)
+    h_last = expect_tensor(h_last, "h_n, the second value run_rnn_cell returns")
+    if tuple(h_last.shape) == (BATCH, HIDDEN):
+        fail(f"h_n has shape {tuple(h_last.shape)}; nn.RNN's h_n has a leading num_layers dimension: "
+             f"(1, batch, hidden_size) = {(1, BATCH, HIDDEN)}, e.g. hidden.unsqueeze(0)")
+    expect_shape(h_last, (1, BATCH, HIDDEN), "h_n of run_rnn_cell (num_layers 1, batch 3, hidden_size 2)")
+    expect_close_or_mistake(h_last, h_n, "h_n of run_rnn_cell", [
+        (out[0:1], "h_n is the hidden state after the first step; it must be the one after the last step"),
+        (from_h0[-1:], "every step started again from h0: feed each step's new hidden state to the next step")])
+
+
+# ---------------------------------------------------------------- characters as numbers
+
+def test_encode_indices(learner):
+    """encode("hello") is the Long tensor [1, 0, 2, 2, 3] and encode("ohlol") is [3, 1, 2, 3, 2] (IDX2CHAR = e, h, l, o)."""
+    for text, expected in (("hello", HELLO[0]), ("ohlol", OHLOL), ("leo", torch.tensor([2, 0, 3]))):
+        got = expect_tensor(learner.call("encode", text), f'encode("{text}")')
+        if got.dtype != torch.long:
+            fail(f'encode("{text}"): expected dtype torch.int64 (Long), got {got.dtype}; Embedding and '
+                 "CrossEntropyLoss want Long indices: torch.tensor(..., dtype=torch.long)")
+        if tuple(got.shape) == tuple(expected.shape) and not torch.equal(got, expected):
+            fail(f'encode("{text}"): expected {expected.tolist()}, got {got.tolist()}; the index of a character is '
+                 f"its place in IDX2CHAR = {IDX2CHAR}")
+        expect_close(got, expected, f'encode("{text}")', atol=0, rtol=0)
+
+
+def test_decode_text(learner):
+    """decode([3, 1, 2, 3, 2]) is "ohlol", from a list or a 1-D Long tensor."""
+    for indices, expected in (([3, 1, 2, 3, 2], "ohlol"), (torch.tensor([1, 0, 2, 2, 3]), "hello"),
+                              (torch.tensor([3, 2, 0]), "ole")):
+        got = learner.call("decode", indices)
+        shown = indices.tolist() if isinstance(indices, torch.Tensor) else indices
+        if type(got) is not str:
+            fail(f"decode({shown}): expected a str, got {type(got).__name__}: join the characters with ''.join(...)")
+        if got != expected:
+            fail(f"decode({shown}): expected {expected!r}, got {got!r}; look each index up in IDX2CHAR = {IDX2CHAR}")
+
+
+def test_one_hot_vectors(learner):
+    """one_hot(indices, num_classes) returns float32 one-hot vectors of shape indices.shape + (num_classes,), for 1-D and 2-D indices."""
+    for indices, classes in ((HELLO[0], 4), (torch.tensor([[3, 0, 1], [2, 2, 4]]), 5)):
+        what = f"one_hot(indices of shape {tuple(indices.shape)}, {classes})"
+        got = expect_tensor(learner.call("one_hot", indices, classes), what)
+        if got.dtype != torch.float32:
+            fail(f"{what}: expected dtype torch.float32, got {got.dtype}; RNN layers want float inputs: "
+                 "convert with .float()")
+        expected = torch.eye(classes)[indices]
+        expect_shape(got, tuple(expected.shape), what)
+        expect_close(got, expected, what, atol=0, rtol=0)
+
+
+# ---------------------------------------------------------------- the hello model
+
+class _HelloReference(nn.Module):
+    """A trusted copy of the lecture's model, loaded with the learner's weights."""
+
+    def __init__(self, batch_first: bool = True):
+        super().__init__()
+        self.emb = nn.Embedding(4, 10)
+        self.rnn = nn.RNN(10, 8, num_layers=2, batch_first=batch_first)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        if not self.rnn.batch_first:
+            out, _ = self.rnn(self.emb(x))
+            return self.fc(out).reshape(-1, 4)
+        out, _ = self.rnn(self.emb(x), torch.zeros(2, x.size(0), 8, dtype=self.fc.weight.dtype))
+        return self.fc(out).reshape(-1, 4)
+
+
+def _reference_of(learner, model, batch_first: bool = True) -> _HelloReference:
+    state = learner.method(model, "state_dict")
+    ref = _HelloReference(batch_first)
+    names = list(ref.state_dict())
+    tensors = _tensors_of(state, names, "HelloModel")
+    try:
+        ref.load_state_dict(tensors)
+    except RuntimeError as exc:
+        fail(f"HelloModel's layers do not have the lecture's sizes (Embedding(4, 10), RNN(10, 8, num_layers=2), "
+             f"Linear(8, 4)): {str(exc).splitlines()[-1].strip()}")
+    return ref
+
+
+def _indices(batch: int, seq: int, seed: int) -> torch.Tensor:
+    return torch.randint(0, 4, (batch, seq), generator=torch.Generator().manual_seed(seed))
+
+
+def test_hello_model_shape(learner):
+    """HelloModel() maps Long indices (batch, seq_len) to scores (batch * seq_len, 4): (1, 5) -> (5, 4) and (3, 7) -> (21, 4)."""
+    learner.seed(0)
+    model = learner.new("HelloModel")
+    for batch, seq in ((1, 5), (3, 7)):
+        got = expect_tensor(learner.call(model, _indices(batch, seq, seed=129)), f"HelloModel()(x), x of shape {(batch, seq)}")
+        if tuple(got.shape) == (batch, seq, 4):
+            fail(f"HelloModel()(x) for x of shape {(batch, seq)} returned {tuple(got.shape)}; CrossEntropyLoss wants one "
+                 f"row per character: flatten with .view(-1, 4) to {(batch * seq, 4)}")
+        expect_shape(got, (batch * seq, 4), f"HelloModel()(x) for x of shape {(batch, seq)}")
+
+
+def test_hello_model_parameters(learner):
+    """HelloModel has the lecture's layers emb, rnn, fc: Embedding(4, 10), RNN(10, 8, num_layers=2), Linear(8, 4), 380 parameters."""
+    model = learner.new("HelloModel")
+    got = learner.exec(PARAMETER_COUNT, model=model, returns=("count", "names"), where="HelloModel.parameters()")
+    expect_count(got["count"], 380, "HelloModel", got["names"])
+    _reference_of(learner, model)
+
+
+def test_hello_model_values(learner):
+    """HelloModel's scores on a batch of 3 sequences of 7 equal those of the lecture's model with the same weights (batch_first layout, zero initial hidden state)."""
+    learner.seed(1)
+    model = learner.new("HelloModel")
+    x = _indices(3, 7, seed=130)
+    got = learner.call(model, x)
+    ref, swapped = _reference_of(learner, model), _reference_of(learner, model, batch_first=False)
+    with torch.no_grad():
+        expected, wrong_layout = ref(x), swapped(x)
+    expect_shape(got, (21, 4), "HelloModel()(x) for x of shape (3, 7)")
+    expect_close_or_mistake(got, expected, "HelloModel()(x) for x of shape (3, 7)", [
+        (wrong_layout, "the RNN read the batch dimension as time: the input is (batch, seq_len, embedding_size), "
+                       "so build nn.RNN(..., batch_first=True)")], atol=1e-5)
+
+
+# ---------------------------------------------------------------- training and prediction
+
+def test_train_zero_grad(learner):
+    """Each step of train_hello starts from zeroed gradients (checked with lr = 0 on the same batch)."""
+    learner.seed(2)
+    model = learner.new("HelloModel")
+    crit = learner.new("torch.nn.CrossEntropyLoss")
+    opt = learner.exec(RECORDING_SGD + "opt = RecordingSGD(model.parameters(), lr=0.0)", model=model,
+                       returns=("opt",))["opt"]
+    learner.call("train_hello", model, crit, opt, HELLO, OHLOL, 3)
+    judge_zero_grad(learner.exec("seen = opt.seen", opt=opt, returns=("seen",))["seen"])
+
+
+def test_train_loss_history(learner, thresholds):
+    """train_hello(model, criterion, Adam(lr=0.05), inputs, labels, 15) returns 15 floats, the loss before each step, equal to the reference's run from the same weights."""
+    learner.seed(3)
+    model = learner.new("HelloModel")
+    ref = _reference_of(learner, model)
+    crit = learner.new("torch.nn.CrossEntropyLoss")
+    opt = learner.new("torch.optim.Adam", learner.method(model, "parameters"), lr=0.05)
+    history = learner.call("train_hello", model, crit, opt, HELLO, OHLOL, 15)
+    if not isinstance(history, list):
+        fail(f"train_hello must return a list of floats, got {type(history).__name__}")
+    if len(history) != 15:
+        fail(f"train_hello(..., epochs=15) returned {len(history)} losses; expected one per step, 15")
+    if any(isinstance(v, torch.Tensor) for v in history):
+        fail("the history holds tensors: append loss.item(), a Python float")
+    values = torch.tensor([expect_number(v, f"loss {i}") for i, v in enumerate(history)])
+    ref_opt, expected = torch.optim.Adam(ref.parameters(), lr=0.05), []
+    for _ in range(15):
+        loss = nn.functional.cross_entropy(ref(HELLO), OHLOL)
+        expected.append(loss.item())
+        ref_opt.zero_grad()
+        loss.backward()
+        ref_opt.step()
+    expect_close(values, torch.tensor(expected), "the loss history of train_hello", atol=thresholds["loss_atol"],
+                 rtol=1e-3)
+
+
+def test_learns_ohlol(learner, thresholds):
+    """HelloModel, trained with train_hello (CrossEntropyLoss, Adam lr 0.05, 15 epochs), predicts "ohlol" for "hello", from every seed checked."""
+    for seed in thresholds["seeds"]:
+        learner.seed(seed)
+        model = learner.new("HelloModel")
+        opt = learner.new("torch.optim.Adam", learner.method(model, "parameters"), lr=0.05)
+        learner.call("train_hello", model, learner.new("torch.nn.CrossEntropyLoss"), opt, HELLO, OHLOL, 15)
+        got = learner.call("predict_hello", model, HELLO)
+        if got != "ohlol":
+            fail(f'after 15 epochs from seed {seed} the model predicts {got!r} for "hello", expected "ohlol"; '
+                 "check the model (embedding, two RNN layers, batch_first) and the training step")
+
+
+def test_predict_string(learner):
+    """predict_hello(model, inputs) returns the string of the highest-scoring character at each step, without building a graph."""
+    scores = _randn(5, 4, seed=131)
+    expected = "".join(IDX2CHAR[i] for i in scores.argmax(dim=1).tolist())
+    got = learner.exec("""
+class Fixed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(()))
+        self.grad_modes = []
+    def forward(self, x):
+        self.grad_modes.append(torch.is_grad_enabled())
+        return scores * self.scale
+model = Fixed()
+out = resolve('predict_hello')(model, inputs)
+modes = model.grad_modes
+""", scores=scores, inputs=HELLO, returns=("out", "modes"), where="predict_hello (hello_model.py)")
+    if type(got["out"]) is not str:
+        fail(f"predict_hello must return a str, got {type(got['out']).__name__}")
+    if got["out"] != expected:
+        fail(f"predict_hello predicted {got['out']!r} for scores whose best character per step spells {expected!r}: "
+             f"take argmax over the classes (dim=1) and look each index up in IDX2CHAR = {IDX2CHAR}")
+    if got["modes"] != [False]:
+        fail("predict_hello ran the model with gradients enabled (or not exactly once): wrap the call in "
+             "torch.no_grad()")
