@@ -77,36 +77,44 @@ def list_cmd(workdir: str | None) -> None:
 
 
 @main.command()
-@click.argument("lecture")
+@click.argument("lecture", required=False)
+@click.option("--all", "every", is_flag=True, help="Check every lecture that has a folder in exercises/.")
 @click.option("--workdir", type=click.Path(), help="Folder holding exercises/ (default: the nearest one).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the canonical JSON result here.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report here.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Write JUnit XML here (for CI).")
+@click.option("--summary", "summary_path", type=click.Path(dir_okay=False),
+              help="Append a Markdown summary here (for CI: $GITHUB_STEP_SUMMARY).")
 @click.option("--quiet", "-q", is_flag=True, help="Only the score line and problems.")
-def check(lecture: str, workdir: str | None, device: str, json_path: str | None, html_path: str | None,
-          quiet: bool) -> None:
-    """Check your exercises for LECTURE (lecture05, 05 or 5)."""
-    lec = _lecture(lecture)
+def check(lecture: str | None, every: bool, workdir: str | None, device: str, json_path: str | None,
+          html_path: str | None, junit_path: str | None, summary_path: str | None, quiet: bool) -> None:
+    """Check your exercises for LECTURE (lecture05, 05 or 5), or for every lecture with --all."""
+    if bool(lecture) == every:
+        raise UsageProblem("give one LECTURE (e.g. `grader check lecture05`) or --all, not both")
     wd = _workdir(workdir)
-    folder = wd / "exercises" / lec.id
+    lecs = [x for x in all_lectures() if (wd / "exercises" / x.id).is_dir()] if every else [_lecture(lecture)]
+    if not lecs:
+        raise UsageProblem(f"--all: no lecture folders in {wd / 'exercises'}")
+    folder = wd / "exercises" / lecs[0].id
     if not folder.is_dir():
-        raise UsageProblem(f"no folder for {lec.id}: looked for {folder}")
+        raise UsageProblem(f"no folder for {lecs[0].id}: looked for {folder}")
     dev = _device(device)
-    from .runner import run_lecture
-    result = run_lecture(lec, folder, device=dev)
     from .render import terminal
-    terminal.render(result, verbose=not quiet)
-    if json_path:
-        result.write_json(Path(json_path))
-    if html_path:
-        from .render.html import render as render_html
-        from .results import write_atomic
-        write_atomic(Path(html_path), render_html(result))
-    try:
-        State(wd).save_result(result)
-    except OSError:
-        pass  # a read-only working directory still gets its report
-    sys.exit(0 if result.all_passed else 1)
+    from .runner import run_lecture
+    results = []
+    for lec in lecs:
+        result = run_lecture(lec, wd / "exercises" / lec.id, device=dev)
+        terminal.render(result, verbose=not quiet)
+        results.append(result)
+        try:
+            State(wd).save_result(result)
+        except OSError:
+            pass  # a read-only working directory still gets its report
+    from .cli_instructor import write_check_reports
+    write_check_reports(results, every=every, json_path=json_path, html_path=html_path, junit=junit_path,
+                        summary=summary_path)
+    sys.exit(0 if all(r.all_passed for r in results) else 1)
 
 
 @main.command()
@@ -193,3 +201,8 @@ def stubs(lectures: tuple[str, ...], check_only: bool) -> None:
         else:
             click.echo(f"{lec_id}: wrote {', '.join(write_stubs(sol_root / lec_id, dest))}")
     sys.exit(1 if stale_any else 0)
+
+
+from .cli_instructor import register as _register_instructor_commands  # noqa: E402
+
+_register_instructor_commands(main)  # release, grade, gradescope: see grader/cli_instructor.py

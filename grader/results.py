@@ -1,7 +1,8 @@
-"""The one result model (check -> exercise -> lecture), serialisable to JSON.
+"""The one result model (check -> exercise -> lecture -> submission -> class), serialisable to JSON.
 
-JSON is the canonical form: every renderer takes a ``LectureResult`` (or the
-dict it round-trips through) and nothing else.
+JSON is the canonical form: every renderer takes a ``LectureResult``, a
+``SubmissionResult`` or a ``ClassResult`` (or the dict it round-trips through)
+and nothing else.
 """
 
 from __future__ import annotations
@@ -94,6 +95,103 @@ class LectureResult:
 
     def write_json(self, path: Path) -> None:
         write_atomic(Path(path), self.to_json())
+
+
+@dataclass
+class SubmissionResult:
+    """One learner's submission graded on one or more lectures (batch grading, Gradescope, ``check --all``).
+
+    ``problems`` are submission-level messages (a malformed notebook, missing files, an empty
+    submission); the lectures they stop from being graded still list every check, failed closed.
+    ``fingerprint`` is a digest of the submission's files: a rerun skips what is already graded.
+    """
+    submission: str
+    lectures: list[LectureResult]
+    source: str = ""
+    problems: list[str] = field(default_factory=list)
+    fingerprint: str = ""
+    duration_s: float = 0.0
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def score(self) -> float:
+        return round(sum(r.score for r in self.lectures), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(r.max_score for r in self.lectures), 6)
+
+    @property
+    def all_passed(self) -> bool:
+        return bool(self.lectures) and all(r.all_passed for r in self.lectures)
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in STATUSES}
+        for r in self.lectures:
+            for s, n in r.counts().items():
+                out[s] += n
+        return out
+
+    def to_dict(self) -> dict:
+        d = {k: v for k, v in asdict(self).items() if k != "lectures"}
+        d["lectures"] = [r.to_dict() for r in self.lectures]
+        d["score"], d["max_score"] = self.score, self.max_score
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SubmissionResult":
+        d = dict(d)
+        d.pop("score", None)
+        d.pop("max_score", None)
+        d["lectures"] = [LectureResult.from_dict(r) for r in d.get("lectures", [])]
+        return cls(**d)
+
+    def write_json(self, path: Path) -> None:
+        write_atomic(Path(path), self.to_json())
+
+
+@dataclass
+class ClassResult:
+    """A class: every submission of a batch.  Columns (lecture, check) come from the submissions themselves."""
+    submissions: list[SubmissionResult]
+    lectures: list[str] = field(default_factory=list)
+    title: str = ""
+    schema_version: int = SCHEMA_VERSION
+
+    def columns(self) -> list[tuple[str, str, float]]:
+        """(lecture, check, max_points) in the order first seen."""
+        seen: dict[tuple[str, str], float] = {}
+        for s in self.submissions:
+            for r in s.lectures:
+                for c in r.checks:
+                    seen.setdefault((r.lecture, c.name), c.max_points)
+        return [(lec, name, pts) for (lec, name), pts in seen.items()]
+
+    def pass_rates(self) -> list[tuple[str, str, float]]:
+        """(lecture, check, fraction of submissions that passed it)."""
+        n = len(self.submissions)
+        out = []
+        for lec, name, _ in self.columns():
+            passed = sum(1 for s in self.submissions for r in s.lectures if r.lecture == lec
+                         for c in r.checks if c.name == name and c.passed)
+            out.append((lec, name, passed / n if n else 0.0))
+        return out
+
+    def to_dict(self) -> dict:
+        return {"title": self.title, "lectures": list(self.lectures), "schema_version": self.schema_version,
+                "submissions": [s.to_dict() for s in self.submissions]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ClassResult":
+        return cls(submissions=[SubmissionResult.from_dict(s) for s in d.get("submissions", [])],
+                   lectures=list(d.get("lectures", [])), title=d.get("title", ""),
+                   schema_version=d.get("schema_version", SCHEMA_VERSION))
 
 
 def summarize_exercise(name: str, title: str, file: str, checks: list[CheckResult]) -> ExerciseSummary:

@@ -1,0 +1,341 @@
+"""Grading a class: many submissions, several at once, each in its own grading process.
+
+``grade_submission`` grades one submission (staging, then the runner per lecture) and always
+returns a result: a submission that cannot be read, a lecture whose files are missing, a
+grading process that dies or hangs, all become failed checks with a message, never a gap.
+
+``run_batch`` forks one grading process per submission from a parent that has already
+imported torch, pytest and the grader (as ``grader verify`` does), so a submission pays only
+for its own worker and checks; at most ``jobs`` run at once.  Each result is written as soon as
+it arrives (``write_atomic``, ``result.json`` last, so its presence means the rest is there);
+a rerun skips a submission whose ``result.json`` has the same fingerprint and lectures.  A
+grading process past ``--timeout`` is stopped (SIGTERM: it kills its workers' process groups
+and exits; SIGKILL after a grace period) and its submission's checks are ``timed_out``.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .course import Lecture
+from .results import CheckResult, ClassResult, LectureResult, SubmissionResult, summarize_exercise, write_atomic
+from .submissions import SubmissionError, fingerprint, stage, submission_id
+
+STARTUP_GRACE_S = 60.0   # a grading process's own start (the worker importing torch) on a loaded machine
+KILL_GRACE_S = 5.0       # between SIGTERM and SIGKILL
+
+
+def closed_result(lecture: Lecture, status: str, message: str) -> LectureResult:
+    """Every check of ``lecture`` with ``status`` and ``message``: a lecture that could not be graded."""
+    checks = [CheckResult(name=c.name, exercise=c.exercise, status=status, points=0.0, max_points=c.points,
+                          message=message, hint="", hidden=c.hidden) for c in lecture.checks]
+    exercises = [summarize_exercise(e.name, e.title, e.file, checks) for e in lecture.exercises]
+    return LectureResult(lecture=lecture.id, title=lecture.title, checks=checks, exercises=exercises)
+
+
+def lecture_limits(lecture: Lecture, timeout: float | None):
+    from .sandbox import Limits
+    if not timeout:
+        return None
+    return Limits(call_s=min(lecture.call_s, timeout), submission_s=min(lecture.submission_s, timeout))
+
+
+def grade_submission(path: Path, lectures: list[Lecture], *, device: str = "cpu", timeout: float | None = None,
+                     name: str | None = None) -> SubmissionResult:
+    """Grade one submission on ``lectures``; never raises for anything the submission holds."""
+    from .runner import run_lecture
+    started = time.monotonic()
+    path = Path(path)
+    result = SubmissionResult(submission=name or submission_id(path), lectures=[], source=str(path),
+                              fingerprint=fingerprint(path))
+    with tempfile.TemporaryDirectory(prefix="grader-submission-") as tmp:
+        try:
+            staged = stage(path, lectures, Path(tmp))
+        except SubmissionError as exc:
+            result.problems.append(str(exc))
+            result.lectures = [closed_result(lec, "error", str(exc)) for lec in lectures]
+            result.duration_s = round(time.monotonic() - started, 3)
+            return result
+        result.problems += staged.notes
+        for lec in lectures:
+            if lec.id in staged.problems:
+                result.problems.append(staged.problems[lec.id])
+                result.lectures.append(closed_result(lec, "error", staged.problems[lec.id]))
+                continue
+            result.lectures.append(run_lecture(lec, staged.lecture_dirs[lec.id], device=device,
+                                               limits=lecture_limits(lec, timeout)))
+    result.duration_s = round(time.monotonic() - started, 3)
+    return result
+
+
+# ---------------------------------------------------------------- outputs of one submission
+
+def submission_dir(out: Path, sub_id: str) -> Path:
+    return Path(out) / "submissions" / sub_id
+
+
+def write_submission(out: Path, result: SubmissionResult) -> Path:
+    """report.html, Gradescope results.json, then result.json (last: it marks the submission done)."""
+    from .render import gradescope
+    from .render.classpage import render_submission
+    folder = submission_dir(out, result.submission)
+    write_atomic(folder / "report.html", render_submission(result))
+    write_atomic(folder / "results.json", json.dumps(gradescope.render(result), indent=2, ensure_ascii=False))
+    result.write_json(folder / "result.json")
+    return folder
+
+
+def load_done(out: Path, sub_id: str, fp: str, lecture_ids: list[str]) -> SubmissionResult | None:
+    """The saved result when it is for the same files and the same lectures, else None."""
+    try:
+        data = json.loads((submission_dir(out, sub_id) / "result.json").read_text(encoding="utf-8"))
+        saved = SubmissionResult.from_dict(data)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if fp and saved.fingerprint == fp and [r.lecture for r in saved.lectures] == lecture_ids:
+        return saved
+    return None
+
+
+def write_class(out: Path, klass: ClassResult) -> None:
+    from .render import classpage, csv as csv_render, junit
+    write_atomic(Path(out) / "index.html", classpage.render(klass))
+    write_atomic(Path(out) / "grades.csv", csv_render.render(klass))
+    write_atomic(Path(out) / "junit.xml", junit.render_class(klass))
+    write_atomic(Path(out) / "class.json", klass.to_json())
+
+
+# ---------------------------------------------------------------- one grading process per submission
+
+def _kill_my_children() -> None:
+    """Kill the process groups of this process's children (the workers run in their own sessions)."""
+    me = str(os.getpid())
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == me:  # fields after "(comm)": state, ppid, pgrp, ...
+            pid = int(stat_file.parent.name)
+            for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+                try:
+                    kill()
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+
+def _on_sigterm(signum, frame) -> None:
+    _kill_my_children()
+    os._exit(128 + signum)
+
+
+def _child_main(task: Callable[[], SubmissionResult], result_path: str) -> None:
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which stops us cleanly
+    try:
+        result = task()
+        write_atomic(Path(result_path), result.to_json())
+    finally:
+        _kill_my_children()
+
+
+@dataclass
+class Job:
+    path: Path
+    id: str
+    fingerprint: str
+    task: Callable[[], SubmissionResult]
+    on_fail: Callable[[str, str], SubmissionResult]    # (status, message) -> a result failed closed
+
+
+@dataclass
+class _Running:
+    job: Job
+    proc: multiprocessing.process.BaseProcess
+    result_path: Path
+    started: float
+    terminated_at: float | None = None
+
+
+@dataclass
+class Pool:
+    """At most ``jobs`` forked grading processes; a process past ``timeout`` seconds is stopped."""
+    jobs: int
+    timeout: float
+    scratch: Path
+    running: list[_Running] = field(default_factory=list)
+
+    def run(self, todo: list[Job], on_result: Callable[[SubmissionResult, Job], None]) -> None:
+        ctx = multiprocessing.get_context("fork")  # children inherit torch/pytest/grader already imported
+        queue = list(todo)
+        try:
+            while queue or self.running:
+                while queue and len(self.running) < self.jobs:
+                    job = queue.pop(0)
+                    result_path = self.scratch / f"{job.id}.json"
+                    result_path.unlink(missing_ok=True)
+                    proc = ctx.Process(target=_child_main, args=(job.task, str(result_path)), daemon=False)
+                    proc.start()
+                    self.running.append(_Running(job, proc, result_path, time.monotonic()))
+                multiprocessing.connection.wait([r.proc.sentinel for r in self.running], timeout=0.5)
+                for r in list(self.running):
+                    if r.proc.exitcode is not None:
+                        r.proc.join()
+                        self.running.remove(r)
+                        on_result(self._collect(r), r.job)
+                    elif r.terminated_at is None and time.monotonic() - r.started > self.timeout:
+                        r.terminated_at = time.monotonic()
+                        r.proc.terminate()
+                    elif r.terminated_at is not None and time.monotonic() - r.terminated_at > KILL_GRACE_S:
+                        r.proc.kill()
+        finally:
+            for r in self.running:  # interrupted: stop what runs (each cleans up its workers)
+                r.proc.terminate()
+            for r in self.running:
+                r.proc.join(KILL_GRACE_S)
+                if r.proc.exitcode is None:
+                    r.proc.kill()
+                    r.proc.join()
+
+    def _collect(self, r: _Running) -> SubmissionResult:
+        if r.terminated_at is not None:
+            return r.job.on_fail("timed_out", f"grading this submission took longer than {self.timeout:g} s; "
+                                              "it was stopped and its unfinished checks count as timed out")
+        try:
+            return SubmissionResult.from_dict(json.loads(r.result_path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, KeyError):
+            code = r.proc.exitcode
+            how = f"was killed by signal {-code}" if code and code < 0 else f"exited with status {code}"
+            return r.job.on_fail("error", f"the grading process of this submission {how} before reporting "
+                                          "(out of memory?); this is not a verdict on the code: grade it again")
+        finally:
+            r.result_path.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- the batch
+
+@dataclass
+class BatchSummary:
+    klass: ClassResult
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def unique_ids(paths: list[Path]) -> list[str]:
+    ids, seen = [], set()
+    for p in paths:
+        base = submission_id(p)
+        sid, n = base, 2
+        while sid in seen:
+            sid, n = f"{base}-{n}", n + 1
+        seen.add(sid)
+        ids.append(sid)
+    return ids
+
+
+def default_timeout(lectures: list[Lecture]) -> float:
+    return sum(lec.submission_s for lec in lectures) + STARTUP_GRACE_S
+
+
+def _threads_per_job(jobs: int) -> None:
+    """With several jobs, each worker's torch gets its share of the cores, not all of them each."""
+    if jobs > 1 and "OMP_NUM_THREADS" not in os.environ:
+        os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // jobs))
+
+
+def run_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, jobs: int = 2, timeout: float | None = None,
+              force: bool = False, device: str = "cpu", progress: bool = True,
+              grade: Callable[..., SubmissionResult] = grade_submission) -> BatchSummary:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    lecture_ids = [lec.id for lec in lectures]
+    limit = float(timeout) if timeout else default_timeout(lectures)
+    outer = limit * len(lectures) + STARTUP_GRACE_S if timeout else limit
+    results: dict[str, SubmissionResult] = {}
+    summary = BatchSummary(klass=ClassResult(submissions=[], lectures=lecture_ids))
+    todo: list[Job] = []
+    for path, sid in zip(paths, unique_ids(paths)):
+        fp = fingerprint(path)
+        done = None if force else load_done(out, sid, fp, lecture_ids)
+        if done is not None:
+            results[sid] = done
+            summary.skipped.append(sid)
+            continue
+
+        def task(path=path, sid=sid):
+            return grade(path, lectures, device=device, timeout=limit if timeout else None, name=sid)
+
+        def on_fail(status, message, path=path, sid=sid, fp=fp):
+            return SubmissionResult(submission=sid, source=str(path), fingerprint=fp, problems=[message],
+                                    lectures=[closed_result(lec, status, message) for lec in lectures])
+        todo.append(Job(path, sid, fp, task, on_fail))
+
+    if todo:
+        from . import plugin  # noqa: F401  (torch, pytest and the grader, imported once before forking)
+        _threads_per_job(jobs)
+        bar = _progress(progress, len(paths), len(summary.skipped))
+
+        def on_result(result: SubmissionResult, job: Job) -> None:
+            write_submission(out, result)
+            results[job.id] = result
+            summary.graded.append(job.id)
+            bar.advance(f"{job.id}: {result.score:g}/{result.max_score:g}")
+
+        with tempfile.TemporaryDirectory(prefix=".grader-batch-", dir=out) as scratch, bar:
+            Pool(jobs=max(1, jobs), timeout=outer, scratch=Path(scratch)).run(todo, on_result)
+    summary.klass.submissions = class_results(out, lecture_ids, results)
+    write_class(out, summary.klass)
+    return summary
+
+
+def class_results(out: Path, lecture_ids: list[str], fresh: dict[str, SubmissionResult]) -> list[SubmissionResult]:
+    """The class is OUT: every submission graded into it on the same lectures (earlier runs too), by name."""
+    found = dict(fresh)
+    for path in sorted((Path(out) / "submissions").glob("*/result.json")):
+        if path.parent.name in found:
+            continue
+        try:
+            saved = SubmissionResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, KeyError):
+            continue
+        if [r.lecture for r in saved.lectures] == lecture_ids:
+            found[path.parent.name] = saved
+    return [found[k] for k in sorted(found)]
+
+
+class _progress:
+    """A rich progress bar on stderr (plain lines when it is not a terminal); a no-op when off."""
+
+    def __init__(self, enabled: bool, total: int, done: int):
+        self.enabled, self.total, self.done = enabled, total, done
+        self._bar = self._task = None
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            self._bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                 TextColumn("{task.description}"), console=Console(stderr=True))
+            self._bar.__enter__()
+            self._task = self._bar.add_task("", total=self.total, completed=self.done)
+        return self
+
+    def advance(self, text: str) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, description=text)
+            if not self._bar.console.is_terminal:
+                self._bar.console.print(f"graded {text}", highlight=False)
+
+    def __exit__(self, *exc):
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+        return False
