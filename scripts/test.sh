@@ -37,7 +37,12 @@ if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
   "$venv/bin/pip" install -q $deps
   touch "$venv/.complete"
 fi
-"$venv/bin/pip" install -q --no-deps --no-build-isolation -e . 2>&1 | grep -v '^WARNING: Location' || true
+log=$(mktemp)
+if ! "$venv/bin/pip" install -q --no-deps --no-build-isolation -e . >"$log" 2>&1; then
+  cat "$log" >&2
+  exit 1
+fi
+rm -f "$log"
 
 export PATH="$venv/bin:$PATH"
 set +e
