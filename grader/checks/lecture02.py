@@ -1,0 +1,130 @@
+"""Hidden checks of lecture 02, the linear model and the search over w (and b).
+
+Expected values are computed here from the formulas (float32, as the learner's
+code computes them); besides the slide's data, a second data set (y = 1.5x + 1)
+catches code that reads the slide's x_data and y_data instead of its arguments.
+"""
+
+import torch
+
+from grader.checks.api import expect_close, expect_near, expect_number, expect_shape, expect_tensor, fail
+from grader.checks.common import expect_close_or_mistake
+
+X = torch.tensor([1.0, 2.0, 3.0])
+Y = torch.tensor([2.0, 4.0, 6.0])
+X2 = torch.tensor([1.0, 2.0, 3.0, 4.0])
+Y2 = torch.tensor([2.5, 4.0, 5.5, 7.0])       # y = 1.5 x + 1
+WS = torch.arange(0.0, 4.1, 0.1)              # the lecture's grid: 41 weights
+BS = torch.arange(-2.0, 2.05, 0.25)           # 17 biases, so a (w, b) mix-up cannot go unseen
+BS_LONG = torch.arange(-3.0, 3.05, 0.1)       # 61 biases: a row index computed with the wrong size stays in range
+
+
+def _mse(x, y, w, b=0.0):
+    return ((x * w + b - y) ** 2).mean()
+
+
+def _surface(x, y, ws, bs):
+    W, B = torch.meshgrid(ws, bs, indexing="ij")
+    return ((x[:, None, None] * W + B - y[:, None, None]) ** 2).mean(dim=0)
+
+
+def test_forward_values(learner):
+    """forward(x, w, b) is x * w + b element by element: on a tensor of samples, with b left at 0 and given, and for one sample against (w, b) grids."""
+    got = learner.call("forward", X, 2.0)
+    expect_close(got, X * 2.0, "forward(x, 2.0) with x = [1, 2, 3]")
+    got = learner.call("forward", X2, 1.5, 1.0)
+    if isinstance(got, torch.Tensor) and got.shape == X2.shape and torch.allclose(got, X2 * 1.5):
+        fail("forward(x, 1.5, 1.0) returned x * w: the bias b is ignored; return x * w + b")
+    expect_close(got, X2 * 1.5 + 1.0, "forward(x, 1.5, 1.0) with x = [1, 2, 3, 4]")
+    W, B = torch.meshgrid(WS[:4], BS[:3], indexing="ij")
+    expect_close(learner.call("forward", torch.tensor(2.0), W, B), 2.0 * W + B,
+                 "forward(2.0, W, B) with W, B of shape (4, 3) from meshgrid")
+
+
+def test_mse_slide_values(learner):
+    """mse(x, y, w) on the slide's data is 18.667, 4.667, 0, 4.667, 18.667 at w = 0, 1, 2, 3, 4; with a bias, mse(x, y, w, b) on other data matches the mean of squared errors."""
+    cases = [(X, Y, float(w), 0.0, f"mse(x_data, y_data, {w})") for w in range(5)]
+    cases.append((X2, Y2, 1.0, 0.5, "mse(x, y, 1.0, 0.5) with x = [1, 2, 3, 4], y = [2.5, 4, 5.5, 7]"))
+    for x, y, w, b, what in cases:
+        value = expect_number(learner.call("mse", x, y, w, b), what)
+        err = x * w + b - y
+        mistakes = (((err ** 2).sum(), "that is the SUM of the squared errors; the MSE divides by the number of "
+                                       "samples: take .mean()"),
+                    ((err ** 2).mean().sqrt(), "that is the square root of the MSE (RMSE); do not take the root"),
+                    (err.mean() ** 2, "that squares the mean error; square each error first, then take the mean"),
+                    (err.abs().mean(), "that is the mean absolute error; square the errors"),
+                    (err.mean(), "the errors are not squared: (y_hat - y) ** 2"))
+        expect_close_or_mistake(torch.tensor(value), _mse(x, y, w, b), what, mistakes, atol=1e-4)
+
+
+def test_w_grid_values(learner):
+    """w_grid() is the lecture's 41 weights 0.0, 0.1, ..., 4.0, with 4.0 included."""
+    got = expect_tensor(learner.call("w_grid"), "w_grid()")
+    if tuple(got.shape) == (40,):
+        fail("w_grid() has 40 values and stops at 3.9: arange excludes its end, so write torch.arange(0.0, 4.1, 0.1)")
+    expect_shape(got, (41,), "w_grid()")
+    expect_close(got, WS, "w_grid()", atol=1e-5)
+
+
+def test_sweep_costs(learner):
+    """sweep(x, y) returns the 41 weights and the MSE at each: 18.667 / 4.667 / 0 at w = 0 / 1 / 2 on the slide's data; on other data, the MSE of that data."""
+    for x, y, name in ((X, Y, "the slide's data"), (X2, Y2, "x = [1, 2, 3, 4], y = [2.5, 4, 5.5, 7]")):
+        got = learner.call("sweep", x, y)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            fail("sweep(x, y) must return two tensors: (ws, costs)")
+        ws = expect_shape(got[0], (41,), f"the ws of sweep on {name}")
+        expect_close(ws, WS, f"the ws of sweep on {name}", atol=1e-5)
+        costs = expect_shape(got[1], (41,), f"the costs of sweep on {name}")
+        want = torch.stack([_mse(x, y, w) for w in WS])
+        slide = torch.stack([_mse(X, Y, w) for w in WS])
+        if name != "the slide's data" and torch.allclose(costs, slide, atol=1e-4):
+            fail("sweep(x, y) on new data returned the costs of the slide's data: use the x and y it is given, "
+                 "not the globals x_data and y_data")
+        expect_close_or_mistake(costs, want, f"the costs of sweep on {name}",
+                                ((want * len(x), "the costs are the SUM of squared errors; divide by the number "
+                                                 "of samples (the slide's l_sum / 3)"),), atol=1e-4)
+
+
+def test_best_w(learner):
+    """best_w(x, y) is the grid weight with the smallest MSE, as a number: 2.0 on the slide's data, 1.8 for y = 1.5x + 1 (no bias in this model)."""
+    for x, y, name in ((X, Y, "the slide's data"), (X2, Y2, "x = [1, 2, 3, 4], y = [2.5, 4, 5.5, 7]")):
+        costs = torch.stack([_mse(x, y, w) for w in WS])
+        want = WS[costs.argmin()].item()
+        value = expect_number(learner.call("best_w", x, y), f"best_w on {name}")
+        if abs(value - costs.argmin().item()) < 1e-6 and abs(value - want) > 1e-3:
+            fail(f"best_w on {name} returned {value:g}, the index of the smallest cost; return the weight at "
+                 f"that index, ws[costs.argmin()] = {want:.1f}")
+        if abs(value - WS[costs.argmax()].item()) < 1e-4:
+            fail(f"best_w on {name} returned {value:g}, the weight with the LARGEST cost: use argmin, not argmax")
+        expect_near(value, want, 1e-4, f"best_w on {name}")
+
+
+def test_cost_surface(learner):
+    """cost_surface(x, y, ws, bs) is the (P, Q) table of MSEs with rows following ws and columns following bs (checked with 41 weights and 17 biases, on two data sets)."""
+    for x, y, name in ((X, Y, "the slide's data"), (X2, Y2, "x = [1, 2, 3, 4], y = [2.5, 4, 5.5, 7]")):
+        what = f"cost_surface on {name} with 41 ws and 17 bs"
+        got = expect_tensor(learner.call("cost_surface", x, y, WS, BS), what)
+        want = _surface(x, y, WS, BS)
+        if tuple(got.shape) == (len(BS), len(WS)):
+            fail(f"{what} has shape {tuple(got.shape)}, expected (41, 17): indexing='xy' swaps "
+                 "the axes; use torch.meshgrid(ws, bs, indexing='ij')")
+        expect_shape(got, (len(WS), len(BS)), what)
+        expect_close_or_mistake(got, want, what,
+                                ((want * len(x), "the table holds the SUM of squared errors; divide by the "
+                                                 "number of samples"),), atol=1e-3)
+
+
+def test_surface_minimum(learner):
+    """surface_minimum(x, y, ws, bs) is the grid's (w, b) of least cost: (2, 0) on the slide's data and (1.5, 1) for y = 1.5x + 1 (41 weights, 61 biases)."""
+    for x, y, name, want in ((X, Y, "the slide's data", (2.0, 0.0)),
+                             (X2, Y2, "x = [1, 2, 3, 4], y = [2.5, 4, 5.5, 7]", (1.5, 1.0))):
+        got = learner.call("surface_minimum", x, y, WS, BS_LONG)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            fail("surface_minimum must return two numbers: (w, b)")
+        w = expect_number(got[0], f"the w of surface_minimum on {name}")
+        b = expect_number(got[1], f"the b of surface_minimum on {name}")
+        if abs(w - want[1]) < 1e-4 and abs(b - want[0]) < 1e-4 and want[0] != want[1]:
+            fail(f"surface_minimum on {name} returned (w, b) = ({w:g}, {b:g}): w and b are swapped")
+        if not (abs(w - want[0]) < 1e-4 and abs(b - want[1]) < 1e-4):
+            fail(f"surface_minimum on {name}: expected (w, b) = {want}, got ({w:.4g}, {b:.4g}); with cost of shape "
+                 f"(P, Q), the flat index k of argmin is row k // Q (the w) and column k % Q (the b)")
