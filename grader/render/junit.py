@@ -9,31 +9,38 @@ checks ``skipped``.  Points travel as properties.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from ..results import ClassResult, LectureResult
 
 FAILURE = {"failed", "not_attempted"}
+# characters XML 1.0 cannot hold at all (a learner's message may carry terminal escapes or NULs)
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _x(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 ERROR = {"error", "timed_out"}
 
 
 def _suite(r: LectureResult, prefix: str = "") -> ET.Element:
     counts = r.counts()
     suite = ET.Element("testsuite", {
-        "name": f"{prefix}{r.lecture}", "tests": str(len(r.checks)),
+        "name": _x(f"{prefix}{r.lecture}"), "tests": str(len(r.checks)),
         "failures": str(sum(counts[s] for s in FAILURE)), "errors": str(sum(counts[s] for s in ERROR)),
         "skipped": str(counts["skipped"]), "time": f"{r.duration_s:.3f}"})
     props = ET.SubElement(suite, "properties")
     for name, value in (("score", r.score), ("max_score", r.max_score), ("device", r.device)):
         ET.SubElement(props, "property", {"name": name, "value": f"{value:g}" if isinstance(value, float) else str(value)})
     for c in r.checks:
-        case = ET.SubElement(suite, "testcase", {"classname": f"{prefix}{r.lecture}.{c.exercise}", "name": c.name,
+        case = ET.SubElement(suite, "testcase", {"classname": _x(f"{prefix}{r.lecture}.{c.exercise}"), "name": c.name,
                                                  "time": f"{c.duration_s:.3f}"})
         cprops = ET.SubElement(case, "properties")
         ET.SubElement(cprops, "property", {"name": "points", "value": f"{c.points:g}"})
         ET.SubElement(cprops, "property", {"name": "max_points", "value": f"{c.max_points:g}"})
-        text = c.message + (f"\nhint: {c.hint}" if c.hint and c.status != "not_attempted" else "")
-        first = (c.message.splitlines() or [c.status.replace("_", " ")])[0][:200]
+        text = _x(c.message + (f"\nhint: {c.hint}" if c.hint and c.status != "not_attempted" else ""))
+        first = _x((c.message.splitlines() or [c.status.replace("_", " ")])[0][:200])
         if c.status in FAILURE:
             ET.SubElement(case, "failure", {"type": c.status, "message": first}).text = text
         elif c.status in ERROR:
