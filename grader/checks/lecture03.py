@@ -1,0 +1,139 @@
+"""Hidden checks of lecture 03, gradient descent by hand.
+
+The reference is simulated here in float64 from the closed-form gradient of the
+mean squared error; known mistakes (a missing factor 2, a sum for the mean, the
+wrong sign, a stale w in SGD, ...) are simulated too, so a wrong answer that
+matches one of them is named.  A second data set catches code that reads the
+slide's x_data and y_data instead of its arguments.
+"""
+
+import torch
+
+from grader.checks.api import expect_near, expect_number, fail
+from grader.checks.common import expect_close_or_mistake
+
+X = torch.tensor([1.0, 2.0, 3.0])
+Y = torch.tensor([2.0, 4.0, 6.0])
+X2 = torch.tensor([0.5, -1.0, 2.0, 3.0])
+Y2 = torch.tensor([1.0, -2.5, 3.5, 7.0])
+DATA2 = "x = [0.5, -1, 2, 3], y = [1, -2.5, 3.5, 7]"
+
+
+def _cost(x, y, w):
+    return ((x.double() * w - y.double()) ** 2).mean().item()
+
+
+def _grad(x, y, w):
+    x, y = x.double(), y.double()
+    return (2 * x * (x * w - y)).mean().item()
+
+
+def _sgd(x, y, w, lr, stale=False):
+    w0 = w
+    for xi, yi in zip(x.double().tolist(), y.double().tolist()):
+        w = w - lr * 2 * xi * (xi * (w0 if stale else w) - yi)
+    return w
+
+
+def _train(x, y, w, lr, epochs, stochastic=False, after=False):
+    history = []
+    for _ in range(epochs):
+        if not after:
+            history.append(_cost(x, y, w))
+        w = _sgd(x, y, w, lr) if stochastic else w - lr * _grad(x, y, w)
+        if after:
+            history.append(_cost(x, y, w))
+    return w, history
+
+
+def _number(learner, what, *args):
+    return torch.tensor(expect_number(learner.call(*args), what), dtype=torch.float64)
+
+
+def _expect(value, want, what, mistakes=(), tol=1e-4):
+    expect_close_or_mistake(value, torch.tensor(want, dtype=torch.float64), what,
+                            [(torch.tensor(r, dtype=torch.float64), m) for r, m in mistakes], atol=tol, rtol=1e-5)
+
+
+def test_cost_value(learner):
+    """cost(x, y, w) is the mean squared error: 4.667 on the slide's data at w = 1, and the MSE of other data."""
+    for x, y, w, name in ((X, Y, 1.0, "the slide's data"), (X2, Y2, 0.7, DATA2)):
+        what = f"cost(x, y, {w}) on {name}"
+        err = x.double() * w - y.double()
+        _expect(_number(learner, what, "cost", x, y, w), _cost(x, y, w), what,
+                (((err ** 2).sum().item(), "that is the SUM of squared errors; the cost is their mean"),
+                 (err.mean().item(), "the errors are not squared: (x * w - y) ** 2")))
+
+
+def test_gradient_values(learner):
+    """gradient(x, y, w) is d(cost)/dw = mean of 2 * x * (x * w - y): -9.333, 0 and 9.333 at w = 1, 2, 3 on the slide's data, and the same formula on other data."""
+    cases = [(X, Y, w, "the slide's data") for w in (1.0, 2.0, 3.0)] + [(X2, Y2, 0.7, DATA2)]
+    for x, y, w, name in cases:
+        what = f"gradient(x, y, {w}) on {name}"
+        want = _grad(x, y, w)
+        xd, yd = x.double(), y.double()
+        _expect(_number(learner, what, "gradient", x, y, w), want, what,
+                ((want / 2, "it is half the gradient: the derivative of (x*w - y)**2 brings down a factor 2"),
+                 (want * len(x), "that is the SUM over the samples; the cost is a mean, so is its gradient"),
+                 (-want, "the sign is wrong: the derivative of (x*w - y)**2 is 2 * x * (x*w - y); "
+                         "with (y - x*w) inside, the gradient points the other way"),
+                 ((2 * (xd * w - yd)).mean().item(), "the factor x is missing: by the chain rule "
+                                                     "d(x*w - y)/dw = x, so the gradient is 2 * x * (x*w - y)")))
+
+
+def test_gd_first_epoch(learner):
+    """gd_epoch(x, y, w, lr) makes one batch update w - lr * gradient: from w = 1 with lr = 0.01 the slide's first epoch gives w = 1.0933."""
+    for x, y, w, lr, name in ((X, Y, 1.0, 0.01, "the slide's data"), (X2, Y2, 0.7, 0.05, DATA2)):
+        what = f"gd_epoch(x, y, {w}, {lr}) on {name}"
+        g = _grad(x, y, w)
+        _expect(_number(learner, what, "gd_epoch", x, y, w, lr), w - lr * g, what,
+                ((w + lr * g, "w moved uphill: gradient DEscent subtracts, w - lr * gradient"),
+                 (w - g, "the learning rate is missing: w - lr * gradient")), tol=1e-5)
+
+
+def test_sgd_epoch_per_sample(learner):
+    """sgd_epoch(x, y, w, lr) updates w after each sample with that sample's gradient at the current w: from w = 1 with lr = 0.01 on the slide's data, w = 1.2607."""
+    for x, y, w, lr, name in ((X, Y, 1.0, 0.01, "the slide's data"), (X2, Y2, 0.7, 0.05, DATA2)):
+        what = f"sgd_epoch(x, y, {w}, {lr}) on {name}"
+        _expect(_number(learner, what, "sgd_epoch", x, y, w, lr), _sgd(x, y, w, lr), what,
+                ((w - lr * _grad(x, y, w), "that is one batch update with the mean gradient; SGD makes one update "
+                                           "for each sample, with the gradient of that sample alone"),
+                 (_sgd(x, y, w, lr, stale=True), "every sample's gradient was taken at the starting w; update w "
+                                                 "after each sample so the next gradient uses the current w")),
+                tol=1e-5)
+
+
+def _history(learner, what, got, epochs):
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        fail(f"{what} must return (w, history)")
+    w, history = got
+    if not isinstance(history, list) or len(history) != epochs:
+        n = len(history) if isinstance(history, list) else type(history).__name__
+        fail(f"{what} returned a history of {n} costs; expected a list of one float per epoch, {epochs}")
+    return expect_number(w, f"the w of {what}"), [expect_number(v, f"cost {i} of {what}") for i, v in enumerate(history)]
+
+
+def test_train_history(learner):
+    """train(x, y, w, lr, epochs, stochastic) returns the final w and the cost at the START of each epoch (4.667, 3.836, 3.154 for batch GD from w = 1, lr = 0.01); stochastic=True runs SGD epochs."""
+    for stochastic in (False, True):
+        what = f"train(x_data, y_data, 1.0, 0.01, 3, stochastic={stochastic})"
+        w, hist = _history(learner, what, learner.call("train", X, Y, 1.0, 0.01, 3, stochastic=stochastic), 3)
+        want_w, want_h = _train(X, Y, 1.0, 0.01, 3, stochastic)
+        _, after_h = _train(X, Y, 1.0, 0.01, 3, stochastic, after=True)
+        other_w, other_h = _train(X, Y, 1.0, 0.01, 3, not stochastic)
+        wrong_mode = (f"that is what {'batch GD' if stochastic else 'SGD'} gives: with stochastic={stochastic} "
+                      f"use {'sgd_epoch' if stochastic else 'gd_epoch'}")
+        _expect(torch.tensor(hist, dtype=torch.float64), want_h, f"the history of {what}",
+                ((after_h, "the costs were recorded after each update; record the cost at the START of the "
+                           "epoch, before w changes (the slide's epoch 0 shows loss 4.667 at w = 1)"),
+                 (other_h, wrong_mode)))
+        _expect(torch.tensor(w, dtype=torch.float64), want_w, f"the w of {what}", ((other_w, wrong_mode),), tol=1e-5)
+
+
+def test_converges_to_two(learner):
+    """Batch GD and SGD on the slide's data from w = 1 with lr = 0.01 reach w = 2.000 in 100 epochs, and predict(4, w) = 8.00."""
+    for stochastic in (False, True):
+        what = f"train(x_data, y_data, 1.0, 0.01, 100, stochastic={stochastic})"
+        w, _ = _history(learner, what, learner.call("train", X, Y, 1.0, 0.01, 100, stochastic=stochastic), 100)
+        expect_near(w, 2.0, 1e-3, f"w after {what}")
+        expect_near(learner.call("predict", 4.0, w), 8.0, 0.005, f"predict(4.0, w) after {what}")
