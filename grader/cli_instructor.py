@@ -82,7 +82,8 @@ def release(lectures: tuple[str, ...], out: str, force: bool) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Submissions graded at once.")
 @click.option("--timeout", type=click.FloatRange(1, None), default=None,
-              help="Seconds of learner code per submission and lecture (default: the lecture's own limit).")
+              help="Seconds the learner's code may take per submission and lecture, worker start included "
+                   "(default: the lecture's own limit); the grading process is stopped a minute after.")
 @click.option("--force", is_flag=True, help="Grade again what --out already holds a result for.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
@@ -97,8 +98,13 @@ def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str
     from .batch import run_batch
     from .cli import _device
     lecs = _lectures(lecture_texts)
-    summary = run_batch([Path(s) for s in submissions], lecs, Path(out), jobs=jobs, timeout=timeout, force=force,
-                        device=_device(device), progress=not no_progress)
+    try:
+        summary = run_batch([Path(s) for s in submissions], lecs, Path(out), jobs=jobs, timeout=timeout, force=force,
+                            device=_device(device), progress=not no_progress)
+    except KeyboardInterrupt:
+        done = len(list((Path(out) / "submissions").glob("*/result.json")))
+        click.echo(f"interrupted: {done} result(s) are kept in {out}; run the same command again to go on", err=True)
+        sys.exit(130)
     k = summary.klass
     click.echo(f"{len(summary.graded)} graded, {len(summary.skipped)} already graded (skipped); "
                f"class report: {Path(out) / 'index.html'}")
