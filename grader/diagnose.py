@@ -55,6 +55,11 @@ MISTAKES: list[tuple[str, str]] = [
      "the initial hidden state must be (num_layers * num_directions, batch, hidden_size): take the batch from the "
      "input, e.g. torch.zeros(num_layers, x.size(0), hidden_size); if your input is (batch, seq_len, ...), build "
      "the RNN with batch_first=True"),
+    (r"mat1 and mat2 must have the same dtype, but got Double and Float",
+     "the input is float64 (numpy's default) but the layers are float32: load with `dtype=np.float32` or call `.float()`"),
+    (r"optimizer got an empty parameter list",
+     "the model has no parameters the optimizer can see: keep layers in attributes, an nn.Sequential or an "
+     "nn.ModuleList, not in a plain Python list"),
 ]
 
 

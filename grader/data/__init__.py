@@ -23,6 +23,11 @@ DATASETS: dict[str, tuple[dict[str, Path], Path]] = {
          for split in ("train", "t10k") for kind in ("images-idx3-ubyte", "labels-idx1-ubyte")},
         _DIGITS / "eval",
     ),
+    # a table (30 standardised features, label last) for lectures 07-08; eval/eval.csv is hidden
+    "breast_cancer": (
+        {"data/breast_cancer/breast_cancer.csv": DATA_DIR / "breast_cancer" / "breast_cancer.csv"},
+        DATA_DIR / "breast_cancer" / "eval",
+    ),
 }
 
 WORKER_DATA_ROOT = "data"  # relative to the worker's working directory
@@ -45,10 +50,21 @@ def read_idx(path: Path):
     return data.reshape(dims)
 
 
+def read_csv_table(path: Path):
+    """(features as float32 (N, F), labels as int64 (N,)) of a comma-separated table, label last."""
+    import torch
+    rows = [[float(v) for v in line.split(",")] for line in Path(path).read_text().splitlines() if line.strip()]
+    table = torch.tensor(rows, dtype=torch.float64)
+    return table[:, :-1].float(), table[:, -1].long()
+
+
 @lru_cache(maxsize=None)
 def load_eval(name: str):
-    """(images as uint8 (N, 28, 28), labels as int64 (N,)) of a data set's hidden evaluation split."""
+    """(inputs, labels as int64 (N,)) of a data set's hidden evaluation split: images as uint8
+    (N, 28, 28), or the float32 (N, F) rows of a table (``eval/eval.csv``)."""
     folder = DATASETS[name][1]
+    if (folder / "eval.csv").is_file():
+        return read_csv_table(folder / "eval.csv")
     images = read_idx(folder / "images-idx3-ubyte")
     labels = read_idx(folder / "labels-idx1-ubyte").long()
     return images, labels

@@ -1,0 +1,240 @@
+"""Hidden checks of lecture 07, multi-dimensional input.
+
+The public table is read here too, to compare with what the learner's loader
+returns; the model's output is recomputed here from its own parameters; the
+labels of the held-out rows never leave this process.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from grader.checks.api import expect_close, expect_dtype, expect_shape, expect_tensor, fail
+from grader.checks.common import PARAMETER_COUNT, RECORDING_SGD, expect_count, judge_zero_grad
+from grader.data import public_files, read_csv_table
+
+TABLE = "data/breast_cancer/breast_cancer.csv"   # where the worker finds the public table
+ACTIVATIONS = {"ReLU": torch.relu, "Tanh": torch.tanh, "Sigmoid": torch.sigmoid}
+
+BUILD_AND_RUN = """
+model = resolve('MultiLayerModel')(in_features, hidden=tuple(hidden), activation=getattr(nn, activation))
+params = [(name, p.detach().clone()) for name, p in model.named_parameters()]
+out = model(x)
+"""
+
+
+def _run_model(learner, in_features, hidden, activation, x):
+    return learner.exec(BUILD_AND_RUN, in_features=in_features, hidden=list(hidden), activation=activation, x=x,
+                        returns=("out", "params"),
+                        where=f"MultiLayerModel({in_features}, hidden={tuple(hidden)}, activation=nn.{activation})")
+
+
+def _reference(params, x, activation: str, hidden, last=torch.sigmoid) -> torch.Tensor:
+    """The stack recomputed from the learner's parameters, taken in the order they were created."""
+    sizes = [x.shape[1], *hidden, 1]
+    shapes = [s for n_in, n_out in zip(sizes, sizes[1:]) for s in ((n_out, n_in), (n_out,))]
+    got = [tuple(expect_tensor(p, name).shape) for name, p in params]
+    if got != shapes:
+        fail(f"MultiLayerModel({sizes[0]}, hidden={tuple(hidden)}) should hold Linear layers "
+             f"{' -> '.join(map(str, sizes))} with biases, created in the order they are applied; its parameters "
+             f"are {[f'{n} {tuple(p.shape)}' for n, p in params]}")
+    h = x
+    for i in range(0, len(params), 2):
+        h = F.linear(h, params[i][1], params[i + 1][1])
+        h = ACTIVATIONS[activation](h) if i + 2 < len(params) else last(h)
+    return h
+
+
+def test_load_data_shapes(learner):
+    """load_data(path) reads the shipped table into x of shape (419, 30) and y of shape (419, 1), both float32, row for row."""
+    x_ref, y_ref = read_csv_table(public_files("breast_cancer")[TABLE])
+    got = learner.call("load_data", TABLE)
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        fail(f"load_data must return two tensors (x_data, y_data), got {type(got).__name__}")
+    x, y = expect_tensor(got[0], "load_data(...)'s x"), expect_tensor(got[1], "load_data(...)'s y")
+    n = len(y_ref)
+    if tuple(y.shape) == (n,):
+        fail(f"y has shape ({n},): slice the last column as a matrix, xy[:, [-1]], to get ({n}, 1) like the "
+             "model's output; BCELoss wants the target and the prediction in the same shape")
+    if tuple(x.shape) == (n, 31):
+        fail("x has 31 columns: the last column is the label; take the features with xy[:, :-1]")
+    expect_shape(x, tuple(x_ref.shape), "load_data(...)'s x")
+    expect_shape(y, (n, 1), "load_data(...)'s y")
+    for name, t in (("x", x), ("y", y)):
+        if t.dtype != torch.float32:
+            fail(f"load_data(...)'s {name} has dtype {t.dtype}: read with dtype=np.float32 (numpy's default is "
+                 "float64, and nn.Linear's weights are float32)")
+    expect_close(x, x_ref, "load_data(...)'s x against the file", atol=1e-4)
+    expect_close(y, y_ref.float().unsqueeze(1), "load_data(...)'s y against the file's last column")
+
+
+def test_model_output(learner):
+    """MultiLayerModel(in_features) maps (N, in_features) rows to probabilities of shape (N, 1), strictly between 0 and 1, for N = 1 and 5 and 30 or 8 features."""
+    learner.seed(0)
+    g = torch.Generator().manual_seed(7)
+    for in_features, n in ((30, 1), (30, 5), (8, 5)):
+        x = torch.randn(n, in_features, generator=g) * 3
+        model = learner.new("MultiLayerModel", in_features)
+        what = f"MultiLayerModel({in_features})(x) with x of shape ({n}, {in_features})"
+        out = expect_shape(learner.call(model, x), (n, 1), what)
+        if not bool(((out > 0) & (out < 1)).all()):
+            fail(f"{what}: expected probabilities strictly between 0 and 1, got values from {out.min().item():.4g} "
+                 f"to {out.max().item():.4g}: end with torch.sigmoid after the last Linear layer")
+
+
+def test_parameter_count(learner):
+    """MultiLayerModel has the Linear layers the sizes ask for: 87 parameters for the lecture's 8-6-4-1, 641 for 30-16-8-1, 1,025 for 30-32-1."""
+    for in_features, hidden, expected in ((8, (6, 4), 87), (30, (16, 8), 641), (30, (32,), 1025)):
+        model = learner.new("MultiLayerModel", in_features, hidden=hidden)
+        got = learner.exec(PARAMETER_COUNT, model=model, returns=("count", "names"),
+                           where="MultiLayerModel.parameters()")
+        expect_count(got["count"], expected, f"MultiLayerModel({in_features}, hidden={hidden})", got["names"])
+
+
+def test_activation_is_a_parameter(learner):
+    """MultiLayerModel's output equals Linear -> activation -> ... -> Linear -> sigmoid recomputed from its own weights, with activation = nn.ReLU, nn.Tanh and nn.Sigmoid."""
+    x = torch.randn(6, 30, generator=torch.Generator().manual_seed(8)) * 2
+    outputs = {}
+    for activation in ACTIVATIONS:
+        learner.seed(1)
+        got = _run_model(learner, 30, (16, 8), activation, x)
+        out = expect_shape(got["out"], (6, 1), f"MultiLayerModel(30, activation=nn.{activation})(x)")
+        ref = _reference(got["params"], x, activation, (16, 8))
+        outputs[activation] = out
+        if not torch.allclose(out.double(), ref.double(), atol=1e-5):
+            others = [a for a in ACTIVATIONS if a != activation
+                      and torch.allclose(out.double(), _reference(got["params"], x, a, (16, 8)).double(), atol=1e-5)]
+            if others:
+                fail(f"with activation=nn.{activation} the hidden layers used {others[0]}: build each hidden "
+                     "layer's activation from the `activation` argument, e.g. activation()")
+            ends_in_activation = _reference(got["params"], x, activation, (16, 8), last=ACTIVATIONS[activation])
+            if activation != "Sigmoid" and torch.allclose(out.double(), ends_in_activation.double(), atol=1e-5):
+                fail("the last layer ends in the activation instead of the sigmoid: the output must be a "
+                     "probability, so apply torch.sigmoid after the last Linear layer")
+        expect_close(out, ref, f"MultiLayerModel(30, activation=nn.{activation})(x) against the layers "
+                               "recomputed from your weights", atol=1e-5)
+    if torch.allclose(outputs["ReLU"], outputs["Tanh"]):
+        fail("the output does not depend on the activation: use the `activation` argument")
+
+
+# A tiny model and table built by the grader, so train is judged on its own.
+SMALL = """
+torch.manual_seed(seed)
+model = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 1), nn.Sigmoid())
+state = {k: v.clone() for k, v in model.state_dict().items()}
+g = torch.Generator().manual_seed(seed)
+x = torch.randn(20, 5, generator=g)
+y = (x[:, :1] + 0.3 * torch.randn(20, 1, generator=g) > 0).float()
+"""
+
+
+def test_train_loss_history(learner):
+    """train(...) runs full-batch steps and returns one Python float per step, the loss before each update, as the grader's own run from the same start."""
+    got = learner.exec(SMALL + """
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+history = resolve('train')(model, nn.BCELoss(), opt, x, y, 20)
+""", seed=3, returns=("state", "x", "y", "history"), where="train (training.py)")
+    history = got["history"]
+    if not isinstance(history, list) or len(history) != 20:
+        fail(f"train(..., epochs=20) must return a list of 20 losses, got {type(history).__name__}"
+             + (f" of length {len(history)}" if isinstance(history, list) else ""))
+    if any(isinstance(v, torch.Tensor) for v in history):
+        fail("the history holds tensors: append loss.item(), a Python float, so the graph is not kept alive")
+    ref_model = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 1), nn.Sigmoid())
+    ref_model.load_state_dict(got["state"])
+    ref = []
+    for _ in range(20):  # plain SGD by hand: importing torch.optim here costs seconds
+        loss = F.binary_cross_entropy(ref_model(got["x"]), got["y"])
+        ref.append(loss.item())
+        ref_model.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            for param in ref_model.parameters():
+                param -= 0.1 * param.grad
+    try:
+        values = torch.tensor([float(v) for v in history])
+    except (TypeError, ValueError):
+        fail("train must return a list of numbers (loss.item() of each step)")
+    expect_close(values, torch.tensor(ref), "the loss history", atol=1e-4, rtol=1e-3)
+
+
+def test_train_zero_grad(learner):
+    """Each step of train(...) starts from zeroed gradients (checked with lr = 0 on the same rows)."""
+    got = learner.exec(SMALL + RECORDING_SGD + """
+opt = RecordingSGD(model.parameters(), lr=0.0)
+resolve('train')(model, nn.BCELoss(), opt, x, y, 3)
+seen = opt.seen
+""", seed=4, returns=("seen",), where="train (training.py)")
+    judge_zero_grad(got["seen"])
+
+
+# A model whose P(y = 1) is the first feature of each row; it records the modes it ran in.
+PREDICT_PROBE = """
+class Probe(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(1))
+        self.modes = []
+    def forward(self, x):
+        self.modes.append([self.training, torch.is_grad_enabled()])
+        return x[:, :1] * self.w
+x = torch.zeros(6, 30)
+x[:, 0] = torch.tensor([0.1, 0.7, 0.49, 0.51, 0.95, 0.2])
+model = Probe()
+model.train()
+pred = resolve('predict')(model, x)
+modes = model.modes
+"""
+
+
+def test_predict_labels(learner):
+    """predict(model, x) returns int64 class labels of shape (N,), 1 where P(y = 1) >= 0.5, computed in eval mode without a graph."""
+    got = learner.exec(PREDICT_PROBE, returns=("pred", "modes"), where="predict (training.py)")
+    pred = expect_tensor(got["pred"], "predict(model, x)")
+    expected = torch.tensor([0, 1, 0, 1, 1, 0])
+    if tuple(pred.shape) == (6, 1):
+        fail("predict returned shape (6, 1): return one label per row, shape (N,), e.g. with .view(-1)")
+    expect_shape(pred, (6,), "predict(model, x) for 6 rows")
+    if pred.is_floating_point() and not bool(((pred == 0) | (pred == 1)).all()):
+        fail(f"predict returned probabilities ({pred.tolist()}), not labels: compare with 0.5, (y_hat >= 0.5).long()")
+    expect_dtype(pred, torch.int64, "predict(model, x) (labels as .long())")
+    expect_close(pred, expected, "predict(model, x) for P(y = 1) = 0.1, 0.7, 0.49, 0.51, 0.95, 0.2")
+    modes = got["modes"]
+    if not isinstance(modes, list) or not modes:
+        fail("predict never called the model")
+    if any(m[0] for m in modes):
+        fail("predict ran the model in training mode: call model.eval() first")
+    if any(m[1] for m in modes):
+        fail("predict built an autograd graph: wrap the forward pass in `with torch.no_grad():`")
+
+
+# One intra-op thread while training: on a loaded machine, OpenMP threads spinning over a tiny
+# model's ops make each step ten times slower (measured: 100 epochs in 0.07 s vs 0.9 s).
+TRAIN_AND_PREDICT = """
+threads = torch.get_num_threads()
+torch.set_num_threads(1)
+try:
+    x, y = resolve('load_data')(path)
+    torch.manual_seed(seed)
+    model = resolve('MultiLayerModel')(x.shape[1], hidden=(16, 8), activation=nn.ReLU)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    resolve('train')(model, nn.BCELoss(), opt, x, y, epochs)
+    pred = resolve('predict')(model, rows)
+finally:
+    torch.set_num_threads(threads)
+"""
+
+
+def test_heldout_accuracy(learner, thresholds, eval_set):
+    """Your load_data, MultiLayerModel (16, 8 hidden units, ReLU) and train (BCE, SGD lr 0.1, 100 epochs) classify 150 held-out rows well above the majority class, on every seed."""
+    rows, labels = eval_set("breast_cancer")
+    majority = max(labels.float().mean().item(), 1 - labels.float().mean().item())
+    for seed in thresholds["seeds"]:
+        got = learner.exec(TRAIN_AND_PREDICT, path=TABLE, seed=seed, lr=thresholds["lr"], epochs=thresholds["epochs"],
+                           rows=rows, returns=("pred",), where="your load_data, MultiLayerModel, train and predict")
+        pred = expect_shape(got["pred"], (len(labels),), "predict(model, held-out rows)")
+        acc = (pred.long() == labels).float().mean().item()
+        if acc < thresholds["accuracy"]:
+            fail(f"accuracy on the {len(labels)} held-out rows after {thresholds['epochs']} epochs (seed {seed}): "
+                 f"{acc:.3f}, below the threshold {thresholds['accuracy']} (always answering the majority class "
+                 f"scores {majority:.3f})")
