@@ -8,6 +8,7 @@ offline, and every text in them is autoescaped by jinja2.
 from __future__ import annotations
 
 import statistics
+from pathlib import PurePath
 
 from ..results import ClassResult, SubmissionResult
 from .html import STATUS_COLORS, environment
@@ -60,4 +61,6 @@ def render(klass: ClassResult) -> str:
 
 def render_submission(result: SubmissionResult, *, back_link: str = "../../index.html") -> str:
     """A submission's report; ``back_link`` leads to the class page (empty: no link)."""
-    return environment().get_template("submission.html.j2").render(s=result, back_link=back_link)
+    source_name = PurePath(result.source).name if result.source else ""  # not the grading machine's paths
+    return environment().get_template("submission.html.j2").render(s=result, back_link=back_link,
+                                                                   source_name=source_name)
