@@ -141,6 +141,9 @@ def _on_sigterm(signum, frame) -> None:
 def _child_main(task: Callable[[], SubmissionResult], result_path: str) -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which stops us cleanly
+    if os.environ.get("OMP_NUM_THREADS", "").isdigit():
+        import torch
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))  # the checks' own reference computations
     try:
         result = task()
         write_atomic(Path(result_path), result.to_json())
@@ -280,8 +283,8 @@ def run_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, jobs: in
         todo.append(Job(path, sid, fp, task, on_fail))
 
     if todo:
+        _threads_per_job(jobs)  # before torch is imported: it reads the variable once
         from . import plugin  # noqa: F401  (torch, pytest and the grader, imported once before forking)
-        _threads_per_job(jobs)
         bar = _progress(progress, len(paths), len(summary.skipped))
 
         def on_result(result: SubmissionResult, job: Job) -> None:

@@ -60,6 +60,13 @@ MISTAKES: list[tuple[str, str]] = [
     (r"optimizer got an empty parameter list",
      "the model has no parameters the optimizer can see: keep layers in attributes, an nn.Sequential or an "
      "nn.ModuleList, not in a plain Python list"),
+    (r"'NoneType' object has no attribute '(data|item|zero_)'",
+     "if that was a `.grad`, it is None: the tensor does not require grad (create it with requires_grad=True), "
+     "backward() has not run, or it is not a leaf: `w = w - lr * w.grad` makes a new tensor without .grad; "
+     "update the leaf in place instead, `w.data -= lr * w.grad.data`"),
+    (r"element 0 of tensors does not require grad and does not have a grad_fn",
+     "the loss is not connected to anything that requires grad: create the weights with requires_grad=True, "
+     "and do not .item(), .detach() or rewrap them before computing the loss"),
 ]
 
 

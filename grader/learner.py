@@ -2,9 +2,13 @@
 worker to act on the learner's code, and the outcomes that learner code can cause.
 
 Every wait on the worker has a deadline enforced here, with ``select`` on the
-pipe: the worker cannot catch, delay or forge it.  At a deadline, or when the
-worker dies or talks nonsense, the worker's process group is killed; the next
+pipe: the worker cannot catch, delay or forge it.  While it waits, the grader
+also looks at the worker's processes, memory, output and files every
+``POLL_S`` (``grader.limits``).  At a deadline or a limit, or when the worker
+dies or talks nonsense, every process of the submission is killed; the next
 call starts a fresh worker, so one hung check costs only the checks it touched.
+Every string that comes back is passed through the redactor before a check
+sees it (``grader.redact``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .limits import POLL_S, limit_from_error
 from .sandbox import WorkerProcess
 
 STARTUP_S = 90.0  # importing torch on a loaded 2-core machine; not learner time
@@ -51,6 +56,24 @@ class WorkerDied(LearnerProblem):
     def __init__(self, where: str, description: str, output: str = ""):
         super().__init__(f"the process running your code {description} while in {where}")
         self.where, self.description, self.output = where, description, output
+
+
+class LimitExceeded(LearnerProblem):
+    """A limit other than time: memory, processes, output, files.  ``what`` is in the learner's
+    words ("printed more than 10 MB")."""
+
+    def __init__(self, where: str, what: str, detail: str = ""):
+        super().__init__(f"your code {what} in {where}" + (f" ({detail})" if detail else ""))
+        self.where, self.what = where, what
+
+
+class _Breach(Exception):
+    def __init__(self, what: str):
+        self.what = what
+
+
+class _BadFrame(Exception):
+    pass
 
 
 class ProtocolError(LearnerProblem):
@@ -124,6 +147,11 @@ class Learner:
     def output(self) -> str:
         return self.proc.output_tail() if self.proc else ""
 
+    @property
+    def sandbox_notice(self) -> str:
+        """One sentence for the report when the worker ran without bubblewrap, else empty."""
+        return self.proc.notice if self.proc else ""
+
     # -- the operations checks use -----------------------------------------
     def call(self, target: str | Handle, *args, timeout: float | None = None, **kwargs) -> Any:
         """Call a learner function or class by name (``"train"``, ``"Net"``), a library
@@ -185,13 +213,23 @@ class Learner:
         except TimeoutError:
             proc.kill()
             raise TimedOut(where, self.submission_s if kind == "submission" else limit, kind) from None
+        except _Breach as breach:
+            proc.kill()
+            raise LimitExceeded(where, breach.what) from None
+        except _BadFrame:
+            proc.kill()
+            raise ProtocolError("the process running your code announced a reply larger than the grader "
+                                "accepts; it was not trusted") from None
         except (EOFError, BrokenPipeError, OSError):
             try:
                 proc.proc.wait(timeout=2)
             except Exception:
                 pass
+            what = proc.check_limits()
             description, output = proc.exit_description(), proc.output_tail()
             proc.kill()
+            if what:
+                raise LimitExceeded(where, what) from None
             raise WorkerDied(where, description, output) from None
         try:
             message = wire.decode(reply)
@@ -200,43 +238,60 @@ class Learner:
             proc.kill()
             raise ProtocolError(f"the process running your code sent back something that is not plain data "
                                 f"({type(exc).__name__}); it was not trusted") from None
+        if proc.redactor is not None:
+            message = proc.redactor.value(message)
+        what = proc.check_limits(full=not ok)  # a reply that arrived at a limit does not count
+        if what:
+            proc.kill()
+            raise LimitExceeded(where, what)
         if ok:
             return _from_wire(message.get("value"))
         kind_of = message.get("kind")
         if kind_of == "not_attempted":
             raise NotAttempted(where, str(message.get("message", "")))
-        raise LearnerError(where, str(message.get("type", "Exception")), str(message.get("message", "")),
-                           str(message.get("traceback", "")), exited=kind_of == "exit")
+        exc_type, text = str(message.get("type", "Exception")), str(message.get("message", ""))
+        what = limit_from_error(exc_type, text, proc.monitor.limits) if proc.monitor else None
+        if what:
+            proc.kill()  # its memory or disk is full: a fresh worker for the next check
+            raise LimitExceeded(where, what, f"{exc_type}: {text}"[:300])
+        raise LearnerError(where, exc_type, text, str(message.get("traceback", "")), exited=kind_of == "exit")
 
     @staticmethod
-    def _send(proc: WorkerProcess, payload: bytes, deadline: float) -> None:
+    def _wait(proc: WorkerProcess, deadline: float, *, readable: bool) -> bool:
+        """Wait until the pipe is ready or the deadline passes, looking at the limits meanwhile."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            fds = [proc.from_worker] if readable else []
+            wfds = [] if readable else [proc.to_worker]
+            r, w, _ = select.select(fds, wfds, [], min(left, POLL_S))
+            if r or w:
+                return True
+            what = proc.check_limits()
+            if what:
+                raise _Breach(what)
+
+    @classmethod
+    def _send(cls, proc: WorkerProcess, payload: bytes, deadline: float) -> None:
         from .worker import HEADER
         view = memoryview(HEADER.pack(len(payload)) + payload)
         os.set_blocking(proc.to_worker, False)
         while view:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            _, ready, _ = select.select([], [proc.to_worker], [], left)
-            if ready:
-                try:
-                    view = view[os.write(proc.to_worker, view):]
-                except BlockingIOError:
-                    continue
+            cls._wait(proc, deadline, readable=False)
+            try:
+                view = view[os.write(proc.to_worker, view):]
+            except BlockingIOError:
+                continue
 
-    @staticmethod
-    def _recv(proc: WorkerProcess, deadline: float) -> bytes:
+    @classmethod
+    def _recv(cls, proc: WorkerProcess, deadline: float) -> bytes:
         from .worker import HEADER, MAX_FRAME
 
         def exact(n: int) -> bytes:
             chunks, left_n = [], n
             while left_n:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError
-                ready, _, _ = select.select([proc.from_worker], [], [], left)
-                if not ready:
-                    continue
+                cls._wait(proc, deadline, readable=True)
                 chunk = os.read(proc.from_worker, min(left_n, 1 << 20))
                 if not chunk:
                     raise EOFError
@@ -246,5 +301,5 @@ class Learner:
 
         (n,) = HEADER.unpack(exact(HEADER.size))
         if n > MAX_FRAME:
-            raise EOFError
+            raise _BadFrame
         return exact(n)

@@ -16,7 +16,8 @@ from . import data as datasets
 from .checks.api import CheckFailed
 from .course import Lecture
 from .diagnose import hint_for_error
-from .learner import Learner, LearnerError, LearnerProblem, NotAttempted, ProtocolError, TimedOut, WorkerDied
+from .learner import (Learner, LearnerError, LearnerProblem, LimitExceeded, NotAttempted, ProtocolError, TimedOut,
+                      WorkerDied)
 
 
 class MissingFile(LearnerProblem):
@@ -101,6 +102,8 @@ class GraderPlugin:
             return "not_attempted", exc.where
         if isinstance(exc, CheckFailed):
             return "failed", exc.message
+        if isinstance(exc, LimitExceeded):
+            return "error", str(exc)
         if isinstance(exc, TimedOut):
             return "timed_out", str(exc)
         if isinstance(exc, LearnerError):

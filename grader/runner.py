@@ -80,7 +80,7 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
             description=plugin.descriptions.get(spec.name, ""), hidden=spec.hidden))
     exercises = [summarize_exercise(e.name, e.title, e.file, checks) for e in lecture.exercises
                  if any(c.exercise == e.name for c in checks)]
-    notes = []
+    notes = [learner.sandbox_notice] if learner.sandbox_notice else []  # the fallback, said once
     if learner.restarts:
         notes.append(f"the worker was restarted {learner.restarts} time(s) after a crash or time-out")
     return LectureResult(lecture=lecture.id, title=lecture.title, checks=checks, exercises=exercises, device=device,

@@ -1,10 +1,21 @@
 """Starting and killing the worker process, with limits enforced from outside it.
 
-The worker gets its own process group (``start_new_session``) so that one
-``killpg`` takes down whatever it spawned; resource limits are set between
-fork and exec, before any learner code exists; wall time is enforced by the
-grader's side of the pipe (see ``learner.Channel``), never by anything the
-worker could catch.
+Two ways to run it, chosen per worker (``GRADER_SANDBOX`` = auto | bwrap | plain,
+or the ``sandbox`` argument):
+
+* **bubblewrap** (Linux, when ``bwrap`` can create namespaces here): the worker
+  sees only the Python environment, its own script, the public data and a
+  size-limited scratch file system; no network, no other process, no grader
+  (see ``grader.bwrap``);
+* **plain**, the fallback: an ordinary child process in its own session, with
+  the same limits but no file-system isolation; the network is cut where the
+  grader may unshare it (root).  The report says so once (``WorkerProcess.notice``).
+
+Either way resource limits are set between fork and exec, before any learner
+code exists; wall time and the limits no rlimit can hold (processes, total
+memory, output, files) are watched by ``grader.limits.Monitor`` from the
+grader's side of the pipe, never by anything the worker could catch; and at any
+limit every process of the submission is killed.
 """
 
 from __future__ import annotations
@@ -19,16 +30,18 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import bwrap
+from .limits import Limits, Monitor, PidsCgroup, become_subreaper
+from .redact import Redactor, hidden_paths
+
+__all__ = ["Limits", "WorkerProcess", "start_worker", "choose_sandbox"]
+
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+MODES = ("auto", "bwrap", "plain")
 
 
-@dataclass(frozen=True)
-class Limits:
-    call_s: float = 30.0          # wall time of one call into learner code
-    submission_s: float = 300.0   # wall time of a whole lecture's checks
-    memory_bytes: int = 8 << 30   # address space of the worker
-    file_bytes: int = 256 << 20   # largest file the worker may write
-    open_files: int = 256
+class SandboxUnavailable(RuntimeError):
+    """``bwrap`` was required (GRADER_SANDBOX=bwrap) but cannot run here."""
 
 
 @dataclass
@@ -38,6 +51,11 @@ class WorkerProcess:
     from_worker: int
     scratch: Path
     log_path: Path
+    monitor: Monitor | None = None
+    mode: str = "plain"            # "bwrap" or "plain"
+    notice: str = ""               # said once in the report when the sandbox is weaker than bubblewrap
+    redactor: Redactor | None = None
+    cgroup: PidsCgroup | None = None
     closed: bool = field(default=False)
 
     @property
@@ -51,6 +69,8 @@ class WorkerProcess:
         code = self.proc.poll()
         if code is None:
             return "still running"
+        if self.mode == "bwrap" and code > 128:  # bwrap exits 128 + n when its child died of signal n
+            code = 128 - code
         if code < 0:
             try:
                 return f"killed by signal {signal.Signals(-code).name}"
@@ -65,12 +85,16 @@ class WorkerProcess:
                 f.seek(0, os.SEEK_END)
                 size = f.tell()
                 f.seek(max(0, size - limit))
-                return f.read().decode("utf-8", "replace")
+                text = f.read().decode("utf-8", "replace")
         except OSError:
             return ""
+        return self.redactor.text(text) if self.redactor else text
+
+    def check_limits(self, full: bool = True) -> str | None:
+        return self.monitor.poll(full) if self.monitor else None
 
     def kill(self) -> None:
-        """Kill the whole process group, children included, and reap the worker."""
+        """Kill every process of the submission (children that detached included) and reap the worker."""
         if self.closed:
             return
         self.closed = True
@@ -79,19 +103,66 @@ class WorkerProcess:
                 os.close(fd)
             except OSError:
                 pass
+        if self.monitor is not None:
+            self.monitor.kill()
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         try:
+            self.proc.kill()
+        except OSError:
+            pass
+        try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        if self.cgroup is not None:
+            self.cgroup.remove()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def _limit_resources(limits: Limits, device: str):
+def choose_sandbox(requested: str | None = None) -> tuple[str, str]:
+    """(mode, notice): the sandbox to use and, for the fallback, the sentence that says why."""
+    want = (requested or os.environ.get("GRADER_SANDBOX") or "auto").lower()
+    if want not in MODES:
+        raise ValueError(f"GRADER_SANDBOX={want!r}: expected one of {', '.join(MODES)}")
+    if want == "plain":
+        return "plain", "turned off with GRADER_SANDBOX=plain"
+    reason = bwrap.unusable_reason()
+    if reason is None:
+        return "bwrap", ""
+    if want == "bwrap":
+        raise SandboxUnavailable(f"GRADER_SANDBOX=bwrap, but {reason}")
+    return "plain", reason
+
+
+def _fallback_notice(reason: str, net_cut: bool) -> str:
+    net = "and no network" if net_cut else "but with network access"
+    return (f"sandbox: none ({reason}); your code ran as a plain process with limits on time, memory, "
+            f"processes, output and files {net}, and could read this machine's files")
+
+
+def _unshare_network() -> bool:
+    """In the child before exec: a network namespace of its own (needs root; harmless failure)."""
+    try:
+        import ctypes
+        return ctypes.CDLL(None, use_errno=True).unshare(0x40000000) == 0  # CLONE_NEWNET
+    except (OSError, AttributeError):
+        return False
+
+
+def _limit_resources(limits: Limits, device: str, cgroup: PidsCgroup | None, cut_network: bool, status_w: int):
+    """Runs in the child between fork and exec.  Joining the cgroup and cutting the network may
+    not be possible; it says on ``status_w`` what it did (two bytes, b"0" or b"1" each)."""
     def apply() -> None:
+        joined = False
+        if cgroup is not None:
+            try:
+                cgroup.attach_self()
+                joined = True
+            except OSError:
+                pass
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
         resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
@@ -99,14 +170,18 @@ def _limit_resources(limits: Limits, device: str):
             # CUDA's runtime reserves far more address space than it uses, so an address-space
             # cap would break every GPU run; on CPU it is the memory limit.
             resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        net = cut_network and _unshare_network()
+        os.write(status_w, b"1" if joined else b"0")
+        os.write(status_w, b"1" if net else b"0")
+        os.close(status_w)
     return apply
 
 
-def _worker_env(scratch: Path, device: str) -> dict:
+def _worker_env(home: str, device: str) -> dict:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(scratch),
-        "TMPDIR": str(scratch),
+        "HOME": home,
+        "TMPDIR": home,
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
@@ -119,31 +194,95 @@ def _worker_env(scratch: Path, device: str) -> dict:
     return env
 
 
+def _tree_size(root: Path, limit_entries: int = 20000) -> int:
+    """Bytes under ``root`` (the fallback's scratch); a tree too large to walk counts as full."""
+    total, seen = 0, 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in filenames:
+            seen += 1
+            if seen > limit_entries:
+                return 1 << 62
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_blocks * 512
+            except OSError:
+                pass
+    return total
+
+
+def _sandbox_usage(monitor: Monitor) -> int | None:
+    """Bytes used in the sandbox's scratch file system, seen through a sandboxed process's root."""
+    for p in monitor.processes():
+        if p.pid == monitor.root_pid:
+            continue
+        try:
+            st = os.statvfs(f"/proc/{p.pid}/root{bwrap.SANDBOX}")
+        except OSError:
+            continue
+        if st.f_bavail * st.f_frsize < 65536:
+            return monitor.limits.disk_bytes  # full: the learner's writes are failing
+        return (st.f_blocks - st.f_bfree) * st.f_frsize
+    return None
+
+
 def start_worker(lecture_dir: Path, modules: list[str], *, limits: Limits, device: str = "cpu",
-                 data_files: dict[str, Path] | None = None) -> WorkerProcess:
+                 data_files: dict[str, Path] | None = None, sandbox: str | None = None) -> WorkerProcess:
     """Copy the learner's lecture directory into a fresh scratch directory and start a worker on it.
 
-    ``data_files`` maps a path inside the scratch directory to a file to expose there
-    (training data the learner may see; never evaluation labels).
+    ``data_files`` maps a path inside the worker's working directory to a file to expose there
+    (training data the learner may see; never evaluation labels).  ``sandbox``: auto | bwrap | plain
+    (default: the ``GRADER_SANDBOX`` environment variable, else auto).
     """
+    mode, reason = choose_sandbox(sandbox)
     scratch = Path(tempfile.mkdtemp(prefix="grader-worker-"))
     code_dir = scratch / "code"
     shutil.copytree(lecture_dir, code_dir, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".grader"))
-    for rel, src in (data_files or {}).items():
-        dest = scratch / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.symlink(src, dest)
+    redactor = Redactor(code_dir)
     log_path = scratch / "output.log"
     req_r, req_w = os.pipe()
     resp_r, resp_w = os.pipe()
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER_SCRIPT), str(req_r), str(resp_w), str(code_dir), ",".join(modules)],
-            pass_fds=(req_r, resp_w),
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            cwd=scratch, env=_worker_env(scratch, device),
-            start_new_session=True, preexec_fn=_limit_resources(limits, device),
-        )
-    os.close(req_r)
-    os.close(resp_w)
-    return WorkerProcess(proc=proc, to_worker=req_w, from_worker=resp_r, scratch=scratch, log_path=log_path)
+    status_r, status_w = os.pipe()
+    if mode == "bwrap":
+        args = bwrap.argv(python=sys.executable, submission=code_dir, data_files=data_files or {},
+                          disk_bytes=limits.disk_bytes, device=device, hidden=hidden_paths(),
+                          worker_script=WORKER_SCRIPT,
+                          worker_args=[str(req_r), str(resp_w), f"{bwrap.SANDBOX}/code", ",".join(modules),
+                                       bwrap.SOURCE])
+        cwd, home = scratch, bwrap.SANDBOX
+    else:
+        become_subreaper()  # a double-forked daemon comes back to us, not to init
+        for rel, src in (data_files or {}).items():
+            dest = scratch / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(src, dest)
+        args = [sys.executable, "-I", str(WORKER_SCRIPT), str(req_r), str(resp_w), str(code_dir), ",".join(modules)]
+        cwd, home = scratch, str(scratch)
+    cgroup = PidsCgroup.create(PidsCgroup.tasks_for(limits.processes))
+    try:
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                args, pass_fds=(req_r, resp_w, status_w),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                cwd=cwd, env=_worker_env(home, device), start_new_session=True,
+                preexec_fn=_limit_resources(limits, device, cgroup, mode == "plain", status_w),
+            )
+    except BaseException:
+        for fd in (req_w, resp_r):
+            os.close(fd)
+        if cgroup is not None:
+            cgroup.remove()
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    finally:
+        for fd in (req_r, resp_w, status_w):
+            os.close(fd)
+        with os.fdopen(status_r, "rb") as status:
+            report = status.read(2)
+    if cgroup is not None and report[:1] != b"1":
+        cgroup.remove()  # could not join it: the monitor counts processes itself
+        cgroup = None
+    worker = WorkerProcess(proc=proc, to_worker=req_w, from_worker=resp_r, scratch=scratch, log_path=log_path,
+                           mode=mode, redactor=redactor, cgroup=cgroup,
+                           notice="" if mode == "bwrap" else _fallback_notice(reason, report[1:2] == b"1"))
+    worker.monitor = Monitor(limits, proc.pid, log_path, cgroup=cgroup, infra=2 if mode == "bwrap" else 0,
+                             disk_usage=_sandbox_usage if mode == "bwrap" else lambda m: _tree_size(scratch))
+    return worker

@@ -28,6 +28,11 @@ DATASETS: dict[str, tuple[dict[str, Path], Path]] = {
         {"data/breast_cancer/breast_cancer.csv": DATA_DIR / "breast_cancer" / "breast_cancer.csv"},
         DATA_DIR / "breast_cancer" / "eval",
     ),
+    # surnames labelled by country (`name,country` gzipped CSV) for lecture 13; eval/names.csv.gz is hidden
+    "names": (
+        {f"data/names/names_{split}.csv.gz": DATA_DIR / "names" / f"names_{split}.csv.gz" for split in ("train", "test")},
+        DATA_DIR / "names" / "eval",
+    ),
 }
 
 WORKER_DATA_ROOT = "data"  # relative to the worker's working directory
@@ -58,11 +63,22 @@ def read_csv_table(path: Path):
     return table[:, :-1].float(), table[:, -1].long()
 
 
+def read_names(path: Path) -> tuple[list[str], list[str]]:
+    """(names, countries) of a gzipped `name,country` CSV without a header."""
+    import csv
+    import gzip
+    with gzip.open(path, "rt", newline="") as f:
+        rows = list(csv.reader(f))
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
 @lru_cache(maxsize=None)
 def load_eval(name: str):
     """(inputs, labels as int64 (N,)) of a data set's hidden evaluation split: images as uint8
     (N, 28, 28), or the float32 (N, F) rows of a table (``eval/eval.csv``)."""
     folder = DATASETS[name][1]
+    if (folder / "names.csv.gz").is_file():
+        return read_names(folder / "names.csv.gz")  # text: (names, countries), two lists of str
     if (folder / "eval.csv").is_file():
         return read_csv_table(folder / "eval.csv")
     images = read_idx(folder / "images-idx3-ubyte")

@@ -3,6 +3,8 @@ quoting their exceptions) is passed as plain Text, never as markup."""
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
 from rich.text import Text
 
@@ -16,6 +18,18 @@ SYMBOLS = {
     "timed_out": ("⏱ timed out", "red"),
     "skipped": ("- skipped", "dim"),
 }
+
+
+# Learner text must not steer the terminal or CI: escape sequences and control characters go, and a
+# line that could pass for the grader's own (a status row, a score, a CI log command such as
+# ``::error::`` or ``##vso[``) is marked as quoted.
+_CONTROL = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_FORGEABLE = ("::", "##[", "##vso[", "Score:", "note:", "Stuck?") + tuple(label for label, _ in SYMBOLS.values())
+
+
+def learner_safe(line: str) -> str:
+    line = _CONTROL.sub("", line)
+    return "| " + line if line.lstrip().startswith(_FORGEABLE) else line
 
 
 def _fmt(x: float) -> str:
@@ -49,7 +63,7 @@ def render(result: LectureResult, console: Console | None = None, *, verbose: bo
             if c.status != "passed":
                 for msg_line in c.message.splitlines() or [""]:
                     if msg_line:
-                        console.print(Text(f"      {msg_line}"))
+                        console.print(Text(f"      {learner_safe(msg_line)}"))
                 if c.hint and c.status != "not_attempted":
                     console.print(Text(f"      hint: {c.hint}", style="magenta"))
     counts = result.counts()

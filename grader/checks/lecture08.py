@@ -1,0 +1,255 @@
+"""Hidden checks of lecture 08, Dataset and DataLoader.
+
+The public table is read here too, to compare with what the learner's Dataset
+returns; batch counts, orders and losses are computed here; the labels of the
+held-out rows never leave this process.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from grader.checks.api import expect_close, expect_number, expect_shape, expect_tensor, fail
+from grader.checks.common import RECORDING_SGD, judge_zero_grad
+from grader.data import public_files, read_csv_table
+
+TABLE = "data/breast_cancer/breast_cancer.csv"   # where the worker finds the public table
+
+
+def _table():
+    return read_csv_table(public_files("breast_cancer")[TABLE])
+
+
+def test_dataset_len_and_items(learner):
+    """TableDataset(path) has one sample per row (419), and dataset[i] is (features, label): float32 tensors of shapes (30,) and (1,), equal to row i of the file."""
+    x_ref, y_ref = _table()
+    got = learner.exec("""
+dataset = resolve('TableDataset')(path)
+n = len(dataset)
+items = [dataset[i] for i in (0, 1, n - 1)]
+""", path=TABLE, returns=("n", "items"), where="TableDataset (dataset.py)")
+    n = int(expect_number(got["n"], "len(TableDataset(path))"))
+    if n != len(y_ref):
+        fail(f"len(TableDataset(path)) is {n}; the table has {len(y_ref)} rows (xy.shape[0])")
+    for i, item in zip((0, 1, n - 1), got["items"]):
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            fail(f"dataset[{i}] must be a pair (features, label), got {type(item).__name__}")
+        x = expect_tensor(item[0], f"dataset[{i}]'s features")
+        y = expect_tensor(item[1], f"dataset[{i}]'s label")
+        if tuple(x.shape) == (31,):
+            fail(f"dataset[{i}]'s features have 31 values: the last column is the label; keep xy[:, :-1]")
+        expect_shape(x, (30,), f"dataset[{i}]'s features")
+        if tuple(y.shape) == ():
+            fail(f"dataset[{i}]'s label has shape (): keep it as a column, xy[:, [-1]], so that dataset[i]'s label "
+                 "has shape (1,) and a batch of labels (B, 1), like the model's output")
+        expect_shape(y, (1,), f"dataset[{i}]'s label")
+        for name, t in (("features", x), ("label", y)):
+            if t.dtype != torch.float32:
+                fail(f"dataset[{i}]'s {name} have dtype {t.dtype}: read the table with dtype=np.float32")
+        expect_close(x, x_ref[i], f"dataset[{i}]'s features against row {i} of the file", atol=1e-4)
+        expect_close(y, y_ref[i:i + 1].float(), f"dataset[{i}]'s label against row {i} of the file")
+
+
+# The learner's make_loader over a small dataset built here: its batches, and how it shuffles.
+LOADER = """
+from torch.utils.data import TensorDataset
+make_loader = resolve('make_loader')
+def order(loader):
+    return torch.cat([batch[0] for batch in loader]).tolist()
+counts = {}
+for n, b in cases:
+    loader = make_loader(TensorDataset(torch.arange(n)), b, shuffle=False)
+    counts[f"{n},{b}"] = [len(loader), [len(batch[0]) for batch in loader]]
+data = TensorDataset(torch.arange(50))
+torch.manual_seed(123)
+first = order(make_loader(data, 8, shuffle=True, seed=7))
+global_after = torch.rand(1).item()
+torch.manual_seed(999)
+same_seed = order(make_loader(data, 8, shuffle=True, seed=7))
+other_seed = order(make_loader(data, 8, shuffle=True, seed=8))
+loader = make_loader(data, 8, shuffle=True, seed=7)
+two_epochs = [order(loader), order(loader)]
+unshuffled = order(make_loader(data, 8, shuffle=False))
+workers = make_loader(data, 8, shuffle=False, num_workers=2).num_workers
+"""
+CASES = [(10, 3), (419, 32), (419, 64), (64, 64), (5, 8)]
+
+
+def test_loader_batch_count(learner):
+    """make_loader(dataset, B) gives ceil(N / B) batches: full batches of B and a smaller last one (nothing dropped), for several N and B."""
+    got = learner.exec(LOADER, cases=CASES, returns=("counts",), where="make_loader (dataset.py)")["counts"]
+    for n, b in CASES:
+        want = math.ceil(n / b)
+        sizes = [b] * (n // b) + ([n % b] if n % b else [])
+        count, seen = got[f"{n},{b}"]
+        if count != want or seen != sizes:
+            dropped = " (drop_last=True drops the smaller last batch: leave it False)" if count == n // b else ""
+            fail(f"a loader over {n} samples with batch_size={b}: expected {want} batches of sizes {sizes}, got "
+                 f"len(loader) = {count} and batches of sizes {seen}{dropped}")
+
+
+def test_loader_seeded_shuffle(learner):
+    """make_loader(..., shuffle=True, seed=s) shuffles every epoch differently, each epoch a permutation of all samples, in the same orders for the same seed, using its own torch.Generator (the global random state is left alone)."""
+    got = learner.exec(LOADER, cases=[], returns=("first", "global_after", "same_seed", "other_seed", "two_epochs",
+                                                  "unshuffled", "workers"), where="make_loader (dataset.py)")
+    everything = list(range(50))
+    if got["unshuffled"] != everything:
+        fail("make_loader(..., shuffle=False) did not give the samples in order 0, 1, 2, ...: pass shuffle to the "
+             "DataLoader")
+    if sorted(got["first"]) != everything:
+        fail("one epoch of a shuffled loader must give every sample exactly once")
+    if got["first"] == everything:
+        fail("make_loader(..., shuffle=True) gave the samples in order: pass shuffle=shuffle to the DataLoader")
+    if got["same_seed"] != got["first"]:
+        fail("two loaders made with the same seed shuffled differently: pass "
+             "generator=torch.Generator().manual_seed(seed) to the DataLoader")
+    if got["other_seed"] == got["first"]:
+        fail("loaders made with seeds 7 and 8 shuffled the same way: seed the generator with `seed`")
+    torch.manual_seed(123)
+    if got["global_after"] != torch.rand(1).item():
+        fail("make_loader changed the global random state (torch.manual_seed?): seed a generator of the loader's "
+             "own instead, generator=torch.Generator().manual_seed(seed)")
+    first, second = got["two_epochs"]
+    if first != got["first"]:
+        fail("the first epoch of a loader made with seed 7 differs from another loader's made with seed 7")
+    if second == first:
+        fail("two epochs of the same loader came in the same order: make the generator once, in make_loader, "
+             "so that each epoch draws a new permutation from it")
+    if got["workers"] != 2:
+        fail(f"make_loader(..., num_workers=2) made a loader with num_workers = {got['workers']}: pass it on")
+
+
+# The learner's own Dataset and make_loader with two worker processes started by "spawn": each is a
+# fresh Python that imports the learner's files and unpickles the Dataset.  Every worker also
+# imports training.py, as a script run under spawn would.
+SPAWN = """
+import functools, importlib
+loader = resolve('make_loader')(resolve('TableDataset')(path), 64, shuffle=False, num_workers=2)
+workers = loader.num_workers
+error = None
+batches = []
+if workers == 2:
+    loader.multiprocessing_context = "spawn"
+    loader.worker_init_fn = functools.partial(importlib.import_module, "training")
+    try:
+        batches = [(inputs, labels) for inputs, labels in loader]
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+"""
+
+SPAWN_MISTAKES = [
+    (("bootstrapping phase", "daemonic processes are not allowed"),
+     "a worker process started new processes while importing your files: code at the top level of dataset.py or "
+     "training.py runs again in every worker. Put it under `if __name__ == \"__main__\":` (or in a function)"),
+    (("pickle",),
+     "the Dataset could not be sent to the worker processes (under spawn it is pickled): keep only arrays, tensors "
+     "and numbers in it; no open files, lambdas, or classes defined inside a function"),
+]
+
+
+def test_spawn_workers(learner, thresholds):
+    """With num_workers=2 under the "spawn" start method, the workers import your files and receive your Dataset: one epoch gives every row of the table, in 7 batches of up to 64. Nothing may run when your files are imported (the `if __name__ == "__main__":` lesson)."""
+    got = learner.exec(SPAWN, path=TABLE, returns=("workers", "error", "batches"),
+                       where="a DataLoader with num_workers=2 over your TableDataset", timeout=thresholds["spawn_s"])
+    if got["workers"] != 2:
+        fail(f"make_loader(..., num_workers=2) made a loader with num_workers = {got['workers']}: pass it on")
+    if got["error"]:
+        text = f"{got['error']}\n{learner.output()}"
+        for needles, advice in SPAWN_MISTAKES:
+            if any(needle in text for needle in needles):
+                fail(f"loading with 2 spawned workers failed ({got['error'].splitlines()[0][:200]}): {advice}")
+        fail(f"loading with 2 spawned workers failed: {got['error'][:500]}. Your files must import without side "
+             "effects (put scripts under `if __name__ == \"__main__\":`) and the Dataset must pickle")
+    x_ref, y_ref = _table()
+    batches = got["batches"]
+    if len(batches) != 7:
+        fail(f"one epoch over 419 rows with batch_size=64 gave {len(batches)} batches; expected 7")
+    inputs = torch.cat([expect_tensor(b[0], "a batch of inputs") for b in batches])
+    labels = torch.cat([expect_tensor(b[1], "a batch of labels") for b in batches])
+    expect_close(inputs, x_ref, "the inputs of one epoch (no shuffle) against the table", atol=1e-4)
+    expect_close(labels, y_ref.float().unsqueeze(1), "the labels of one epoch (no shuffle) against the table")
+
+
+# A tiny model and five batches built by the grader, so train is judged on its own.
+SMALL = """
+torch.manual_seed(seed)
+model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 1), nn.Sigmoid())
+g = torch.Generator().manual_seed(seed)
+batches = [(torch.randn(6, 4, generator=g), torch.randint(0, 2, (6, 1), generator=g).float()) for _ in range(5)]
+"""
+
+
+def test_train_step_per_batch(learner):
+    """train(model, loader, criterion, optimizer, epochs) takes one optimizer step per mini-batch and returns each epoch's mean batch loss (checked with lr = 0: 5 batches, 2 epochs)."""
+    got = learner.exec(SMALL + RECORDING_SGD + """
+state = {k: v.clone() for k, v in model.state_dict().items()}
+opt = RecordingSGD(model.parameters(), lr=0.0)
+history = resolve('train')(model, batches, nn.BCELoss(), opt, 2)
+steps = len(opt.seen)
+""", seed=1, returns=("state", "batches", "history", "steps"), where="train (training.py)")
+    if got["steps"] != 10:
+        fail(f"train made {got['steps']} optimizer steps for 2 epochs of 5 mini-batches; expected 10, one per batch: "
+             "the inner loop runs over the loader, and each batch gets forward, loss, zero_grad, backward, step")
+    history = got["history"]
+    if not isinstance(history, list) or len(history) != 2:
+        fail(f"train(..., epochs=2) must return a list of 2 numbers, one per epoch, got "
+             f"{type(history).__name__}" + (f" of length {len(history)}" if isinstance(history, list) else ""))
+    s = got["state"]
+    losses = [F.binary_cross_entropy(torch.sigmoid(F.linear(F.relu(F.linear(x, s["0.weight"], s["0.bias"])),
+                                                            s["2.weight"], s["2.bias"])), y).item()
+              for x, y in got["batches"]]
+    mean = sum(losses) / len(losses)
+    for epoch, value in enumerate(history):
+        v = expect_number(value, f"train's loss of epoch {epoch + 1}")
+        if abs(v - losses[-1]) < 1e-5 and abs(mean - losses[-1]) > 1e-4:
+            fail(f"epoch {epoch + 1}'s loss is the last batch's ({v:.4f}); return the mean over the epoch's "
+                 f"batches ({mean:.4f})")
+        if abs(v - sum(losses)) < 1e-4:
+            fail(f"epoch {epoch + 1}'s loss is the sum of the batch losses ({v:.4f}); return their mean ({mean:.4f})")
+        if abs(v - mean) > 1e-4:
+            fail(f"epoch {epoch + 1}'s loss: expected the mean of the 5 batch losses, {mean:.4f}, got {v:.4f}")
+
+
+def test_train_zero_grad(learner):
+    """Each mini-batch step of train(...) starts from zeroed gradients (checked with lr = 0 on one batch repeated)."""
+    got = learner.exec(SMALL + RECORDING_SGD + """
+opt = RecordingSGD(model.parameters(), lr=0.0)
+resolve('train')(model, [batches[0]] * 3, nn.BCELoss(), opt, 1)
+seen = opt.seen
+""", seed=2, returns=("seen",), where="train (training.py)")
+    judge_zero_grad(got["seen"])
+
+
+# One intra-op thread while training: on a loaded machine, OpenMP threads spinning over a tiny
+# model's ops make each step ten times slower.
+TRAIN_AND_PREDICT = """
+threads = torch.get_num_threads()
+torch.set_num_threads(1)
+try:
+    loader = resolve('make_loader')(resolve('TableDataset')(path), batch_size, shuffle=True, seed=seed)
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(30, 16), nn.ReLU(), nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 1), nn.Sigmoid())
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    resolve('train')(model, loader, nn.BCELoss(), opt, epochs)
+    with torch.no_grad():
+        prob = model(rows)
+finally:
+    torch.set_num_threads(threads)
+"""
+
+
+def test_minibatch_accuracy(learner, thresholds, eval_set):
+    """Your TableDataset, make_loader (batches of 32, seeded shuffle) and train (BCE, SGD lr 0.1, 10 epochs) train a 30-16-8-1 network that classifies 150 held-out rows well above the majority class, on every seed."""
+    rows, labels = eval_set("breast_cancer")
+    majority = max(labels.float().mean().item(), 1 - labels.float().mean().item())
+    for seed in thresholds["seeds"]:
+        got = learner.exec(TRAIN_AND_PREDICT, path=TABLE, seed=seed, lr=thresholds["lr"], epochs=thresholds["epochs"],
+                           batch_size=thresholds["batch_size"], rows=rows, returns=("prob",),
+                           where="your TableDataset, make_loader and train")
+        prob = expect_shape(got["prob"], (len(labels), 1), "the trained model's output on the held-out rows")
+        acc = ((prob[:, 0] >= 0.5).long() == labels).float().mean().item()
+        if acc < thresholds["accuracy"]:
+            fail(f"accuracy on the {len(labels)} held-out rows after {thresholds['epochs']} epochs of mini-batches "
+                 f"(seed {seed}): {acc:.3f}, below the threshold {thresholds['accuracy']} (always answering the "
+                 f"majority class scores {majority:.3f})")

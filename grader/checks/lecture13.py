@@ -1,0 +1,313 @@
+"""Hidden checks of lecture 13, the RNN classifier of names.
+
+Expected values are computed here: the public names file read by the grader
+itself, and a trusted copy of the classifier (torch's GRU and
+pack_padded_sequence) loaded with the learner's weights.  The countries of the
+evaluation names never leave this process: the worker is sent the names and
+returns class indices.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from grader.checks.api import expect_close, expect_number, expect_shape, expect_tensor, fail
+from grader.checks.common import (PARAMETER_COUNT, RECORDING_SGD, expect_close_or_mistake, expect_count,
+                                  judge_zero_grad)
+from grader.data import DATA_DIR, WORKER_DATA_ROOT, read_names
+
+TRAIN_FILE = "names/names_train.csv.gz"
+NAMES = ["Li", "Smirnov", "Abe", "O'Neil", "Nakamura"]   # lengths 2, 7, 3, 6, 8: not sorted
+
+
+def _batch(names):
+    """The padded batch (seq, lengths), built here (not by the learner's names_to_tensor)."""
+    lengths = torch.tensor([len(n) for n in names])
+    seq = torch.zeros(len(names), int(lengths.max()), dtype=torch.long)
+    for i, n in enumerate(names):
+        seq[i, :len(n)] = torch.tensor([ord(c) for c in n])
+    return seq, lengths
+
+
+# ---------------------------------------------------------------- the data
+
+def test_dataset_rows(learner):
+    """NameDataset(path) reads the shipped names_train.csv.gz: its length, its sorted country_list, and dataset[i] = (name, class index)."""
+    names, countries = read_names(DATA_DIR / TRAIN_FILE)
+    country_list = sorted(set(countries))
+    picks = [0, 1, 7, len(names) - 1]
+    got = learner.exec("""
+ds = resolve('NameDataset')(path)
+n = len(ds)
+country_list = list(ds.country_list)
+items = [tuple(ds[i]) for i in picks]
+""", path=f"{WORKER_DATA_ROOT}/{TRAIN_FILE}", picks=picks, returns=("n", "country_list", "items"),
+        where="NameDataset (names_data.py)")
+    if got["n"] != len(names):
+        fail(f"len(NameDataset(names_train.csv.gz)) is {got['n']}; the file has {len(names)} rows (no header)")
+    if got["country_list"] != country_list:
+        if sorted(got["country_list"]) == country_list:
+            fail("country_list holds the right countries in the wrong order: sort them, so that class i is "
+                 f"the i-th country alphabetically ({', '.join(country_list[:3])}, ...)")
+        fail(f"country_list: expected the {len(country_list)} distinct countries sorted ({', '.join(country_list)}), "
+             f"got {got['country_list']!r:.300}")
+    for i, item in zip(picks, got["items"]):
+        expected = (names[i], country_list.index(countries[i]))
+        if len(item) == 2 and item[1] == countries[i]:
+            fail(f"dataset[{i}] is {item!r}: give the country's class index, {expected[1]} (its place in "
+                 "country_list), not its name; CrossEntropyLoss wants indices")
+        if tuple(item) != expected:
+            fail(f"dataset[{i}]: expected {expected!r}, got {item!r}")
+
+
+def test_names_to_tensor_values(learner):
+    """names_to_tensor(names) returns the ASCII codes zero-padded to (batch, longest) as Long, and the lengths as a Long tensor, in the order given."""
+    seq, lengths = _batch(NAMES)
+    got = learner.call("names_to_tensor", NAMES)
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        fail(f"names_to_tensor must return two values, (seq, lengths); got {type(got).__name__}")
+    got_seq, got_len = got
+    if isinstance(got_len, list):
+        fail("lengths is a Python list; return it as a Long tensor: torch.tensor(lengths, dtype=torch.long)")
+    got_len = expect_tensor(got_len, "lengths")
+    got_seq = expect_shape(got_seq, tuple(seq.shape), f"seq for {len(NAMES)} names of at most 8 characters")
+    if got_seq.dtype != torch.long or got_len.dtype != torch.long:
+        fail(f"seq and lengths must be Long tensors (Embedding wants integer indices), got {got_seq.dtype} and "
+             f"{got_len.dtype}: create them with dtype=torch.long")
+    order = sorted(range(len(NAMES)), key=lambda i: -len(NAMES[i]))
+    if torch.equal(got_len, lengths[order]) or torch.equal(got_seq, seq[order]):
+        fail("the names came back sorted by length; keep the order they were given in (the model packs with "
+             "enforce_sorted=False, so nothing needs sorting, and predictions must match the names)")
+    expect_close(got_len, lengths, "lengths", atol=0, rtol=0)
+    if torch.equal(got_seq.flip(1).ne(0).long().sum(1), lengths) and not torch.equal(got_seq, seq):
+        fail("the codes are padded on the left; put each name's codes first and the zeros after them")
+    expect_close(got_seq, seq, "seq (ord() of each character, then zeros)", atol=0, rtol=0)
+
+
+# ---------------------------------------------------------------- the model
+
+class _Reference(nn.Module):
+    """A trusted copy of the lecture's classifier, loaded with the learner's weights."""
+
+    def __init__(self, hidden, classes, layers, bidirectional):
+        super().__init__()
+        self.embedding = nn.Embedding(128, hidden)
+        self.gru = nn.GRU(hidden, hidden, layers, bidirectional=bidirectional)
+        self.fc = nn.Linear(hidden * (2 if bidirectional else 1), classes)
+
+    def final_states(self, seq, lengths, pack=True):
+        emb = self.embedding(seq.t())
+        x = pack_padded_sequence(emb, lengths, enforce_sorted=False) if pack else emb
+        return self.gru(x)[1]
+
+    def scores(self, hidden, pair):
+        return self.fc(torch.cat([hidden[pair[0]], hidden[pair[1]]], dim=1) if self.gru.bidirectional else hidden[-1])
+
+
+def _model(learner, hidden=16, classes=5, layers=2, bidirectional=True, seed=13):
+    learner.seed(seed)
+    model = learner.new("RNNClassifier", 128, hidden, classes, n_layers=layers, bidirectional=bidirectional)
+    ref = _Reference(hidden, classes, layers, bidirectional)
+    state = learner.method(model, "state_dict")
+    names = list(ref.state_dict())
+    if not isinstance(state, dict) or any(n not in state for n in names):
+        found = ", ".join(state) if isinstance(state, dict) else type(state).__name__
+        fail(f"RNNClassifier must name its layers embedding, gru, fc (expected parameters {', '.join(names)}; "
+             f"found {found})")
+    try:
+        ref.load_state_dict({n: expect_tensor(state[n], n).float() for n in names})
+    except RuntimeError as exc:
+        fail(f"RNNClassifier's layers do not have the lecture's sizes: {str(exc).splitlines()[-1].strip()}")
+    return model, ref
+
+
+def test_classifier_output_shape(learner):
+    """RNNClassifier(128, hidden, classes, n_layers, bidirectional) maps a padded batch and its unsorted lengths to scores (batch, classes), for batch 1 and 5, one or two layers and directions."""
+    for layers, bidirectional in ((1, True), (2, False)):
+        learner.seed(0)
+        model = learner.new("RNNClassifier", 128, 16, 5, n_layers=layers, bidirectional=bidirectional)
+        for names in (NAMES[:1], NAMES):
+            seq, lengths = _batch(names)
+            expect_shape(learner.call(model, seq, lengths), (len(names), 5),
+                         f"RNNClassifier(128, 16, 5, n_layers={layers}, bidirectional={bidirectional}) on "
+                         f"{len(names)} name(s)")
+
+
+def test_classifier_parameter_count(learner):
+    """RNNClassifier(128, 100, 18, n_layers=2) has the lecture's 318,818 parameters (135,818 with bidirectional=False)."""
+    for bidirectional, expected in ((True, 318_818), (False, 135_818)):
+        model = learner.new("RNNClassifier", 128, 100, 18, n_layers=2, bidirectional=bidirectional)
+        got = learner.exec(PARAMETER_COUNT, model=model, returns=("count", "names"), where="RNNClassifier.parameters()")
+        expect_count(got["count"], expected, f"RNNClassifier(128, 100, 18, n_layers=2, bidirectional={bidirectional})",
+                     got["names"])
+
+
+def test_classifier_values(learner):
+    """RNNClassifier's scores on an unsorted padded batch equal the lecture's model with the same weights: packed GRU, last layer's two final states, then fc."""
+    model, ref = _model(learner)
+    seq, lengths = _batch(NAMES)
+    got = learner.call(model, seq, lengths)
+    with torch.no_grad():
+        hidden = ref.final_states(seq, lengths)
+        expected = ref.scores(hidden, (-1, -2))
+        other_order = ref.scores(hidden, (-2, -1))
+        mistakes = [
+            (ref.scores(ref.final_states(seq, lengths, pack=False), (-1, -2)),
+             "the GRU ran over the padding zeros: pack the batch with pack_padded_sequence(embedded, lengths.cpu(), "
+             "enforce_sorted=False) so each name stops at its own length"),
+            (ref.scores(hidden, (0, 1)), "the features come from the first layer: use the last layer's final "
+                                         "states, torch.cat([hidden[-1], hidden[-2]], dim=1)"),
+            (expected[lengths.argsort(descending=True, stable=True)],
+             "the rows come back sorted by length, not in the batch's order: pack with enforce_sorted=False "
+             "(or undo the sort before returning)"),
+        ]
+    got = expect_shape(got, tuple(expected.shape), "RNNClassifier(128, 16, 5, n_layers=2)(seq, lengths)")
+    if torch.allclose(got, other_order, atol=1e-5):
+        return  # [hidden[-2], hidden[-1]] is as good a feature vector as the lecture's order
+    expect_close_or_mistake(got, expected, "RNNClassifier(128, 16, 5, n_layers=2)(seq, lengths)", mistakes, atol=1e-5)
+
+
+def test_padding_invariance(learner):
+    """A name's scores do not change when it is batched with longer names (the padding is packed away)."""
+    model, _ = _model(learner, seed=14)
+    batch = ["Abercrombie", "Li", "Nakamura", "Ng"]
+    seq, lengths = _batch(batch)
+    together = expect_shape(learner.call(model, seq, lengths), (4, 5), "scores of a batch of 4 names")
+    for i in (1, 3):
+        alone = expect_shape(learner.call(model, *_batch([batch[i]])), (1, 5), f"scores of {batch[i]!r} alone")
+        diff = (together[i] - alone[0]).abs().max().item()
+        if not diff <= 1e-5:
+            fail(f"the scores of {batch[i]!r} changed by up to {diff:.3g} when it was batched with longer names: "
+                 "the GRU read the padding; pack the batch with pack_padded_sequence(embedded, lengths.cpu(), "
+                 "enforce_sorted=False)")
+
+
+# ---------------------------------------------------------------- training and prediction
+
+# A small model built by the grader in the worker, so train_epoch is judged on its own.
+BAG_MODEL = """
+class Bag(nn.Module):
+    # the mean of a name's character embeddings (the padding code 0 embeds to zeros), then a Linear layer
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.embedding = nn.Embedding(128, 8, padding_idx=0)
+        self.fc = nn.Linear(8, 3)
+    def forward(self, seq, lengths):
+        return self.fc(self.embedding(seq).sum(1) / lengths.to(seq.device).unsqueeze(1).float())
+model = Bag()
+batches = [(("Li", "Smirnov", "Abe"), torch.tensor([0, 1, 2])), (("Nakamura", "Ng"), torch.tensor([2, 2])),
+           (("Rossi", "O'Neil", "Kowalski", "Xu"), torch.tensor([1, 0, 0, 2]))]
+"""
+
+
+def _bag_scores(state, names):
+    seq, lengths = _batch(names)
+    summed = F.embedding(seq, state["embedding.weight"], padding_idx=0).sum(1)
+    return F.linear(summed / lengths.unsqueeze(1).float(), state["fc.weight"], state["fc.bias"])
+
+
+def test_train_zero_grad(learner):
+    """train_epoch zeroes the gradients for every batch (checked with lr = 0 on one batch repeated)."""
+    got = learner.exec(BAG_MODEL + RECORDING_SGD + """
+opt = RecordingSGD(model.parameters(), lr=0.0)
+resolve('train_epoch')(model, [batches[0]] * 3, nn.CrossEntropyLoss(), opt, 'cpu')
+seen = opt.seen
+""", returns=("seen",), where="train_epoch (train.py)")
+    judge_zero_grad(got["seen"])
+
+
+def test_train_returns_mean_loss(learner):
+    """train_epoch returns the mean of its batch losses as a number (checked with lr = 0 on three batches)."""
+    got = learner.exec(BAG_MODEL + """
+state = {k: v.clone() for k, v in model.state_dict().items()}
+loss = resolve('train_epoch')(model, batches, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.0), 'cpu')
+""", returns=("state", "loss"), where="train_epoch (train.py)")
+    state = {k: expect_tensor(got["state"].get(k), k) for k in ("embedding.weight", "fc.weight", "fc.bias")}
+    batches = [(("Li", "Smirnov", "Abe"), [0, 1, 2]), (("Nakamura", "Ng"), [2, 2]),
+               (("Rossi", "O'Neil", "Kowalski", "Xu"), [1, 0, 0, 2])]
+    losses = [F.cross_entropy(_bag_scores(state, names), torch.tensor(y)).item() for names, y in batches]
+    value = expect_number(got["loss"], "train_epoch(...)'s return value")
+    want = sum(losses) / len(losses)
+    if abs(value - sum(losses)) < 1e-4:
+        fail(f"train_epoch returned the sum of the batch losses ({value:.4f}); return their mean ({want:.4f})")
+    if abs(value - want) > 1e-4:
+        fail(f"train_epoch returned {value:.4f}; the mean of the batch losses was {want:.4f}")
+
+
+PREDICT_PROBE = """
+class Probe(nn.Module):
+    # scores that make each name's class its length; records the modes it ran in
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(1))
+        self.modes = []
+    def forward(self, seq, lengths):
+        self.modes.append([self.training, torch.is_grad_enabled()])
+        return F.one_hot(lengths.to(seq.device).long(), 10).float() * self.w
+model = Probe()
+model.train()
+pred = resolve('predict')(model, names, 'cpu')
+modes = model.modes
+"""
+
+
+def test_predict_classes(learner):
+    """predict(model, names) returns one Long class index per name, in the order of the names, computed in eval mode without a graph."""
+    got = learner.exec(PREDICT_PROBE, names=NAMES, returns=("pred", "modes"), where="predict (train.py)")
+    expected = torch.tensor([len(n) for n in NAMES])
+    pred = expect_tensor(got["pred"], "predict(model, names)")
+    if tuple(pred.shape) != (len(NAMES),):
+        fail(f"predict(model, {len(NAMES)} names) returned shape {tuple(pred.shape)}; expected one class index per "
+             f"name, ({len(NAMES)},): take argmax over the classes, dim=1")
+    if pred.is_floating_point():
+        fail(f"predict returned {pred.dtype} values; return the class indices of argmax (a Long tensor)")
+    if not torch.equal(pred.long(), expected):
+        fail(f"predict returned {pred.tolist()}, expected {expected.tolist()} (the best-scoring class of each name, "
+             "in the order of the names)")
+    modes = got["modes"]
+    if not isinstance(modes, list) or not modes:
+        fail("predict never called the model")
+    if any(m[0] for m in modes):
+        fail("predict ran the model in training mode: call model.eval() first")
+    if any(m[1] for m in modes):
+        fail("predict built an autograd graph: compute inside `with torch.no_grad():`")
+
+
+# torch.set_num_threads(1): a GRU over short names is hundreds of tiny ops; with two OpenMP threads on a
+# busy 2-core machine each op waits for a descheduled thread (measured: 60-115 s instead of 1.3-2.4 s).
+TRAIN_AND_PREDICT = """
+import csv, gzip
+torch.set_num_threads(1)
+with gzip.open(path, 'rt', newline='') as f:
+    rows = list(csv.reader(f))
+country_list = sorted({r[1] for r in rows})
+items = [(r[0], country_list.index(r[1])) for r in rows]
+torch.manual_seed(seed)
+dev = torch.device(device)
+model = resolve('RNNClassifier')(128, hidden, len(country_list)).to(dev)
+loader = torch.utils.data.DataLoader(items, batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(seed))
+opt = torch.optim.Adam(model.parameters(), lr=lr)
+train = resolve('train_epoch')
+for _ in range(epochs):
+    train(model, loader, nn.CrossEntropyLoss(), opt, dev)
+pred = resolve('predict')(model, names, dev)
+"""
+
+
+def test_trained_accuracy(learner, thresholds, eval_set, device):
+    """Your RNNClassifier trained by your train_epoch (a few epochs on the shipped surnames) predicts the country of held-out names well above the majority class, on every seed."""
+    names, countries = eval_set("names")
+    country_list = sorted(set(read_names(DATA_DIR / TRAIN_FILE)[1]))
+    truth = torch.tensor([country_list.index(c) for c in countries])
+    majority = torch.bincount(truth).max().item() / len(truth)
+    for seed in thresholds["seeds"]:
+        got = learner.exec(TRAIN_AND_PREDICT, path=f"{WORKER_DATA_ROOT}/{TRAIN_FILE}", seed=seed, device=device,
+                           hidden=thresholds["hidden"], lr=thresholds["lr"], epochs=thresholds["epochs"], names=names,
+                           returns=("pred",), where="your RNNClassifier, train_epoch and predict")
+        pred = expect_shape(got["pred"], (len(names),), "the predicted classes of the held-out names")
+        acc = (pred.long() == truth).float().mean().item()
+        if acc < thresholds["accuracy"]:
+            fail(f"accuracy on {len(names)} held-out names after {thresholds['epochs']} epochs (seed {seed}): "
+                 f"{acc:.3f}, below the threshold {thresholds['accuracy']} (majority class: {majority:.3f})")

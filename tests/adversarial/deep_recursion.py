@@ -1,0 +1,7 @@
+"""Recurse without end (Python frames)."""
+
+
+def attack(*args):
+    def down(n):
+        return down(n + 1) + 1
+    return down(0)
