@@ -268,6 +268,10 @@ class Learner:
             r, w, _ = select.select(fds, wfds, [], min(left, POLL_S))
             if r or w:
                 return True
+            if not proc.alive():
+                # the worker is gone, but a child it left may still hold the pipe open, so no EOF
+                # would ever come: its answer never will either
+                raise EOFError
             what = proc.check_limits()
             if what:
                 raise _Breach(what)
