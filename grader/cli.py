@@ -42,6 +42,18 @@ def _workdir(path: str | None) -> Path:
         raise UsageProblem(str(exc)) from None
 
 
+def _with_data(lecture: Lecture, name: str) -> Lecture:
+    """The lecture on a full-size data set, its files prepared now: a usage error when they are missing."""
+    from .data import DataUnavailable, public_files
+    try:
+        lec = lecture.with_data(name)
+        for data_name in lec.data:
+            public_files(data_name)
+    except (CourseError, DataUnavailable) as exc:
+        raise UsageProblem(str(exc)) from None
+    return lec
+
+
 def _device(choice: str) -> str:
     if choice == "cpu":
         return "cpu"
@@ -87,11 +99,16 @@ def list_cmd(workdir: str | None) -> None:
 @click.option("--summary", "summary_path", type=click.Path(dir_okay=False),
               help="Append a Markdown summary here (for CI: $GITHUB_STEP_SUMMARY).")
 @click.option("--quiet", "-q", is_flag=True, help="Only the score line and problems.")
+@click.option("--data", "data", metavar="NAME",
+              help="Train and evaluate on a full-size data set where it is installed (fashion-mnist: lectures 10, 11).")
 def check(lecture: str | None, every: bool, workdir: str | None, device: str, json_path: str | None,
-          html_path: str | None, junit_path: str | None, summary_path: str | None, quiet: bool) -> None:
+          html_path: str | None, junit_path: str | None, summary_path: str | None, quiet: bool,
+          data: str | None) -> None:
     """Check your exercises for LECTURE (lecture05, 05 or 5), or for every lecture with --all."""
     if bool(lecture) == every:
         raise UsageProblem("give one LECTURE (e.g. `grader check lecture05`) or --all, not both")
+    if data and every:
+        raise UsageProblem("--data goes with one LECTURE, not --all")
     wd = _workdir(workdir)
     lecs = [x for x in all_lectures() if (wd / "exercises" / x.id).is_dir()] if every else [_lecture(lecture)]
     if not lecs:
@@ -99,6 +116,8 @@ def check(lecture: str | None, every: bool, workdir: str | None, device: str, js
     folder = wd / "exercises" / lecs[0].id
     if not folder.is_dir():
         raise UsageProblem(f"no folder for {lecs[0].id}: looked for {folder}")
+    if data:
+        lecs = [_with_data(lecs[0], data)]
     dev = _device(device)
     from .render import terminal
     from .runner import run_lecture

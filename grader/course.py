@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 LECTURES_DIR = Path(__file__).with_name("lectures")
@@ -49,6 +49,15 @@ class CheckSpec:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """The lecture on other (larger, not shipped) data: ``[variants.NAME]`` in its TOML."""
+    data: tuple[str, ...]
+    thresholds: dict
+    call_s: float
+    submission_s: float
+
+
+@dataclass(frozen=True)
 class Lecture:
     id: str                      # "lecture05"
     number: int
@@ -61,6 +70,8 @@ class Lecture:
     thresholds: dict = field(default_factory=dict)
     data: tuple[str, ...] = ()   # named data sets the worker is given (see grader.data)
     demo: str = ""               # the solution file whose __main__ runs the reference end to end (benchmark)
+    variants: dict = field(default_factory=dict)  # other data a check may use: name -> Variant (``--data``)
+    variant: str = ""            # the variant this Lecture was made for ("" = the default data)
 
     @property
     def max_points(self) -> float:
@@ -89,6 +100,16 @@ class Lecture:
             if c.name == name:
                 return c
         raise KeyError(name)
+
+    def with_data(self, name: str) -> "Lecture":
+        """This lecture graded on other data (``grader check --data NAME``): its data sets, limits and
+        thresholds replaced by the variant's, measured for that data."""
+        if name not in self.variants:
+            known = ", ".join(sorted(self.variants)) or "none"
+            raise CourseError(f"{self.id} cannot be checked with --data {name} (its data options: {known})")
+        v = self.variants[name]
+        return replace(self, data=v.data, thresholds={**self.thresholds, **v.thresholds}, call_s=v.call_s,
+                       submission_s=v.submission_s, variant=name)
 
     def exercise_of_symbol(self, symbol: str) -> Exercise | None:
         for ex in self.exercises:
@@ -127,7 +148,8 @@ def _str_list(table: dict, key: str, where: str) -> tuple[str, ...]:
 
 def parse_lecture(lecture_id: str, raw: dict) -> Lecture:
     where = f"{lecture_id}.toml"
-    _no_unknown(raw, {"number", "title", "title_zh", "limits", "thresholds", "exercises", "checks", "data", "demo"}, where)
+    _no_unknown(raw, {"number", "title", "title_zh", "limits", "thresholds", "exercises", "checks", "data", "demo",
+                     "variants"}, where)
     limits = _take(raw, "limits", dict, where)
     _no_unknown(limits, {"call_s", "submission_s"}, f"{where} [limits]")
     exercises = []
@@ -162,6 +184,17 @@ def parse_lecture(lecture_id: str, raw: dict) -> Lecture:
     number = _take(raw, "number", int, where)
     if lecture_id != f"lecture{number:02d}":
         raise CourseError(f"{where}: number {number} does not match the file name")
+    variants = {}
+    for vname, v in _take(raw, "variants", dict, where, {}).items():
+        w = f"{where} [variants.{vname}]"
+        if not isinstance(v, dict):
+            raise CourseError(f"{w}: must be a table")
+        _no_unknown(v, {"data", "thresholds", "limits"}, w)
+        vlimits = _take(v, "limits", dict, w)
+        _no_unknown(vlimits, {"call_s", "submission_s"}, f"{w} limits")
+        variants[vname] = Variant(data=_str_list(v, "data", w), thresholds=dict(_take(v, "thresholds", dict, w)),
+                                  call_s=_take(vlimits, "call_s", float, f"{w} limits"),
+                                  submission_s=_take(vlimits, "submission_s", float, f"{w} limits"))
     return Lecture(
         id=lecture_id, number=number, title=_take(raw, "title", str, where),
         title_zh=_take(raw, "title_zh", str, where),
@@ -169,7 +202,8 @@ def parse_lecture(lecture_id: str, raw: dict) -> Lecture:
         submission_s=_take(limits, "submission_s", float, f"{where} [limits]"),
         exercises=tuple(exercises), checks=tuple(checks),
         thresholds=dict(_take(raw, "thresholds", dict, where, {})),
-        data=tuple(_take(raw, "data", list, where, [])), demo=_take(raw, "demo", str, where, ""))
+        data=tuple(_take(raw, "data", list, where, [])), demo=_take(raw, "demo", str, where, ""),
+        variants=variants)
 
 
 # ---------------------------------------------------------------- lookup

@@ -66,6 +66,11 @@ class GraderPlugin:
         return self._lecture.thresholds
 
     @pytest.fixture
+    def image_data(self) -> datasets.ImageSet:
+        """The image data set the lecture is graded on (the shipped digits, or ``--data``'s)."""
+        return datasets.image_set(self._lecture.data)
+
+    @pytest.fixture
     def eval_set(self):
         """Evaluation images and labels: loaded here, in the grader's process, only."""
         return datasets.load_eval

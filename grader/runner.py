@@ -81,6 +81,8 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
     exercises = [summarize_exercise(e.name, e.title, e.file, checks) for e in lecture.exercises
                  if any(c.exercise == e.name for c in checks)]
     notes = [learner.sandbox_notice] if learner.sandbox_notice else []  # the fallback, said once
+    if lecture.variant:
+        notes.append(f"data: {lecture.variant} (--data), with accuracy thresholds measured on it")
     if learner.restarts:
         notes.append(f"the worker was restarted {learner.restarts} time(s) after a crash or time-out")
     return LectureResult(lecture=lecture.id, title=lecture.title, checks=checks, exercises=exercises, device=device,

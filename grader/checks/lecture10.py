@@ -16,7 +16,6 @@ from grader.data import WORKER_DATA_ROOT
 IMAGE = torch.tensor([[3, 4, 6, 5, 7], [2, 4, 6, 8, 2], [1, 6, 7, 8, 4], [9, 7, 4, 6, 2], [3, 7, 5, 4, 1.0]])
 KERNEL = torch.arange(1, 10.0).reshape(3, 3)
 POOL_IMAGE = torch.tensor([[3, 4, 6, 5], [2, 4, 6, 8], [1, 6, 7, 8], [9, 7, 4, 6.0]])
-MEAN, STD = 0.1307, 0.3081
 
 
 def _conv_ref(image, kernel, padding=0, stride=1):
@@ -228,39 +227,49 @@ def test_evaluate_accuracy_value(learner):
         fail(f"evaluate returned {value:.4g}; 6 of the 8 predictions were right, so expected 0.75")
 
 
+# The seeded training run, on the lecture's image data (the shipped digits, or --data's full-size set):
+# torchvision's own dataset class reads the idx files the worker is given; the evaluation images are
+# sent, their labels stay here.
 TRAIN_AND_PREDICT = """
 from torchvision import datasets, transforms
 tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
-train_set = datasets.MNIST(root, train=True, download=False, transform=tf)
+train_set = getattr(datasets, dataset_class)(root, train=True, download=False, transform=tf)
+if train_size:
+    train_set = torch.utils.data.Subset(train_set, range(train_size))
 torch.manual_seed(seed)
 dev = torch.device(device)
 model = resolve('Net')().to(dev)
-loader = torch.utils.data.DataLoader(train_set, batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(seed))
+loader = torch.utils.data.DataLoader(train_set, batch_size=batch_size, shuffle=True,
+                                     generator=torch.Generator().manual_seed(seed))
 opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
 train = resolve('train_one_epoch')
 for _ in range(epochs):
     train(model, loader, opt, nn.CrossEntropyLoss(), dev)
 model.eval()
 with torch.no_grad():
-    out = model((((images.float() / 255) - MEAN) / STD).unsqueeze(1).to(dev))
+    out = torch.cat([model((((chunk.float() / 255) - MEAN) / STD).unsqueeze(1).to(dev))
+                     for chunk in images.split(1000)])
 out_device = out.device.type
 param_device = next(model.parameters()).device.type
-pred = out.argmax(dim=1)
+pred = out.argmax(dim=1).cpu()
 """
 
 
-def test_trained_accuracy(learner, thresholds, eval_set, device):
-    """Your Net trained by your train_one_epoch (3 epochs on 1,197 real digit images) classifies held-out digits above the threshold, on every seed, on the requested device."""
-    images, labels = eval_set("digits")
+def test_trained_accuracy(learner, thresholds, eval_set, image_data, device):
+    """Your Net trained by your train_one_epoch (a short seeded run on real images: the shipped digits, or the set chosen with --data) classifies held-out images above the threshold, on every seed, on the requested device."""
+    images, labels = eval_set(image_data.name)
     majority = torch.bincount(labels).max().item() / len(labels)
     for seed in thresholds["seeds"]:
         got = learner.exec(TRAIN_AND_PREDICT, root=WORKER_DATA_ROOT, seed=seed, device=device,
-                           epochs=thresholds["epochs"], images=images, MEAN=MEAN, STD=STD,
+                           epochs=thresholds["epochs"], images=images, MEAN=image_data.mean, STD=image_data.std,
+                           dataset_class=image_data.torchvision_class, batch_size=thresholds["batch_size"],
+                           train_size=thresholds.get("train_size", 0),
                            returns=("pred", "out_device", "param_device"), where="your Net and train_one_epoch")
         if got["param_device"] != device or got["out_device"] != device:
             fail(f"the model or its outputs are on {got['param_device']}/{got['out_device']}, not on {device}")
         pred = expect_shape(got["pred"], (len(labels),), "the predicted classes")
         acc = (pred.long() == labels).float().mean().item()
         if acc < thresholds["accuracy"]:
-            fail(f"accuracy on held-out digits after {thresholds['epochs']} epochs (seed {seed}): {acc:.3f}, "
-                 f"below the threshold {thresholds['accuracy']} (majority class: {majority:.3f})")
+            fail(f"accuracy on {len(labels):,} held-out {image_data.name} images after {thresholds['epochs']} "
+                 f"epoch(s) (seed {seed}): {acc:.3f}, below the threshold {thresholds['accuracy']} "
+                 f"(majority class: {majority:.3f})")

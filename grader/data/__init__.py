@@ -10,8 +10,12 @@ in ``grader/data/README.md``.
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from . import fullsize
+from .fullsize import DataUnavailable  # noqa: F401  (raised by public_files for a set not on this machine)
 
 DATA_DIR = Path(__file__).resolve().parent
 
@@ -38,7 +42,33 @@ DATASETS: dict[str, tuple[dict[str, Path], Path]] = {
 WORKER_DATA_ROOT = "data"  # relative to the worker's working directory
 
 
+@dataclass(frozen=True)
+class ImageSet:
+    """How the checks load an image data set in the worker: torchvision's class and the
+    Normalize constants (the lecture's MNIST ones for the digits, which stand in for MNIST)."""
+    name: str
+    torchvision_class: str
+    mean: float
+    std: float
+
+
+IMAGE_SETS = {
+    "digits": ImageSet("digits", "MNIST", 0.1307, 0.3081),
+    "fashion-mnist": ImageSet("fashion-mnist", "FashionMNIST", 0.2860, 0.3530),
+}
+
+
+def image_set(names) -> ImageSet:
+    """The image data set among a lecture's data sets."""
+    for name in names:
+        if name in IMAGE_SETS:
+            return IMAGE_SETS[name]
+    raise KeyError(f"no image data set among {list(names)}")
+
+
 def public_files(name: str) -> dict[str, Path]:
+    if name in fullsize.FULL_SIZE:
+        return fullsize.public_files(name, WORKER_DATA_ROOT)
     return dict(DATASETS[name][0])
 
 
@@ -76,7 +106,7 @@ def read_names(path: Path) -> tuple[list[str], list[str]]:
 def load_eval(name: str):
     """(inputs, labels as int64 (N,)) of a data set's hidden evaluation split: images as uint8
     (N, 28, 28), or the float32 (N, F) rows of a table (``eval/eval.csv``)."""
-    folder = DATASETS[name][1]
+    folder = fullsize.eval_folder(name) if name in fullsize.FULL_SIZE else DATASETS[name][1]
     if (folder / "names.csv.gz").is_file():
         return read_names(folder / "names.csv.gz")  # text: (names, countries), two lists of str
     if (folder / "eval.csv").is_file():
