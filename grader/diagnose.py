@@ -1,7 +1,8 @@
 """From an error a learner's code raised to the common mistake behind it.
 
 The table is COURSE.md's list of learner mistakes, keyed by the text PyTorch
-prints; the first matching pattern gives the hint.
+prints; the first matching pattern gives the hint, with ``{1}``, ``{2}``, ...
+filled in from the pattern's groups (the sizes in the error, say).
 """
 
 from __future__ import annotations
@@ -9,9 +10,13 @@ from __future__ import annotations
 import re
 
 MISTAKES: list[tuple[str, str]] = [
+    (r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)",
+     "a Linear layer's in_features does not match the size of what reaches it: each sample arrives with "
+     "{2} numbers, but the layer was built for {3}; after convolutions and poolings, count channels x "
+     "height x width of the last map (and flatten with x.view(batch_size, -1))"),
     (r"mat1 and mat2 shapes cannot be multiplied",
-     "a Linear layer's in_features does not match the size of what reaches it: after the convolutions "
-     "and poolings, count channels x height x width (for the course's Net: 20 x 4 x 4 = 320)"),
+     "a Linear layer's in_features does not match the size of what reaches it: after convolutions and "
+     "poolings, count channels x height x width of the last map"),
     (r"view size is not compatible with input tensor's size and stride",
      "`view` needs a contiguous tensor: use `.reshape(...)` (or `.contiguous().view(...)`)"),
     (r"expected scalar type Long but found Float|expected target dtype to be Long|\"nll_loss.*\" not implemented for 'Float'",
@@ -60,7 +65,7 @@ MISTAKES: list[tuple[str, str]] = [
     (r"optimizer got an empty parameter list",
      "the model has no parameters the optimizer can see: keep layers in attributes, an nn.Sequential or an "
      "nn.ModuleList, not in a plain Python list"),
-    (r"'NoneType' object has no attribute '(data|item|zero_)'",
+    (r"'NoneType' object has no attribute '(?:data|item|zero_)'",
      "if that was a `.grad`, it is None: the tensor does not require grad (create it with requires_grad=True), "
      "backward() has not run, or it is not a leaf: `w = w - lr * w.grad` makes a new tensor without .grad; "
      "update the leaf in place instead, `w.data -= lr * w.grad.data`"),
@@ -72,6 +77,7 @@ MISTAKES: list[tuple[str, str]] = [
 
 def hint_for_error(text: str) -> str:
     for pattern, hint in MISTAKES:
-        if re.search(pattern, text):
-            return hint
+        m = re.search(pattern, text)
+        if m:
+            return hint.format(None, *m.groups()) if m.groups() else hint
     return ""

@@ -71,8 +71,7 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
             message = f"internal error: the check did not run ({detail})"
         exercise = lecture.exercise(spec.exercise)
         if status == "not_attempted":
-            message = (f"not attempted: fill in {', '.join(f'`{s}`' for s in exercise.symbols)} in "
-                       f"exercises/{lecture.id}/{exercise.file} (exercise `{exercise.name}`)")
+            message = f"not attempted: fill in {_where_to_fill(lecture, exercise)} (exercise `{exercise.name}`)"
         checks.append(CheckResult(
             name=spec.name, exercise=spec.exercise, status=status,
             points=spec.points if status == "passed" else 0.0, max_points=spec.points,
@@ -87,6 +86,16 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
         notes.append(f"the worker was restarted {learner.restarts} time(s) after a crash or time-out")
     return LectureResult(lecture=lecture.id, title=lecture.title, checks=checks, exercises=exercises, device=device,
                          duration_s=round(time.monotonic() - started, 3), notes=notes)
+
+
+def _where_to_fill(lecture: Lecture, exercise) -> str:
+    """`LinearModel` in exercises/lecture05/linear_model.py; an exercise that uses symbols of other
+    exercises (a training run of the learner's Net) names each one's own file."""
+    by_file: dict[str, list[str]] = {}
+    for symbol in exercise.symbols:
+        owner = lecture.exercise_of_symbol(symbol)
+        by_file.setdefault(owner.file if owner else exercise.file, []).append(f"`{symbol}`")
+    return "; ".join(f"{', '.join(symbols)} in exercises/{lecture.id}/{file}" for file, symbols in by_file.items())
 
 
 def _describer(lecture: Lecture):

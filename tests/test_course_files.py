@@ -76,3 +76,11 @@ def test_stub_generator_replaces_regions_and_names_the_function():
                    "# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION\n"):
         with pytest.raises(StubError):
             strip_solution(broken, "lecture05", "m.py")
+
+
+def test_not_attempted_names_each_symbols_own_file():
+    from grader.runner import _where_to_fill
+    lec = load_lecture("lecture10")
+    assert _where_to_fill(lec, lec.exercise("accuracy")) == (
+        "`Net` in exercises/lecture10/net.py; `train_one_epoch` in exercises/lecture10/train.py")
+    assert _where_to_fill(lec, lec.exercise("net")) == "`Net` in exercises/lecture10/net.py"
