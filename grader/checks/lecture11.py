@@ -1,0 +1,583 @@
+"""Hidden checks of lecture 11, advanced CNN: GoogLeNet's Inception block and residual blocks.
+
+Reference values are computed here with torch.nn.functional, in float64, from weights made here
+(loaded into the learner's blocks with load_state_dict) or from the learner's own weights (the
+networks).  The evaluation labels of the digit images never leave this process: the worker is sent
+the images and returns predictions.
+
+Errors that PyTorch raises for this lecture's typical mistakes (a branch without padding, torch.cat
+along the wrong dim, a wrong flattened size) are turned into failures that name the mistake; see
+``_explain``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from grader.checks.api import expect_close, expect_shape, expect_tensor, fail
+from grader.checks.common import PARAMETER_COUNT, expect_close_or_mistake, expect_count
+from grader.data import WORKER_DATA_ROOT
+from grader.learner import LearnerError
+
+
+@pytest.fixture(autouse=True)
+def one_thread(learner):
+    """The worker computes with one intra-op thread: this lecture's convolutions are small, and with two
+    OpenMP threads on a busy 2-core machine each op waits for a descheduled thread (measured: a forward
+    pass of InceptionNet on 3 images 0.2 s instead of 0.007 s; an epoch of training 3-10 times slower)."""
+    learner.exec("torch.set_num_threads(1)", where="setting up")
+
+
+# ---------------------------------------------------------------- the lecture's layers, as data
+
+# InceptionA(c): layer name -> weight shape, in the lecture's order
+INCEPTION_LAYERS = {
+    "branch1x1": lambda c: (16, c, 1, 1),
+    "branch5x5_1": lambda c: (16, c, 1, 1),
+    "branch5x5_2": lambda c: (24, 16, 5, 5),
+    "branch3x3_1": lambda c: (16, c, 1, 1),
+    "branch3x3_2": lambda c: (24, 16, 3, 3),
+    "branch3x3_3": lambda c: (24, 24, 3, 3),
+    "branch_pool": lambda c: (24, c, 1, 1),
+}
+BRANCH_NAMES = ("branch1x1", "branch5x5", "branch3x3", "branch_pool")  # the order of torch.cat
+INCEPTION_CHANNELS = 16 + 24 + 24 + 24  # 88
+
+
+def inception_shapes(c: int, prefix: str = "") -> dict[str, tuple]:
+    shapes = {}
+    for name, weight in INCEPTION_LAYERS.items():
+        w = weight(c)
+        shapes[f"{prefix}{name}.weight"], shapes[f"{prefix}{name}.bias"] = w, (w[0],)
+    return shapes
+
+
+def residual_shapes(c: int, prefix: str = "") -> dict[str, tuple]:
+    return {f"{prefix}conv{i}.{kind}": ((c, c, 3, 3) if kind == "weight" else (c,))
+            for i in (1, 2) for kind in ("weight", "bias")}
+
+
+def inception_net_shapes() -> dict[str, tuple]:
+    return {"conv1.weight": (10, 1, 5, 5), "conv1.bias": (10,), **inception_shapes(10, "incep1."),
+            "conv2.weight": (20, 88, 5, 5), "conv2.bias": (20,), **inception_shapes(20, "incep2."),
+            "fc.weight": (10, 1408), "fc.bias": (10,)}
+
+
+def residual_net_shapes() -> dict[str, tuple]:
+    return {"conv1.weight": (16, 1, 5, 5), "conv1.bias": (16,), **residual_shapes(16, "rblock1."),
+            "conv2.weight": (32, 16, 5, 5), "conv2.bias": (32,), **residual_shapes(32, "rblock2."),
+            "fc.weight": (10, 512), "fc.bias": (10,)}
+
+
+def made_weights(shapes: dict[str, tuple], seed: int) -> dict[str, torch.Tensor]:
+    """Float32 weights of the given shapes, scaled like PyTorch's own initialisation, from a seed."""
+    g = torch.Generator().manual_seed(seed)
+    state = {}
+    for name, shape in shapes.items():
+        fan_in = 1
+        for s in (shape[1:] if len(shape) > 1 else ()):
+            fan_in *= s
+        scale = (1.0 / fan_in) ** 0.5 if len(shape) > 1 else 0.1
+        state[name] = torch.randn(*shape, generator=g) * scale
+    return state
+
+
+# ---------------------------------------------------------------- references (float64, here)
+
+def _conv(w, name, x, padding=0):
+    return F.conv2d(x, w[name + ".weight"].double(), w[name + ".bias"].double(), padding=padding)
+
+
+def inception_branches(x, w, prefix="", pool=None, relu=False):
+    """The four branch outputs of the lecture's InceptionA; `pool` and `relu` give known mistakes."""
+    act = F.relu if relu else (lambda t: t)
+    c = lambda name, inp, pad=0: act(_conv(w, prefix + name, inp, pad))
+    pool = pool or (lambda t: F.avg_pool2d(t, 3, stride=1, padding=1))
+    return [c("branch1x1", x),
+            c("branch5x5_2", c("branch5x5_1", x), 2),
+            c("branch3x3_3", c("branch3x3_2", c("branch3x3_1", x), 1), 1),
+            c("branch_pool", pool(x))]
+
+
+def inception_ref(x, w, prefix=""):
+    return torch.cat(inception_branches(x.double(), w, prefix), dim=1)
+
+
+def inception_mistakes(x, w):
+    """(what a known mistake computes, the message naming it) for InceptionA, computed only when needed."""
+    x = x.double()
+    branches = inception_branches(x, w)
+    for order in ((0, 2, 1, 3), (3, 2, 1, 0), (3, 0, 1, 2), (0, 1, 3, 2), (1, 0, 2, 3)):
+        yield (torch.cat([branches[i] for i in order], dim=1),
+               "the branches are concatenated in the wrong order: torch.cat([branch1x1, branch5x5, branch3x3, "
+               f"branch_pool], dim=1) (yours looks like {', '.join(BRANCH_NAMES[i] for i in order)})")
+    pools = (
+        (lambda t: F.max_pool2d(t, 3, stride=1, padding=1),
+         "the pool branch uses max pooling: the lecture's branch_pool is average pooling, "
+         "F.avg_pool2d(x, kernel_size=3, stride=1, padding=1), then the 1x1 conv"),
+        (lambda t: t,
+         "the pool branch has no pooling: average-pool x first, F.avg_pool2d(x, kernel_size=3, stride=1, "
+         "padding=1), then apply self.branch_pool"),
+        (lambda t: F.avg_pool2d(t, 3, stride=1, padding=1, count_include_pad=False),
+         "the average pooling leaves the padding out of its average (count_include_pad=False): use "
+         "F.avg_pool2d(x, kernel_size=3, stride=1, padding=1) as the lecture does"),
+    )
+    for pool, message in pools:
+        yield torch.cat(inception_branches(x, w, pool=pool), dim=1), message
+    yield (torch.cat(inception_branches(x, w, relu=True), dim=1),
+           "there is a ReLU inside the branches: the lecture's InceptionA applies no activation; the "
+           "network applies ReLU after its own convolutions")
+
+
+def residual_ref(x, w, prefix=""):
+    x = x.double()
+    return F.relu(x + _conv(w, prefix + "conv2", F.relu(_conv(w, prefix + "conv1", x, 1)), 1))
+
+
+def residual_mistakes(x, w):
+    x = x.double()
+    c1 = lambda t: _conv(w, "conv1", t, 1)
+    c2 = lambda t: _conv(w, "conv2", t, 1)
+    y = c2(F.relu(c1(x)))
+    return [
+        (F.relu(y), "the skip connection is missing: the block returns relu(conv2(relu(conv1(x)))); "
+                    "return F.relu(x + y), adding the input x back"),
+        (x + F.relu(y), "the ReLU is applied before the addition: return F.relu(x + y), not x + F.relu(y)"),
+        (F.relu(x) + F.relu(y), "the ReLU is applied before the addition: return F.relu(x + y)"),
+        (x + y, "the last ReLU is missing: return F.relu(x + y), not x + y"),
+        (F.relu(x + c2(c1(x))), "the ReLU between conv1 and conv2 is missing: y = conv2(relu(conv1(x)))"),
+        (F.relu(x + c2(x)), "conv2 is applied to x: y = conv2(relu(conv1(x))), conv2 takes conv1's activations"),
+        (F.relu(x + c1(F.relu(c2(x)))), "conv1 and conv2 are swapped: y = conv2(relu(conv1(x)))"),
+    ]
+
+
+def inception_net_ref(x, w):
+    x = x.double()
+    h = F.relu(F.max_pool2d(_conv(w, "conv1", x), 2))
+    h = inception_ref(h, w, "incep1.")
+    h = F.relu(F.max_pool2d(_conv(w, "conv2", h), 2))
+    h = inception_ref(h, w, "incep2.")
+    return F.linear(h.reshape(len(x), -1), w["fc.weight"].double(), w["fc.bias"].double())
+
+
+def residual_net_ref(x, w):
+    x = x.double()
+    h = F.max_pool2d(F.relu(_conv(w, "conv1", x)), 2)
+    h = residual_ref(h, w, "rblock1.")
+    h = F.max_pool2d(F.relu(_conv(w, "conv2", h)), 2)
+    h = residual_ref(h, w, "rblock2.")
+    return F.linear(h.reshape(len(x), -1), w["fc.weight"].double(), w["fc.bias"].double())
+
+
+# ---------------------------------------------------------------- PyTorch's errors, in the lecture's words
+
+NET_FEATURES = {"InceptionNet": ("88 x 4 x 4 = 1408", 1408), "ResidualNet": ("32 x 4 x 4 = 512", 512)}
+
+
+def _explain(message: str, owner: str) -> str:
+    """What a PyTorch error raised inside `owner` means for this lecture ('' if nothing known)."""
+    m = re.search(r"Sizes of tensors must match except in dimension (\d+)\. Expected size (\d+) but got size (\d+) "
+                  r"for tensor number (\d+)", message)
+    if m and m.group(1) == "1":
+        number = int(m.group(4))
+        which = (f" (tensor number {number} is {BRANCH_NAMES[number]} if your list is in the lecture's order)"
+                 if number < len(BRANCH_NAMES) else "")
+        return ("the branches' outputs have different heights/widths, so torch.cat cannot join them: a branch is "
+                f"missing its padding{which}; the 5x5 conv needs padding=2, each 3x3 conv padding=1, the average "
+                "pooling stride=1 and padding=1, so that every branch keeps H and W")
+    if m:
+        return (f"torch.cat joined the branches along dim {m.group(1)}: concatenate them along the channels, "
+                "torch.cat(outputs, dim=1) for (batch, channels, H, W); the channel counts 16, 24, 24, 24 differ, "
+                "so any other dim fails")
+    if "stack expects each tensor to be equal size" in message:
+        return "torch.stack makes a new dimension and needs equal shapes: join the branches with torch.cat(outputs, dim=1)"
+    m = re.search(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)", message)
+    if m and owner in NET_FEATURES:
+        text, n = NET_FEATURES[owner]
+        return (f"fc receives {m.group(2)} features per image but expects {m.group(3)}: after the last block the "
+                f"map is {text} numbers per image, so fc = nn.Linear({n}, 10), after x.view(batch_size, -1)")
+    m = re.search(r"expected input\[[^\]]*\] to have (\d+) channels, but got (\d+) channels", message)
+    if m:
+        extra = (f"; conv2 = nn.Conv2d(88, 20, 5) takes the 88 channels of incep1 (16 + 24 + 24 + 24)"
+                 if owner == "InceptionNet" else "")
+        return f"a convolution expecting {m.group(1)} input channels got {m.group(2)}{extra}"
+    if owner.startswith("Residual") and re.search(
+            r"The size of tensor a \(\d+\) must match the size of tensor b \(\d+\) at non-singleton dimension [23]", message):
+        return ("x and conv2's output have different heights/widths, so they cannot be added: both 3x3 "
+                "convolutions need padding=1 to keep H and W")
+    return ""
+
+
+def _explained(owner: str, ask):
+    """Run `ask()` (a request to the worker); this lecture's typical errors come back named, as failures;
+    any other error stays an error."""
+    try:
+        return ask()
+    except LearnerError as exc:
+        why = _explain(exc.message, owner)
+        if not why:
+            raise
+        fail(f"{exc.where} raised {exc.exc_type}: {exc.message}" + (f"\n{exc.traceback}" if exc.traceback else "")
+             + f"\nlikely cause: {why}")
+
+
+def _call(learner, target, *args, owner: str, **kwargs):
+    """learner.call, with this lecture's typical errors named."""
+    return _explained(owner, lambda: learner.call(target, *args, **kwargs))
+
+
+def expect_layers(state, shapes: dict[str, tuple], owner: str, advice: str) -> dict[str, torch.Tensor]:
+    """The learner's state_dict has exactly the lecture's parameter names and shapes."""
+    if not isinstance(state, dict):
+        fail(f"{owner}.state_dict() did not return a dict (got {type(state).__name__})")
+    missing = [n for n in shapes if n not in state]
+    extra = [n for n in state if n not in shapes]
+    if missing:
+        fail(f"{owner} has no parameter(s) {', '.join(missing)}"
+             + (f" (it has {', '.join(extra)})" if extra else "") + f": {advice}")
+    if extra:
+        fail(f"{owner} has parameter(s) the lecture's does not: {', '.join(extra)}: {advice}")
+    for name, shape in shapes.items():
+        got = expect_tensor(state[name], name)
+        if tuple(got.shape) != shape:
+            fail(f"{owner}'s {name} has shape {tuple(got.shape)}, expected {shape}: {advice}")
+    return state
+
+
+INCEPTION_ADVICE = ("keep the lecture's layers branch1x1 = Conv2d(in, 16, 1); branch5x5_1 = Conv2d(in, 16, 1), "
+                    "branch5x5_2 = Conv2d(16, 24, 5, padding=2); branch3x3_1 = Conv2d(in, 16, 1), "
+                    "branch3x3_2 = Conv2d(16, 24, 3, padding=1), branch3x3_3 = Conv2d(24, 24, 3, padding=1); "
+                    "branch_pool = Conv2d(in, 24, 1)")
+RESIDUAL_ADVICE = "keep conv1 and conv2, both nn.Conv2d(channels, channels, kernel_size=3, padding=1)"
+
+
+def _block_with(learner, cls: str, channels: int, state: dict, shapes: dict, advice: str):
+    """The learner's block built in the worker, its weights replaced by `state` (made here)."""
+    block = _call(learner, cls, channels, owner=cls)
+    expect_layers(learner.method(block, "state_dict"), shapes, f"{cls}({channels})", advice)
+    learner.method(block, "load_state_dict", state)
+    return block
+
+
+# ---------------------------------------------------------------- InceptionA
+
+def test_inception_output_shape(learner):
+    """InceptionA(c) maps (batch, c, H, W) to (batch, 88, H, W): four branches joined on dim 1, for batch 1 and 3, odd and even H, W, and 10 or 20 input channels."""
+    learner.seed(0)
+    for c, shape in ((10, (1, 10, 12, 12)), (10, (3, 10, 7, 9)), (20, (2, 20, 4, 4)), (20, (1, 20, 5, 3))):
+        block = _call(learner, "InceptionA", c, owner="InceptionA")
+        out = expect_tensor(_call(learner, block, torch.randn(*shape), owner="InceptionA"),
+                            f"InceptionA({c}) on an input of shape {shape}")
+        b, _, h, w = shape
+        what = f"InceptionA({c}) on an input of shape {shape}"
+        if out.dim() != 4:
+            fail(f"{what}: expected a 4-d output (batch, 88, H, W), got shape {tuple(out.shape)}")
+        if out.shape[0] != b:
+            fail(f"{what}: dim 0 (the batch) of the output is {out.shape[0]}, not {b}: the branches were "
+                 "concatenated along the batch; use torch.cat(outputs, dim=1), the channel dimension")
+        if out.shape[1] != INCEPTION_CHANNELS:
+            fail(f"{what}: expected 88 channels (branch1x1 16 + branch5x5 24 + branch3x3 24 + branch_pool 24), got "
+                 f"{out.shape[1]}: check each branch's out_channels and concatenate along dim=1")
+        if tuple(out.shape[2:]) != (h, w):
+            fail(f"{what}: H x W changed from {h} x {w} to {out.shape[2]} x {out.shape[3]}: every branch must keep "
+                 "the size (padding=2 for the 5x5 conv, padding=1 for each 3x3 conv, average pooling with stride=1 "
+                 "and padding=1)")
+
+
+def test_inception_parameter_count(learner):
+    """InceptionA has the lecture's seven convolutions: 19,104 parameters for 10 input channels, 19,824 for 20."""
+    for c, want in ((10, 19104), (20, 19824)):
+        block = _call(learner, "InceptionA", c, owner="InceptionA")
+        got = learner.exec(PARAMETER_COUNT, model=block, returns=("count", "names"), where="InceptionA.parameters()")
+        expect_count(got["count"], want, f"InceptionA({c})", got["names"])
+
+
+def test_inception_matches_reference(learner):
+    """InceptionA, given known weights with load_state_dict, computes the lecture's four branches and joins them as torch.cat([branch1x1, branch5x5, branch3x3, branch_pool], dim=1) (odd sizes, batch 1 and 2)."""
+    for seed, c, shape in ((0, 10, (1, 10, 9, 7)), (1, 3, (2, 3, 6, 5))):
+        w = made_weights(inception_shapes(c), seed)
+        block = _block_with(learner, "InceptionA", c, w, inception_shapes(c), INCEPTION_ADVICE)
+        x = torch.randn(*shape, generator=torch.Generator().manual_seed(100 + seed))
+        out = _call(learner, block, x, owner="InceptionA")
+        judge_inception(out, x, w, f"InceptionA({c}) on an input of shape {shape}")
+
+
+BRANCH_CHANNELS = {"branch1x1": (0, 16), "branch5x5": (16, 40), "branch3x3": (40, 64), "branch_pool": (64, 88)}
+
+
+def judge_inception(out, x, w, what: str) -> None:
+    """The learner's block output against the reference: a known mistake of the whole block is named;
+    otherwise, when only some branches' channels are wrong, those branches are."""
+    ref = inception_ref(x, w)
+    out = expect_shape(out, tuple(ref.shape), what)
+    close = lambda a, b: torch.allclose(a.double(), b, atol=1e-4, rtol=1e-4)
+    if close(out, ref):
+        return
+    for result, message in inception_mistakes(x, w):
+        if close(out, result):
+            fail(f"{what}: {message}")
+    wrong = [name for name, (lo, hi) in BRANCH_CHANNELS.items() if not close(out[:, lo:hi], ref[:, lo:hi])]
+    if len(wrong) < len(BRANCH_CHANNELS):
+        for name in wrong:
+            lo, hi = BRANCH_CHANNELS[name]
+            if close(out[:, lo:hi], F.relu(ref[:, lo:hi])):
+                fail(f"{what}: channels {lo}..{hi - 1} ({name}) are relu of the reference: there is a ReLU inside "
+                     f"{name}; the lecture's InceptionA applies no activation in its branches")
+        for name in wrong:
+            lo, hi = BRANCH_CHANNELS[name]
+            expect_close(out[:, lo:hi], ref[:, lo:hi], f"{what}, channels {lo}..{hi - 1} ({name}; the other "
+                         f"branches match)", atol=1e-4, rtol=1e-4)
+    expect_close(out, ref, what, atol=1e-4, rtol=1e-4)
+
+
+# ---------------------------------------------------------------- the Inception network
+
+def test_inception_net_output_shape(learner):
+    """InceptionNet maps (batch, 1, 28, 28) images to (batch, 10) class scores, for batch 1 and 3."""
+    learner.seed(0)
+    net = _call(learner, "InceptionNet", owner="InceptionNet")
+    for batch in (1, 3):
+        expect_shape(_call(learner, net, torch.randn(batch, 1, 28, 28), owner="InceptionNet"), (batch, 10),
+                     f"InceptionNet()(x) for a batch of {batch}")
+
+
+def test_inception_net_parameter_count(learner):
+    """InceptionNet has the lecture's layers: 97,298 trainable parameters, with fc = Linear(1408, 10)."""
+    net = _call(learner, "InceptionNet", owner="InceptionNet")
+    got = learner.exec(PARAMETER_COUNT, model=net, returns=("count", "names"), where="InceptionNet.parameters()")
+    state = learner.method(net, "state_dict")
+    if isinstance(state, dict) and isinstance(state.get("fc.weight"), torch.Tensor) \
+            and tuple(state["fc.weight"].shape) != (10, 1408):
+        fail(f"InceptionNet's fc has weight shape {tuple(state['fc.weight'].shape)}: the last map is "
+             "88 x 4 x 4 = 1408 numbers per image, so fc = nn.Linear(1408, 10)")
+    expect_count(got["count"], 97298, "InceptionNet", got["names"])
+
+
+def test_inception_net_returns_logits(learner):
+    """InceptionNet's output equals conv1 -> mp -> relu -> incep1 -> conv2 -> mp -> relu -> incep2 -> flatten -> fc computed from its own weights: raw logits, no softmax."""
+    learner.seed(1)
+    net = _call(learner, "InceptionNet", owner="InceptionNet")
+    w = expect_layers(learner.method(net, "state_dict"), inception_net_shapes(), "InceptionNet",
+                      "the lecture's layers are conv1 = Conv2d(1, 10, 5), incep1 = InceptionA(10), "
+                      "conv2 = Conv2d(88, 20, 5), incep2 = InceptionA(20), fc = Linear(1408, 10)")
+    x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(3))
+    out = expect_shape(_call(learner, net, x, owner="InceptionNet"), (4, 10), "InceptionNet()(x)")
+    _reject_softmax(out, "InceptionNet")
+    expect_close(out, inception_net_ref(x, w), "InceptionNet()(x) against the lecture's layer order computed from "
+                 "your weights", atol=1e-4, rtol=1e-4)
+
+
+def _reject_softmax(out: torch.Tensor, owner: str) -> None:
+    if torch.allclose(out.sum(dim=1), torch.ones(len(out)), atol=1e-4) and (out >= 0).all():
+        fail(f"{owner}'s outputs are probabilities (each row sums to 1): return fc's raw logits; "
+             "CrossEntropyLoss applies log-softmax itself, and a softmax before it slows learning badly")
+
+
+# ---------------------------------------------------------------- ResidualBlock
+
+def test_residual_block_shape(learner):
+    """ResidualBlock(c) keeps the shape of its input, (batch, c, H, W), for batch 1 and 3, odd sizes and 3, 16 or 32 channels."""
+    learner.seed(0)
+    for c, shape in ((16, (1, 16, 12, 12)), (16, (3, 16, 7, 5)), (32, (2, 32, 4, 4)), (3, (2, 3, 9, 9))):
+        block = _call(learner, "ResidualBlock", c, owner="ResidualBlock")
+        out = expect_tensor(_call(learner, block, torch.randn(*shape), owner="ResidualBlock"),
+                            f"ResidualBlock({c}) on an input of shape {shape}")
+        if tuple(out.shape) != shape:
+            fail(f"ResidualBlock({c}) on an input of shape {shape}: got shape {tuple(out.shape)}; the output must "
+                 "have the input's shape (both convs Conv2d(channels, channels, 3, padding=1), so x + y can be added)")
+
+
+def test_residual_block_parameter_count(learner):
+    """ResidualBlock(c) has two 3x3 convolutions from c to c channels: 4,640 parameters for 16 channels, 18,496 for 32."""
+    for c, want in ((16, 4640), (32, 18496)):
+        block = _call(learner, "ResidualBlock", c, owner="ResidualBlock")
+        got = learner.exec(PARAMETER_COUNT, model=block, returns=("count", "names"), where="ResidualBlock.parameters()")
+        expect_count(got["count"], want, f"ResidualBlock({c})", got["names"])
+
+
+def test_residual_block_matches_reference(learner):
+    """ResidualBlock, given known weights with load_state_dict, computes y = relu(x + conv2(relu(conv1(x)))) (odd sizes, batch 1 and 2)."""
+    for seed, c, shape in ((0, 16, (1, 16, 7, 9)), (1, 4, (2, 4, 6, 5))):
+        w = made_weights(residual_shapes(c), seed)
+        block = _block_with(learner, "ResidualBlock", c, w, residual_shapes(c), RESIDUAL_ADVICE)
+        x = torch.randn(*shape, generator=torch.Generator().manual_seed(200 + seed))
+        out = _call(learner, block, x, owner="ResidualBlock")
+        expect_close_or_mistake(out, residual_ref(x, w), f"ResidualBlock({c}) on an input of shape {shape}",
+                                residual_mistakes(x, w), atol=1e-4, rtol=1e-4)
+
+
+def _zeroed_conv2(c: int, seed: int) -> dict[str, torch.Tensor]:
+    w = made_weights(residual_shapes(c), seed)
+    w["conv2.weight"], w["conv2.bias"] = torch.zeros_like(w["conv2.weight"]), torch.zeros_like(w["conv2.bias"])
+    return w
+
+
+def test_residual_identity_when_conv2_zero(learner):
+    """With conv2's weight and bias set to zero, ResidualBlock(x) is relu(x): only the skip connection is left."""
+    c, shape = 8, (2, 8, 5, 7)
+    block = _block_with(learner, "ResidualBlock", c, _zeroed_conv2(c, 3), residual_shapes(c), RESIDUAL_ADVICE)
+    x = torch.randn(*shape, generator=torch.Generator().manual_seed(7))
+    out = expect_shape(_call(learner, block, x, owner="ResidualBlock"), shape, "ResidualBlock with conv2 = 0")
+    if torch.allclose(out, torch.zeros(shape), atol=1e-6):
+        fail("with conv2 = 0 the block returned all zeros instead of relu(x): the skip connection is missing; "
+             "return F.relu(x + y)")
+    if torch.allclose(out, x, atol=1e-6):
+        fail("with conv2 = 0 the block returned x itself, negative values included, instead of relu(x): apply the "
+             "ReLU after the addition, F.relu(x + y), not before it")
+    expect_close(out, F.relu(x), "ResidualBlock(x) with conv2's weight and bias zero (expected relu(x))", atol=1e-5)
+
+
+# Run in the worker: backward through the learner's block from a weighting of its output made here.
+BLOCK_GRADIENT = """
+x = x.clone().requires_grad_(True)
+out = block(x)
+(out * upstream).sum().backward()
+grad = x.grad
+"""
+
+
+def test_residual_gradient_reaches_input(learner):
+    """The gradient reaches x through the skip path: with conv2 = 0 it is upstream * (x > 0); with all weights set, it equals autograd's through relu(x + conv2(relu(conv1(x))))."""
+    c, shape = 6, (2, 6, 5, 4)
+    for seed, w, case in ((4, _zeroed_conv2(c, 4), "with conv2 = 0"), (5, made_weights(residual_shapes(c), 5), "")):
+        block = _block_with(learner, "ResidualBlock", c, w, residual_shapes(c), RESIDUAL_ADVICE)
+        g = torch.Generator().manual_seed(300 + seed)
+        x, upstream = torch.randn(*shape, generator=g), torch.randn(*shape, generator=g)
+        got = _explained("ResidualBlock", lambda: learner.exec(
+            BLOCK_GRADIENT, block=block, x=x, upstream=upstream, returns=("grad",),
+            where="ResidualBlock.forward and backward"))
+        if got["grad"] is None:
+            fail("x.grad is None after backward: the block cut its input out of the graph; do not use x.data, "
+                 "x.detach() or torch.no_grad() in forward")
+        grad = expect_shape(got["grad"], shape, f"the gradient of x {case}".strip())
+        xd = x.double().requires_grad_(True)
+        (residual_ref(xd, w) * upstream.double()).sum().backward()
+        if case and grad.abs().max() == 0:
+            fail("with conv2 = 0 no gradient reached x: the skip connection is missing (or x is detached before "
+                 "the addition); with relu(x + y) the gradient flows straight back to x, which is what keeps deep "
+                 "residual networks from the vanishing gradient")
+        expect_close(grad, xd.grad, f"the gradient of x through ResidualBlock {case}".strip(), atol=1e-4, rtol=1e-4)
+
+
+# ---------------------------------------------------------------- the residual network
+
+def test_residual_net_output_shape(learner):
+    """ResidualNet maps (batch, 1, 28, 28) images to (batch, 10) class scores, for batch 1 and 3."""
+    learner.seed(0)
+    net = _call(learner, "ResidualNet", owner="ResidualNet")
+    for batch in (1, 3):
+        expect_shape(_call(learner, net, torch.randn(batch, 1, 28, 28), owner="ResidualNet"), (batch, 10),
+                     f"ResidualNet()(x) for a batch of {batch}")
+
+
+def test_residual_net_parameter_count(learner):
+    """ResidualNet has the lecture's layers: 41,514 trainable parameters, with fc = Linear(512, 10)."""
+    net = _call(learner, "ResidualNet", owner="ResidualNet")
+    got = learner.exec(PARAMETER_COUNT, model=net, returns=("count", "names"), where="ResidualNet.parameters()")
+    state = learner.method(net, "state_dict")
+    if isinstance(state, dict) and isinstance(state.get("fc.weight"), torch.Tensor) \
+            and tuple(state["fc.weight"].shape) != (10, 512):
+        fail(f"ResidualNet's fc has weight shape {tuple(state['fc.weight'].shape)}: the last map is "
+             "32 x 4 x 4 = 512 numbers per image, so fc = nn.Linear(512, 10)")
+    expect_count(got["count"], 41514, "ResidualNet", got["names"])
+
+
+def test_residual_net_returns_logits(learner):
+    """ResidualNet's output equals conv1 -> mp -> relu -> rblock1 -> conv2 -> mp -> relu -> rblock2 -> flatten -> fc computed from its own weights: raw logits, no softmax."""
+    learner.seed(1)
+    net = _call(learner, "ResidualNet", owner="ResidualNet")
+    w = expect_layers(learner.method(net, "state_dict"), residual_net_shapes(), "ResidualNet",
+                      "the lecture's layers are conv1 = Conv2d(1, 16, 5), rblock1 = ResidualBlock(16), "
+                      "conv2 = Conv2d(16, 32, 5), rblock2 = ResidualBlock(32), fc = Linear(512, 10)")
+    x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(3))
+    out = expect_shape(_call(learner, net, x, owner="ResidualNet"), (4, 10), "ResidualNet()(x)")
+    _reject_softmax(out, "ResidualNet")
+    expect_close(out, residual_net_ref(x, w), "ResidualNet()(x) against the lecture's layer order computed from "
+                 "your weights", atol=1e-4, rtol=1e-4)
+
+
+# ---------------------------------------------------------------- accuracy after training
+
+# The data the accuracy checks train on and are judged on: the worker reads the public training
+# split with torchvision (`dataset` is the torchvision class, `root` its folder in the worker), the
+# grader keeps the labels of the evaluation split (`EVAL_SET`, read with the `eval_set` fixture).
+EVAL_SET = "digits"
+DATASET = "MNIST"
+MEAN, STD = 0.1307, 0.3081
+
+# The training glue, run in the worker with the grader's loop (lecture 10 graded the loop itself).
+# One intra-op thread: with two OpenMP threads on a busy 2-core machine a step waits for a
+# descheduled thread (measured: 10-40 s per epoch of InceptionNet instead of 2.5 s).
+TRAIN_AND_PREDICT = """
+from torchvision import datasets, transforms
+threads = torch.get_num_threads()
+torch.set_num_threads(1)
+try:
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
+    train_set = getattr(datasets, dataset)(root, train=True, download=False, transform=tf)
+    torch.manual_seed(seed)
+    dev = torch.device(device)
+    model = resolve(net)().to(dev)
+    loader = torch.utils.data.DataLoader(train_set, batch_size=batch_size, shuffle=True,
+                                         generator=torch.Generator().manual_seed(seed))
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    criterion = nn.CrossEntropyLoss()
+    for _ in range(epochs):
+        model.train()
+        for inputs, target in loader:
+            inputs, target = inputs.to(dev), target.to(dev)
+            opt.zero_grad()
+            loss = criterion(model(inputs), target)
+            loss.backward()
+            opt.step()
+    model.eval()
+    preds = []
+    with torch.no_grad():
+        for start in range(0, len(images), 500):
+            x = (((images[start:start + 500].float() / 255) - MEAN) / STD).unsqueeze(1).to(dev)
+            out = model(x)
+            preds.append(out.argmax(dim=1).cpu())
+    out_device = out.device.type
+    param_device = next(model.parameters()).device.type
+    pred = torch.cat(preds)
+finally:
+    torch.set_num_threads(threads)
+"""
+
+
+def train_and_predict(learner, net: str, seed: int, device: str, thresholds: dict, images, *,
+                      root: str = WORKER_DATA_ROOT, dataset: str = DATASET) -> dict:
+    return learner.exec(TRAIN_AND_PREDICT, root=root, dataset=dataset, net=net, seed=seed, device=device,
+                        epochs=thresholds["epochs"], lr=thresholds["lr"], batch_size=thresholds["batch_size"],
+                        images=images, MEAN=MEAN, STD=STD, returns=("pred", "out_device", "param_device"),
+                        where=f"training your {net}")
+
+
+def _judge_accuracy(learner, net: str, threshold: float, seeds: list, thresholds: dict, eval_set, device: str) -> None:
+    images, labels = eval_set(EVAL_SET)
+    majority = torch.bincount(labels).max().item() / len(labels)
+    for seed in seeds:
+        got = _explained(net, lambda: train_and_predict(learner, net, seed, device, thresholds, images))
+        if got["param_device"] != device or got["out_device"] != device:
+            fail(f"the model or its outputs are on {got['param_device']}/{got['out_device']}, not on {device}")
+        pred = expect_shape(got["pred"], (len(labels),), "the predicted classes")
+        acc = (pred.long() == labels).float().mean().item()
+        if acc < threshold:
+            fail(f"{net}: accuracy on held-out digits after {thresholds['epochs']} epochs (seed {seed}): {acc:.3f}, "
+                 f"below the threshold {threshold} (majority class: {majority:.3f})")
+
+
+def test_inception_accuracy(learner, thresholds, eval_set, device):
+    """Your InceptionNet, trained by the grader (Adam, a few epochs on 1,197 real digit images), classifies held-out digits above the threshold, on every seed, on the requested device."""
+    _judge_accuracy(learner, "InceptionNet", thresholds["inception_accuracy"], thresholds["inception_seeds"],
+                    thresholds, eval_set, device)
+
+
+def test_residual_accuracy(learner, thresholds, eval_set, device):
+    """Your ResidualNet, trained by the grader (Adam, a few epochs on 1,197 real digit images), classifies held-out digits above the threshold, on every seed, on the requested device."""
+    _judge_accuracy(learner, "ResidualNet", thresholds["residual_accuracy"], thresholds["residual_seeds"],
+                    thresholds, eval_set, device)
