@@ -22,6 +22,7 @@ from typing import Any, Callable
 from .limits import POLL_S, limit_from_error
 from .sandbox import WorkerProcess
 
+IMPORTING = "importing your files"  # the `where` of the import step
 STARTUP_S = 90.0  # importing torch on a loaded 2-core machine; not learner time
 
 
@@ -191,7 +192,7 @@ class Learner:
             # startup is not the learner's time, but importing their modules is
             self._exchange({"op": "ping"}, where="starting the worker", limit=STARTUP_S, kind="call")
             self._ready = True
-            self._exchange({"op": "import"}, where="importing your files", limit=self.call_s, kind="call")
+            self._exchange({"op": "import"}, where=IMPORTING, limit=self.call_s, kind="call")
 
     def _request(self, req: dict, *, where: str, timeout: float | None = None):
         self._ensure_ready()

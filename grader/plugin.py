@@ -16,8 +16,15 @@ from . import data as datasets
 from .checks.api import CheckFailed
 from .course import Lecture
 from .diagnose import hint_for_error
-from .learner import (Learner, LearnerError, LearnerProblem, LimitExceeded, NotAttempted, ProtocolError, TimedOut,
+from .learner import (IMPORTING, Learner, LearnerError, LearnerProblem, LimitExceeded, NotAttempted, ProtocolError, TimedOut,
                       WorkerDied)
+
+
+# An error raised by a file's top-level code while it was being imported: usually a demo or a
+# training run outside `if __name__ == "__main__":`, which runs at every import.
+TOP_LEVEL_HINT = ("the top level of your file ran code when it was imported, and that code failed; code outside "
+                  "functions runs at every import (the grader's, and each DataLoader worker's under spawn): keep "
+                  "demos and training under `if __name__ == \"__main__\":`")
 
 
 class MissingFile(LearnerProblem):
@@ -119,6 +126,8 @@ class GraderPlugin:
             if exc.traceback:
                 text += "\n" + exc.traceback
             hint = hint_for_error(exc.message)
+            if not hint and exc.where == IMPORTING and "in <module>" in exc.traceback:
+                hint = TOP_LEVEL_HINT
             return "error", text + (f"\nlikely cause: {hint}" if hint else "")
         if isinstance(exc, WorkerDied):
             text = str(exc) + "; it may have run out of memory, crashed, or exited"
