@@ -103,6 +103,7 @@ def test_variants_are_declared_and_validated():
     assert fm.thresholds["accuracy"] != lec.thresholds["accuracy"] and fm.submission_s >= lec.submission_s
     with pytest.raises(CourseError, match="data options: fashion-mnist"):
         lec.with_data("cifar")
+    assert load_lecture("lecture11").with_data("fashion-mnist").thresholds["train_size"] == 20000
     with pytest.raises(CourseError, match="data options: none"):
         load_lecture("lecture05").with_data("fashion-mnist")
 
@@ -145,3 +146,11 @@ def test_missing_zero_grad_fails_on_fashion_mnist(workdir):
     (check,) = result.checks
     assert check.status == "failed", (check.status, check.message)
     assert "held-out fashion-mnist images" in check.message
+
+
+@needs_fashion
+def test_lecture11_reference_passes_on_fashion_mnist(workdir):
+    folder = submission(workdir, "lecture11")
+    result = run_lecture(load_lecture("lecture11").with_data("fashion-mnist"), folder, select=["residual_accuracy"])
+    (check,) = result.checks
+    assert check.status == "passed", (check.status, check.message)

@@ -502,13 +502,9 @@ def test_residual_net_returns_logits(learner):
 
 # ---------------------------------------------------------------- accuracy after training
 
-# The data the accuracy checks train on and are judged on: the worker reads the public training
-# split with torchvision (`dataset` is the torchvision class, `root` its folder in the worker), the
-# grader keeps the labels of the evaluation split (`EVAL_SET`, read with the `eval_set` fixture).
-EVAL_SET = "digits"
-DATASET = "MNIST"
-MEAN, STD = 0.1307, 0.3081
-
+# The data the accuracy checks train on and are judged on (the `image_data` fixture: the shipped digits,
+# or the full-size set chosen with --data): the worker reads the public training split with torchvision's
+# class for it, the grader keeps the labels of the evaluation split (read with the `eval_set` fixture).
 # The training glue, run in the worker with the grader's loop (lecture 10 graded the loop itself).
 # One intra-op thread: with two OpenMP threads on a busy 2-core machine a step waits for a
 # descheduled thread (measured: 10-40 s per epoch of InceptionNet instead of 2.5 s).
@@ -519,6 +515,8 @@ torch.set_num_threads(1)
 try:
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
     train_set = getattr(datasets, dataset)(root, train=True, download=False, transform=tf)
+    if train_size:
+        train_set = torch.utils.data.Subset(train_set, range(train_size))
     torch.manual_seed(seed)
     dev = torch.device(device)
     model = resolve(net)().to(dev)
@@ -549,35 +547,36 @@ finally:
 """
 
 
-def train_and_predict(learner, net: str, seed: int, device: str, thresholds: dict, images, *,
-                      root: str = WORKER_DATA_ROOT, dataset: str = DATASET) -> dict:
-    return learner.exec(TRAIN_AND_PREDICT, root=root, dataset=dataset, net=net, seed=seed, device=device,
-                        epochs=thresholds["epochs"], lr=thresholds["lr"], batch_size=thresholds["batch_size"],
-                        images=images, MEAN=MEAN, STD=STD, returns=("pred", "out_device", "param_device"),
+def train_and_predict(learner, net: str, seed: int, device: str, thresholds: dict, images, data) -> dict:
+    return learner.exec(TRAIN_AND_PREDICT, root=WORKER_DATA_ROOT, dataset=data.torchvision_class, net=net,
+                        seed=seed, device=device, epochs=thresholds["epochs"], lr=thresholds["lr"],
+                        batch_size=thresholds["batch_size"], train_size=thresholds.get("train_size", 0),
+                        images=images, MEAN=data.mean, STD=data.std, returns=("pred", "out_device", "param_device"),
                         where=f"training your {net}")
 
 
-def _judge_accuracy(learner, net: str, threshold: float, seeds: list, thresholds: dict, eval_set, device: str) -> None:
-    images, labels = eval_set(EVAL_SET)
+def _judge_accuracy(learner, net: str, threshold: float, seeds: list, thresholds: dict, eval_set, data,
+                    device: str) -> None:
+    images, labels = eval_set(data.name)
     majority = torch.bincount(labels).max().item() / len(labels)
     for seed in seeds:
-        got = _explained(net, lambda: train_and_predict(learner, net, seed, device, thresholds, images))
+        got = _explained(net, lambda: train_and_predict(learner, net, seed, device, thresholds, images, data))
         if got["param_device"] != device or got["out_device"] != device:
             fail(f"the model or its outputs are on {got['param_device']}/{got['out_device']}, not on {device}")
         pred = expect_shape(got["pred"], (len(labels),), "the predicted classes")
         acc = (pred.long() == labels).float().mean().item()
         if acc < threshold:
-            fail(f"{net}: accuracy on held-out digits after {thresholds['epochs']} epochs (seed {seed}): {acc:.3f}, "
-                 f"below the threshold {threshold} (majority class: {majority:.3f})")
+            fail(f"{net}: accuracy on {len(labels):,} held-out {data.name} images after {thresholds['epochs']} "
+                 f"epoch(s) (seed {seed}): {acc:.3f}, below the threshold {threshold} (majority class: {majority:.3f})")
 
 
-def test_inception_accuracy(learner, thresholds, eval_set, device):
-    """Your InceptionNet, trained by the grader (Adam, a few epochs on 1,197 real digit images), classifies held-out digits above the threshold, on every seed, on the requested device."""
+def test_inception_accuracy(learner, thresholds, eval_set, image_data, device):
+    """Your InceptionNet, trained by the grader (Adam, a short seeded run on real images: the shipped digits, or the set chosen with --data), classifies held-out images above the threshold, on every seed, on the requested device."""
     _judge_accuracy(learner, "InceptionNet", thresholds["inception_accuracy"], thresholds["inception_seeds"],
-                    thresholds, eval_set, device)
+                    thresholds, eval_set, image_data, device)
 
 
-def test_residual_accuracy(learner, thresholds, eval_set, device):
-    """Your ResidualNet, trained by the grader (Adam, a few epochs on 1,197 real digit images), classifies held-out digits above the threshold, on every seed, on the requested device."""
+def test_residual_accuracy(learner, thresholds, eval_set, image_data, device):
+    """Your ResidualNet, trained by the grader (Adam, a short seeded run on real images: the shipped digits, or the set chosen with --data), classifies held-out images above the threshold, on every seed, on the requested device."""
     _judge_accuracy(learner, "ResidualNet", thresholds["residual_accuracy"], thresholds["residual_seeds"],
-                    thresholds, eval_set, device)
+                    thresholds, eval_set, image_data, device)
