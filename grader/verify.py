@@ -77,9 +77,20 @@ def apply_mutant(solution_dir: Path, mutant: Mutant, dest: Path) -> Path:
 
 
 def _grade(args) -> LectureResult:
-    lecture, folder = args
+    lecture, folder, select = args
     from .runner import run_lecture
-    return run_lecture(lecture, folder)
+    return run_lecture(lecture, folder, select=select)
+
+
+def checks_seeing(lecture: Lecture, file: str) -> list[str]:
+    """The checks a change to ``file`` can fail: those whose exercise uses a symbol defined there.
+    A mutant is graded by these only.  That can only make verify stricter, never laxer: a mutant
+    caught by a check outside them would be reported as missed, and so would a check that only
+    such mutants make fail."""
+    def files(exercise) -> set[str]:
+        owners = (lecture.exercise_of_symbol(s) for s in exercise.symbols)
+        return {exercise.file} | {o.file for o in owners if o is not None}
+    return [c.name for c in lecture.checks if file in files(lecture.exercise(c.exercise))]
 
 
 def _judge_solution(r: LectureResult) -> Finding:
@@ -126,15 +137,15 @@ def verify(lectures: list[Lecture], jobs: int = 2) -> list[LectureVerdict]:
             stub_dir.mkdir(parents=True)
             for name, text in generate(sol).items():
                 (stub_dir / name).write_text(text, encoding="utf-8")
-            work.append((lec.id, _judge_solution, (lec, sol)))
-            work.append((lec.id, _judge_stub, (lec, stub_dir)))
+            work.append((lec.id, _judge_solution, (lec, sol, None)))
+            work.append((lec.id, _judge_stub, (lec, stub_dir, None)))
             for m in load_mutants(lec.id):
                 try:
                     folder = apply_mutant(sol, m, Path(tmp) / lec.id / f"mutant-{m.name}")
                 except CourseError as exc:
                     v.findings.append(Finding(False, f"mutant {m.name} cannot be applied", str(exc)))
                     continue
-                work.append((lec.id, (lambda r, m=m: _judge_mutant(m, r)), (lec, folder)))
+                work.append((lec.id, (lambda r, m=m: _judge_mutant(m, r)), (lec, folder, checks_seeing(lec, m.file))))
         by_id = {v.lecture: v for v in verdicts}
         seen_failing: dict[str, set[str]] = {v.lecture: set() for v in verdicts}
         from . import plugin  # noqa: F401  (imports torch and pytest once, here, before forking)

@@ -84,3 +84,12 @@ def test_not_attempted_names_each_symbols_own_file():
     assert _where_to_fill(lec, lec.exercise("accuracy")) == (
         "`Net` in exercises/lecture10/net.py; `train_one_epoch` in exercises/lecture10/train.py")
     assert _where_to_fill(lec, lec.exercise("net")) == "`Net` in exercises/lecture10/net.py"
+
+
+def test_a_mutant_is_graded_by_the_checks_that_can_see_its_file():
+    from grader.verify import checks_seeing
+    lec = load_lecture("lecture10")
+    seeing = checks_seeing(lec, "net.py")
+    assert {"net_output_shape", "net_parameter_count", "net_returns_logits", "trained_accuracy"} <= set(seeing)
+    assert "conv_output_sizes" not in seeing and "evaluate_modes" not in seeing
+    assert "trained_accuracy" in checks_seeing(lec, "train.py")
