@@ -86,3 +86,21 @@ def test_monkeypatching_torch_in_the_worker_does_not_reach_the_grader(workdir):
         LINEAR.replace("return self.linear(x)", "return self.linear(x) * 0")
     r = grade(workdir, {"linear_model.py": patched})
     assert r["output_shape"].status == "failed"
+
+
+@pytest.mark.parametrize("setting, threads", [(None, 1), ("2", 2)])
+def test_worker_computes_with_one_thread_unless_told(workdir, monkeypatch, setting, threads):
+    """Small models on a busy machine: one intra-op thread by default; OMP_NUM_THREADS still rules."""
+    from grader.learner import Learner
+    from grader.sandbox import start_worker
+    if setting is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", setting)
+    folder = submission(workdir, "lecture05")
+    learner = Learner(lambda: start_worker(folder, ["linear_model", "training"], limits=Limits()),
+                      call_s=20, submission_s=120)
+    try:
+        assert learner.exec("n = torch.get_num_threads()", returns=("n",))["n"] == threads
+    finally:
+        learner.close()

@@ -221,21 +221,14 @@ seen = opt.seen
     judge_zero_grad(got["seen"])
 
 
-# One intra-op thread while training: on a loaded machine, OpenMP threads spinning over a tiny
-# model's ops make each step ten times slower.
 TRAIN_AND_PREDICT = """
-threads = torch.get_num_threads()
-torch.set_num_threads(1)
-try:
-    loader = resolve('make_loader')(resolve('TableDataset')(path), batch_size, shuffle=True, seed=seed)
-    torch.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(30, 16), nn.ReLU(), nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 1), nn.Sigmoid())
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
-    resolve('train')(model, loader, nn.BCELoss(), opt, epochs)
-    with torch.no_grad():
-        prob = model(rows)
-finally:
-    torch.set_num_threads(threads)
+loader = resolve('make_loader')(resolve('TableDataset')(path), batch_size, shuffle=True, seed=seed)
+torch.manual_seed(seed)
+model = nn.Sequential(nn.Linear(30, 16), nn.ReLU(), nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 1), nn.Sigmoid())
+opt = torch.optim.SGD(model.parameters(), lr=lr)
+resolve('train')(model, loader, nn.BCELoss(), opt, epochs)
+with torch.no_grad():
+    prob = model(rows)
 """
 
 

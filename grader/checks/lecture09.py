@@ -474,23 +474,17 @@ class OnDevice:
     def __iter__(self):
         for x, y in self.loader:
             yield x.to(dev), y.to(dev)
-threads = torch.get_num_threads()
-if dev.type == "cpu":
-    torch.set_num_threads(1)  # batches of 16 through small layers: more threads only contend for the cores
-try:
-    torch.manual_seed(seed)
-    model = resolve('Net')().to(dev)
-    loader = OnDevice(torch.utils.data.DataLoader(data, batch_size=16, shuffle=True,
-                                                  generator=torch.Generator().manual_seed(seed)))
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
-    train = resolve('train_one_epoch')
-    for _ in range(epochs):
-        train(model, loader, opt, nn.CrossEntropyLoss())
-    model.eval()
-    with torch.no_grad():
-        out = model((((images.float() / 255) - MEAN) / STD).unsqueeze(1).to(dev))
-finally:
-    torch.set_num_threads(threads)
+torch.manual_seed(seed)
+model = resolve('Net')().to(dev)
+loader = OnDevice(torch.utils.data.DataLoader(data, batch_size=16, shuffle=True,
+                                              generator=torch.Generator().manual_seed(seed)))
+opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
+train = resolve('train_one_epoch')
+for _ in range(epochs):
+    train(model, loader, opt, nn.CrossEntropyLoss())
+model.eval()
+with torch.no_grad():
+    out = model((((images.float() / 255) - MEAN) / STD).unsqueeze(1).to(dev))
 out_device = out.device.type
 param_device = next(model.parameters()).device.type
 pred = out.argmax(dim=1)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import torch
 import torch.nn.functional as F
 
@@ -22,14 +21,6 @@ from grader.checks.api import expect_close, expect_shape, expect_tensor, fail
 from grader.checks.common import PARAMETER_COUNT, expect_close_or_mistake, expect_count
 from grader.data import WORKER_DATA_ROOT
 from grader.learner import LearnerError
-
-
-@pytest.fixture(autouse=True)
-def one_thread(learner):
-    """The worker computes with one intra-op thread: this lecture's convolutions are small, and with two
-    OpenMP threads on a busy 2-core machine each op waits for a descheduled thread (measured: a forward
-    pass of InceptionNet on 3 images 0.2 s instead of 0.007 s; an epoch of training 3-10 times slower)."""
-    learner.exec("torch.set_num_threads(1)", where="setting up")
 
 
 # ---------------------------------------------------------------- the lecture's layers, as data
@@ -506,44 +497,37 @@ def test_residual_net_returns_logits(learner):
 # or the full-size set chosen with --data): the worker reads the public training split with torchvision's
 # class for it, the grader keeps the labels of the evaluation split (read with the `eval_set` fixture).
 # The training glue, run in the worker with the grader's loop (lecture 10 graded the loop itself).
-# One intra-op thread: with two OpenMP threads on a busy 2-core machine a step waits for a
-# descheduled thread (measured: 10-40 s per epoch of InceptionNet instead of 2.5 s).
 TRAIN_AND_PREDICT = """
 from torchvision import datasets, transforms
-threads = torch.get_num_threads()
-torch.set_num_threads(1)
-try:
-    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
-    train_set = getattr(datasets, dataset)(root, train=True, download=False, transform=tf)
-    if train_size:
-        train_set = torch.utils.data.Subset(train_set, range(train_size))
-    torch.manual_seed(seed)
-    dev = torch.device(device)
-    model = resolve(net)().to(dev)
-    loader = torch.utils.data.DataLoader(train_set, batch_size=batch_size, shuffle=True,
-                                         generator=torch.Generator().manual_seed(seed))
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    criterion = nn.CrossEntropyLoss()
-    for _ in range(epochs):
-        model.train()
-        for inputs, target in loader:
-            inputs, target = inputs.to(dev), target.to(dev)
-            opt.zero_grad()
-            loss = criterion(model(inputs), target)
-            loss.backward()
-            opt.step()
-    model.eval()
-    preds = []
-    with torch.no_grad():
-        for start in range(0, len(images), 500):
-            x = (((images[start:start + 500].float() / 255) - MEAN) / STD).unsqueeze(1).to(dev)
-            out = model(x)
-            preds.append(out.argmax(dim=1).cpu())
-    out_device = out.device.type
-    param_device = next(model.parameters()).device.type
-    pred = torch.cat(preds)
-finally:
-    torch.set_num_threads(threads)
+tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
+train_set = getattr(datasets, dataset)(root, train=True, download=False, transform=tf)
+if train_size:
+    train_set = torch.utils.data.Subset(train_set, range(train_size))
+torch.manual_seed(seed)
+dev = torch.device(device)
+model = resolve(net)().to(dev)
+loader = torch.utils.data.DataLoader(train_set, batch_size=batch_size, shuffle=True,
+                                     generator=torch.Generator().manual_seed(seed))
+opt = torch.optim.Adam(model.parameters(), lr=lr)
+criterion = nn.CrossEntropyLoss()
+for _ in range(epochs):
+    model.train()
+    for inputs, target in loader:
+        inputs, target = inputs.to(dev), target.to(dev)
+        opt.zero_grad()
+        loss = criterion(model(inputs), target)
+        loss.backward()
+        opt.step()
+model.eval()
+preds = []
+with torch.no_grad():
+    for start in range(0, len(images), 500):
+        x = (((images[start:start + 500].float() / 255) - MEAN) / STD).unsqueeze(1).to(dev)
+        out = model(x)
+        preds.append(out.argmax(dim=1).cpu())
+out_device = out.device.type
+param_device = next(model.parameters()).device.type
+pred = torch.cat(preds)
 """
 
 

@@ -275,11 +275,8 @@ def test_predict_classes(learner):
         fail("predict built an autograd graph: compute inside `with torch.no_grad():`")
 
 
-# torch.set_num_threads(1): a GRU over short names is hundreds of tiny ops; with two OpenMP threads on a
-# busy 2-core machine each op waits for a descheduled thread (measured: 60-115 s instead of 1.3-2.4 s).
 TRAIN_AND_PREDICT = """
 import csv, gzip
-torch.set_num_threads(1)
 with gzip.open(path, 'rt', newline='') as f:
     rows = list(csv.reader(f))
 country_list = sorted({r[1] for r in rows})
