@@ -1,14 +1,20 @@
 """The bubblewrap sandbox around the worker (Linux, Debian package ``bubblewrap``).
 
-Inside, the worker sees only what it needs to run: the Python environment and
-the system's libraries read-only, the single worker script, the public data
-files the lecture names, and one size-limited scratch file system (its working
-directory, home and /tmp), into which it copies the submission.  It does not
-see the grader package (checks, expected values), the course repository
-(reference solutions), the evaluation labels, the learner's working directory
-(saved results) or any other process; it has no network and no capabilities,
-and it dies with the grader.  Killing bwrap kills the sandbox's pid namespace,
-so nothing the learner started survives.
+Inside, the worker sees only what it needs to run: the system's libraries and the Python
+environment read-only (wherever the environment lives: inside the course folder, under /tmp,
+behind symbolic links, a conda prefix), the single worker script, the public data files the
+lecture names, and writable scratch file systems of bounded size (its working directory, /tmp
+and /dev/shm), into which it copies the submission.  It does not see the grader package
+(checks, expected values), the course repository (reference solutions), anything from which a
+hidden evaluation split is derived (Debian's data-set folders, the full-size data's source
+folder, the data cache), the learner's working directory (saved results) or any other process;
+it has no network, no capabilities, read-only /proc/sys and /dev, and it dies with the grader.
+Killing bwrap kills the sandbox's pid namespace, so nothing the learner started survives.
+
+As root (CI containers, Gradescope) bubblewrap runs without a user namespace, so that it can open
+an environment in root's own home; it keeps only CAP_SETUID and CAP_SETGID, and the worker's
+first act is to become ``nobody`` (``grader.worker._drop_privileges``): learner code never runs
+as host uid 0.  As any other user bubblewrap makes a user namespace and no drop is needed.
 """
 
 from __future__ import annotations
@@ -19,11 +25,15 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 SANDBOX = "/sandbox"                       # the writable scratch file system inside, the worker's cwd
+WRITABLE = (SANDBOX, "/tmp", "/dev/shm")   # every place the learner's code may write (each size-limited)
 SOURCE = "/run/grader/submission"          # the submission, read-only; the worker copies it to SANDBOX/code
 WORKER = "/run/grader/worker.py"
+UNPRIVILEGED_UID = 65534                   # nobody: whom the worker becomes when the grader is root
+RUN_AS_ENV = "GRADER_WORKER_UID"           # = grader.worker.RUN_AS_ENV (the worker imports nothing of ours)
 
 # Non-secret files some libraries read (the dynamic linker's cache, user names for getpass).
 ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/passwd", "/etc/group",
@@ -34,80 +44,145 @@ def executable() -> str | None:
     return os.environ.get("GRADER_BWRAP") or shutil.which("bwrap")
 
 
+def as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def python_executable() -> str:
+    """The interpreter to run inside: its folders resolved (the sandbox binds real paths), its own
+    name kept, since a venv's ``bin/python`` is a link whose location selects the environment."""
+    exe = sys.executable
+    return os.path.join(os.path.realpath(os.path.dirname(exe)), os.path.basename(exe))
+
+
 @functools.lru_cache(maxsize=None)
 def unusable_reason() -> str | None:
-    """None when bubblewrap can build a sandbox here, else why not (said once in the report)."""
+    """None when the sandbox starts here, else why not (said once in the report).
+
+    The probe runs the real command line (same binds, same interpreter, the privilege drop) with
+    ``python -I worker.py --probe``, so a sandbox that cannot start is known before grading."""
     exe = executable()
     if exe is None or not sys.platform.startswith("linux"):
         return "bubblewrap (bwrap) is not installed" if exe is None else "bubblewrap needs Linux"
-    try:
-        probe = subprocess.run([exe, *_namespaces(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
-                                "--", "true"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bubblewrap could not be run ({exc})"
+    worker = Path(__file__).with_name("worker.py")
+    with tempfile.TemporaryDirectory(prefix="grader-probe-") as empty:
+        os.chmod(empty, 0o755)  # as a submission's copy is (grader.sandbox._readable_by_all)
+        args = argv(python=python_executable(), worker_args=["--probe", SANDBOX, SOURCE], submission=Path(empty),
+                    data_files={}, disk_bytes=1 << 20, device="cpu", hidden=hidden_paths(), worker_script=worker)
+        try:
+            probe = subprocess.run(args, capture_output=True, text=True, timeout=60, env=probe_env(),
+                                   stdin=subprocess.DEVNULL, cwd=empty)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"bubblewrap could not be run ({exc})"
     if probe.returncode != 0:
-        first = (probe.stderr.strip().splitlines() or ["no message"])[0]
-        return f"bubblewrap cannot create namespaces here ({first})"
+        last = (probe.stderr.strip().splitlines() or [f"exit status {probe.returncode}"])[-1]  # a traceback's error
+        return f"bubblewrap could not start Python in the sandbox ({last[:300]})"
     return None
 
 
+def hidden_paths() -> list[Path]:
+    """What the worker must never see: the package (checks, the shipped data's evaluation splits),
+    the course repository (reference solutions), and every source of a hidden split: Debian's
+    data-set folders, the folder a full-size data set is read from, the data cache."""
+    from .data import fullsize
+    from .workspace import PACKAGE_DIR, REPO_DIR
+    repo = [REPO_DIR] if (REPO_DIR / "solutions").is_dir() or (REPO_DIR / "pyproject.toml").is_file() else []
+    data = [Path("/usr/share/datasets"), fullsize.cache_root(),
+            *(fullsize.source_dir(spec) for spec in fullsize.FULL_SIZE.values())]
+    return [PACKAGE_DIR, *repo, *data]  # in a wheel, REPO_DIR is site-packages itself: not hidden
+
+
+def probe_env() -> dict:
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+
+
 def _namespaces() -> list[str]:
-    # user namespaces are optional (as root they are not needed); the rest are required
-    return ["--unshare-user-try", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-            "--unshare-cgroup-try", "--die-with-parent", "--new-session"]
+    common = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+              "--die-with-parent", "--new-session"]
+    if as_root():
+        # no user namespace: inside one, uid 0 would still be host root to the kernel's permission
+        # checks; the worker drops to an unprivileged uid instead, with these two capabilities
+        return common + ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    return ["--unshare-user"] + common + ["--cap-drop", "ALL"]
 
 
-def _readable_roots(hidden: list[Path]) -> list[str]:
-    """The Python environment: interpreter, standard library, site-packages (never the course)."""
+def _real(path: str | Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def environment_roots() -> list[str]:
+    """The Python environment: interpreter, standard library, site-packages, at their real paths.
+    An environment inside the course folder (the README's ``.venv``) is bound on its own; the course
+    folder around it stays out of sight."""
     roots = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
-             os.path.dirname(os.path.realpath(sys.executable))}
+             os.path.dirname(python_executable()), os.path.dirname(os.path.realpath(sys.executable))}
     roots |= {p for p in sys.path if p and os.path.isabs(p) and ("site-packages" in p or "dist-packages" in p)}
-    keep = set()
-    for r in roots:
-        rp = Path(os.path.realpath(r))
-        if rp.is_dir() and rp != Path("/") and not any(rp.is_relative_to(h) for h in hidden):
-            keep.add(rp)
+    keep = {rp for r in roots if (rp := _real(r)).is_dir() and rp != Path("/")}
     return sorted(str(r) for r in keep if not any(r != o and r.is_relative_to(o) for o in keep))
+
+
+def _parents(path: Path, made: set[Path]) -> list[str]:
+    """Folders above a bind, made readable by all: bubblewrap would make them 0700 and root's, which
+    the worker (nobody, when the grader is root) could not enter."""
+    args = []
+    for parent in reversed(path.parents):
+        if parent not in made:
+            made.add(parent)
+            args += ["--perms", "0755", "--dir", str(parent)]
+    return args
 
 
 def argv(*, python: str, worker_args: list[str], submission: Path, data_files: dict[str, Path],
          disk_bytes: int, device: str, hidden: list[Path], worker_script: Path) -> list[str]:
     """The bwrap command line that runs ``python -I worker.py <worker_args>`` in the sandbox."""
-    args = [executable(), *_namespaces(), "--cap-drop", "ALL"]
+    args = [executable(), *_namespaces()]
     # the system, read-only
-    bound = ["/usr"]
+    bound = [Path("/usr")]
     args += ["--ro-bind", "/usr", "/usr"]
     for d in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(d):
             args += ["--symlink", os.readlink(d), d]
         elif os.path.isdir(d):
             args += ["--ro-bind", d, d]
-            bound.append(d)
+            bound.append(Path(d))
     for f in ETC_FILES:
         if os.path.exists(f):
             args += ["--ro-bind", f, f]
-    args += ["--proc", "/proc", "--dev", "/dev"]
+    # /proc with its kernel settings read-only; /dev read-only but for its own size-limited /dev/shm
+    args += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev"]
     if device != "cpu":  # the GPU's device files and what the driver reads in /sys
         for node in sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/dri")):
             args += ["--dev-bind", node, node]
         args += ["--ro-bind", "/sys", "/sys"]
-    for root in _readable_roots(hidden):
-        if not any(Path(root).is_relative_to(b) for b in bound):
-            args += ["--ro-bind", root, root]
-            bound.append(root)
-    # anything secret under a readable root (a non-editable install of the grader) is masked by an
-    # empty read-only file system
-    for h in hidden:
-        if h.is_dir() and any(h.is_relative_to(b) for b in bound):
-            args += ["--size", "4096", "--tmpfs", str(h), "--remount-ro", str(h)]
-    # one size-limited writable place: cwd, HOME, TMPDIR, /tmp and /dev/shm all live in it
     size = str(disk_bytes)
-    args += ["--size", size, "--tmpfs", SANDBOX, "--dir", f"{SANDBOX}/tmp", "--symlink", f"{SANDBOX}/tmp", "/tmp",
-             "--size", size, "--tmpfs", "/dev/shm"]
-    args += ["--ro-bind", str(submission), SOURCE, "--ro-bind", str(worker_script), WORKER]
+    args += ["--perms", "1777", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
+    # the writable places, before the environment: an environment under /tmp is bound onto this /tmp
+    args += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", size, "--tmpfs", SANDBOX]
+    env = [Path(r) for r in environment_roots()]
+    made: set[Path] = {Path("/"), Path("/tmp"), Path(SANDBOX)}
+    for root in env:
+        if not any(root.is_relative_to(b) for b in bound):
+            args += _parents(root, made) + ["--ro-bind", str(root), str(root)]
+            bound.append(root)
+    # anything secret under a bound folder (a non-editable install of the grader in site-packages,
+    # Debian's data sets under /usr/share) is covered by an empty read-only file system ...
+    masks = [h for h in sorted({_real(h) for h in hidden}) if h.is_dir() and any(h.is_relative_to(b) for b in bound)]
+    masks = [h for h in masks if not any(h != m and h.is_relative_to(m) for m in masks)]  # the outermost only
+    # ... with an environment inside such a folder (a course cloned under /usr/local) bound again on top
+    for h in masks:
+        args += ["--size", "4096", "--tmpfs", str(h)]
+        for root in env:
+            if root.is_relative_to(h) and root != h:
+                args += ["--ro-bind", str(root), str(root)]
+        args += ["--remount-ro", str(h)]
+    args += _parents(Path(SOURCE), made) + ["--ro-bind", str(submission), SOURCE, "--ro-bind", str(worker_script), WORKER]
     for rel, src in sorted(data_files.items()):
-        args += ["--ro-bind", str(Path(src).resolve()), f"{SANDBOX}/{rel}"]
+        dest = Path(SANDBOX) / rel
+        args += _parents(dest, made) + ["--ro-bind", str(_real(src)), str(dest)]
     args += ["--remount-ro", "/", "--chdir", SANDBOX,
-             "--setenv", "HOME", SANDBOX, "--setenv", "TMPDIR", SANDBOX,
-             "--", python, "-I", WORKER, *worker_args]
+             "--setenv", "HOME", SANDBOX, "--setenv", "TMPDIR", "/tmp"]
+    if as_root():
+        args += ["--setenv", RUN_AS_ENV, str(UNPRIVILEGED_UID)]
+    args += ["--", python, "-I", WORKER, *worker_args]
     return args

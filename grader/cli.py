@@ -1,7 +1,8 @@
 """The command line: a thin click layer over plain functions.
 
 Exit codes: 0 all passed / all held, 1 something did not pass, 2 a usage error
-(unknown lecture, missing folder, unavailable device).  Heavy imports (torch,
+(unknown lecture, missing folder, unavailable device), 3 a problem of the grader on this
+machine, not of the learner's code (its worker cannot start; no sandbox where one is required).  Heavy imports (torch,
 pytest) happen inside commands, so ``grader list`` and ``--help`` stay fast and
 ``grader check`` can start its worker first.
 """
@@ -19,8 +20,16 @@ from .course import CourseError, Lecture, all_lectures, load_lecture
 from .workspace import State, WorkspaceError, find_workdir, resource_dir
 
 
+GRADER_PROBLEM = 3  # the grader could not grade here (no sandbox where one is required, no worker)
+
+
 class UsageProblem(click.ClickException):
     exit_code = 2
+
+
+class GraderProblem(click.ClickException):
+    """The grader cannot grade on this machine as it is set up: not the learner's doing."""
+    exit_code = GRADER_PROBLEM
 
 
 def _lecture(text: str) -> Lecture:
@@ -133,6 +142,8 @@ def check(lecture: str | None, every: bool, workdir: str | None, device: str, js
     from .cli_instructor import write_check_reports
     write_check_reports(results, every=every, json_path=json_path, html_path=html_path, junit=junit_path,
                         summary=summary_path)
+    if any(r.grader_error for r in results):
+        sys.exit(GRADER_PROBLEM)
     sys.exit(0 if all(r.all_passed for r in results) else 1)
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .limits import POLL_S, limit_from_error
+from .replies import BadReply, check_reply
 from .sandbox import WorkerProcess
 
 IMPORTING = "importing your files"  # the `where` of the import step
@@ -66,6 +67,16 @@ class LimitExceeded(LearnerProblem):
     def __init__(self, where: str, what: str, detail: str = ""):
         super().__init__(f"your code {what} in {where}" + (f" ({detail})" if detail else ""))
         self.where, self.what = where, what
+
+
+class WorkerStartFailed(Exception):
+    """The process that runs learner code could not be started: a problem of the grader's
+    installation or of this machine, never of the learner's code (not a ``LearnerProblem``)."""
+
+    def __init__(self, detail: str):
+        super().__init__(f"the grader could not start the process that runs your code: {detail}. "
+                         "This is a problem of the grader's installation or of this machine, not of your code")
+        self.detail = detail
 
 
 class _Breach(Exception):
@@ -115,6 +126,15 @@ def _from_wire(value):
     return value
 
 
+def _start_detail(exc: Exception) -> str:
+    if isinstance(exc, WorkerDied):
+        tail = exc.output.strip()[-600:]
+        return f"the worker {exc.description} as it started" + (f"; it said: {tail}" if tail else "")
+    if isinstance(exc, TimedOut):
+        return f"the worker did not answer within {exc.limit_s:g} s of starting"
+    return str(exc)
+
+
 # ---------------------------------------------------------------- the proxy
 
 class Learner:
@@ -131,14 +151,21 @@ class Learner:
         self.proc: WorkerProcess | None = None
         self._ready = False
         self.restarts = 0
+        self.start_failure = ""  # why the worker could not start: every later call fails at once with it
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
         """Start the worker now, without waiting for it: its torch import overlaps ours."""
+        if self.start_failure:
+            return
         if self.proc is None or self.proc.closed:
             if self.proc is not None:
                 self.restarts += 1
-            self.proc = self._start_worker()
+            try:
+                self.proc = self._start_worker()
+            except Exception as exc:  # the sandbox refused, the interpreter is gone, ...
+                self.start_failure = f"{type(exc).__name__}: {exc}"
+                self.proc = None
             self._ready = False
 
     def close(self) -> None:
@@ -188,9 +215,16 @@ class Learner:
 
     def _ensure_ready(self) -> None:
         self.start()
+        if self.start_failure:
+            raise WorkerStartFailed(self.start_failure)
         if not self._ready:
-            # startup is not the learner's time, but importing their modules is
-            self._exchange({"op": "ping"}, where="starting the worker", limit=STARTUP_S, kind="call")
+            # startup is not the learner's time, and no learner code has run yet: a failure here is
+            # the grader's (an interpreter the sandbox cannot see, a broken torch), said as such
+            try:
+                self._exchange({"op": "ping"}, where="starting the worker", limit=STARTUP_S, kind="call")
+            except LearnerProblem as exc:
+                self.start_failure = _start_detail(exc)
+                raise WorkerStartFailed(self.start_failure) from None
             self._ready = True
             self._exchange({"op": "import"}, where=IMPORTING, limit=self.call_s, kind="call")
 
@@ -234,7 +268,12 @@ class Learner:
             raise WorkerDied(where, description, output) from None
         try:
             message = wire.decode(reply)
+            check_reply(message)
             ok = message["ok"]
+        except BadReply as exc:
+            proc.kill()
+            raise ProtocolError(f"the process running your code sent back data the grader does not accept "
+                                f"({exc}); it was not trusted") from None
         except Exception as exc:
             proc.kill()
             raise ProtocolError(f"the process running your code sent back something that is not plain data "

@@ -9,7 +9,7 @@ at a limit kills them all and says which limit was hit, in the learner's words.
 
 Which processes are the submission's:
 
-* a ``pids`` cgroup when the grader may make one (root with a writable cgroup
+* ``pids`` and ``memory`` cgroups when the grader may make them (root with a writable cgroup
   file system): the kernel refuses the fork past the limit and lists every
   member, detached or not;
 * otherwise the descendants of the worker (under bubblewrap: everything in the
@@ -127,38 +127,58 @@ def become_subreaper() -> bool:
         return False
 
 
-class PidsCgroup:
-    """A ``pids`` cgroup of its own for one worker: a hard cap on forks, and the complete member list.
-    The kernel counts threads as well as processes here, and torch starts a thread per core, so
-    the cap is on tasks (``tasks_for``); the process limit itself is the monitor's."""
+class WorkerCgroup:
+    """Control groups of one worker's own: a hard cap on forks (``pids``), a hard cap on memory that
+    also counts what no process's resident size shows (tmpfs and memfd pages, the page cache of its
+    writes), and the complete list of its processes.  cgroup v1 (one folder per controller) or v2
+    (one folder with both), where the grader may make them (root, or a delegated v2 subtree).
+    The kernel counts threads as well as processes in ``pids``, and torch starts a thread per core,
+    so that cap is on tasks (``tasks_for``); the process limit itself is the monitor's."""
 
-    def __init__(self, path: Path, cap: int):
-        self.path, self.cap = path, cap
+    def __init__(self, folders: dict[str, Path], cap: int, memory_bytes: int | None):
+        self.folders, self.cap, self.memory_bytes = folders, cap, memory_bytes
+
+    @property
+    def path(self) -> Path:
+        return self.folders.get("pids") or next(iter(self.folders.values()))
 
     @staticmethod
     def tasks_for(processes: int) -> int:
         return processes * 16 + 4 * (os.cpu_count() or 1)
 
     @classmethod
-    def create(cls, limit: int) -> "PidsCgroup | None":
+    def create(cls, tasks: int, memory_bytes: int | None = None) -> "WorkerCgroup | None":
         if os.environ.get("GRADER_CGROUP", "1") in ("0", "off", "no"):
             return None
-        for parent in _pids_hierarchies():
-            path = parent / f"grader-{uuid.uuid4().hex[:12]}"
-            try:
-                path.mkdir()
-            except OSError:
+        name = f"grader-{uuid.uuid4().hex[:12]}"
+        folders: dict[str, Path] = {}
+        for controller, parent in _hierarchies():
+            if controller in folders or (controller == "memory" and memory_bytes is None):
                 continue
+            path = parent / name
             try:
-                (path / "pids.max").write_text(str(limit))
-                return cls(path, limit)
+                path.mkdir(exist_ok=True)
+                if controller == "pids":
+                    (path / "pids.max").write_text(str(tasks))
+                elif (path / "memory.max").exists():            # v2
+                    (path / "memory.max").write_text(str(memory_bytes))
+                    _write_if_there(path / "memory.swap.max", "0")
+                else:                                            # v1
+                    (path / "memory.limit_in_bytes").write_text(str(memory_bytes))
+                    _write_if_there(path / "memory.memsw.limit_in_bytes", str(memory_bytes))
+                folders[controller] = path
             except OSError:
                 _rmdir(path)
-        return None
+        if "pids" not in folders:  # without the fork cap and the member list it is not worth having
+            for path in folders.values():
+                _rmdir(path)
+            return None
+        return cls(folders, tasks, memory_bytes if "memory" in folders else None)
 
     def attach_self(self) -> None:
         """Called in the child between fork and exec, before any learner code exists."""
-        (self.path / "cgroup.procs").write_text(str(os.getpid()))
+        for path in dict.fromkeys(self.folders.values()):
+            (path / "cgroup.procs").write_text(str(os.getpid()))
 
     def pids(self) -> list[int]:
         try:
@@ -168,14 +188,14 @@ class PidsCgroup:
 
     def refused(self) -> int:
         """How many forks the kernel refused at the limit."""
-        try:
-            for line in (self.path / "pids.events").read_text().splitlines():
-                key, _, value = line.partition(" ")
-                if key == "max":
-                    return int(value)
-        except (OSError, ValueError):
-            pass
-        return 0
+        return _event(self.folders["pids"] / "pids.events", "max")
+
+    def out_of_memory(self) -> bool:
+        """Whether the kernel killed a process of the group at its memory limit."""
+        folder = self.folders.get("memory")
+        if folder is None:
+            return False
+        return (_event(folder / "memory.events", "oom_kill") or _event(folder / "memory.oom_control", "oom_kill")) > 0
 
     def kill_all(self) -> None:
         for _ in range(50):
@@ -187,27 +207,58 @@ class PidsCgroup:
             time.sleep(0.01)
 
     def remove(self) -> None:
-        for _ in range(20):
-            if _rmdir(self.path):
-                return
-            self.kill_all()
-            time.sleep(0.05)
+        for path in dict.fromkeys(self.folders.values()):
+            for _ in range(20):
+                if _rmdir(path):
+                    break
+                self.kill_all()
+                time.sleep(0.05)
 
 
-def _pids_hierarchies() -> list[Path]:
-    """cgroup v1's pids hierarchy, or our own cgroup v2 folder where pids is delegated to it."""
-    found = []
-    v1 = Path("/sys/fs/cgroup/pids")
-    if (v1 / "cgroup.procs").exists():
-        found.append(v1)
+def _event(path: Path, key: str) -> int:
     try:
-        for line in Path("/proc/self/cgroup").read_text().splitlines():
-            if line.startswith("0::"):
-                own = Path("/sys/fs/cgroup") / line[3:].lstrip("/")
-                if "pids" in (own / "cgroup.subtree_control").read_text().split():
-                    found.append(own)
+        for line in path.read_text().splitlines():
+            k, _, value = line.partition(" ")
+            if k == key:
+                return int(value)
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _write_if_there(path: Path, text: str) -> None:
+    try:
+        if path.exists():
+            path.write_text(text)
     except OSError:
         pass
+
+
+def _hierarchies() -> list[tuple[str, Path]]:
+    """(controller, folder to make ours in): cgroup v1's pids and memory hierarchies (inside our own
+    group where we may write there), or our own cgroup v2 folder where the controllers are delegated."""
+    found: list[tuple[str, Path]] = []
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        _, controllers, own = line.split(":", 2)
+        if controllers == "":  # v2
+            folder = Path("/sys/fs/cgroup") / own.lstrip("/")
+            try:
+                delegated = (folder / "cgroup.subtree_control").read_text().split()
+            except OSError:
+                continue
+            found += [(c, folder) for c in ("pids", "memory") if c in delegated]
+            continue
+        for c in ("pids", "memory"):
+            if c in controllers.split(","):
+                root = Path("/sys/fs/cgroup") / c
+                if not (root / "cgroup.procs").exists():
+                    continue
+                mine = root / own.lstrip("/")
+                found.append((c, mine if os.access(mine, os.W_OK) else root))
     return found
 
 
@@ -228,6 +279,25 @@ def _signal(pid: int, sig: int) -> None:
         pass
 
 
+def memfd_bytes(procs: list[Proc]) -> int:
+    """Bytes held in memfd files (``os.memfd_create``) open in these processes, each file once."""
+    seen: dict[tuple[int, int], int] = {}
+    for p in procs:
+        try:
+            fds = os.listdir(f"/proc/{p.pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            path = f"/proc/{p.pid}/fd/{fd}"
+            try:
+                if os.readlink(path).startswith("/memfd:"):
+                    st = os.stat(path)
+                    seen[st.st_dev, st.st_ino] = st.st_blocks * 512
+            except OSError:
+                continue
+    return sum(seen.values())
+
+
 # ---------------------------------------------------------------- the watchdog
 
 # Roots of every live worker this process started: their own processes are not
@@ -238,7 +308,7 @@ LIVE_ROOTS: set[int] = set()
 class Monitor:
     """Watches one worker's processes, output and files; ``poll`` names a breached limit."""
 
-    def __init__(self, limits: Limits, root_pid: int, log_path: Path, *, cgroup: PidsCgroup | None = None,
+    def __init__(self, limits: Limits, root_pid: int, log_path: Path, *, cgroup: WorkerCgroup | None = None,
                  infra: int = 0, disk_usage: Callable[["Monitor"], int | None] = lambda m: None):
         self.limits = limits
         self.root_pid = root_pid
@@ -303,13 +373,17 @@ class Monitor:
             pass
         if not self.breach and self.cgroup is not None and self.cgroup.refused():
             self.breach = f"started more than {self.cgroup.cap} processes and threads at once"
+        if not self.breach and self.cgroup is not None and self.cgroup.out_of_memory():
+            self.breach = memory_text(lim)
         if not self.breach and (full or now - self._last_full >= 5 * POLL_S):
             self._last_full = now
             procs = self.processes()
             if len(procs) - self.infra > lim.processes:
                 self.breach = processes_text(lim)
-            elif sum(p.rss_pages for p in procs) * _PAGE > lim.memory_bytes:
-                self.breach = memory_text(lim)
+            elif self.cgroup is None or self.cgroup.memory_bytes is None:
+                # no memory cgroup: resident memory, plus memfd files, which no resident size shows
+                if sum(p.rss_pages for p in procs) * _PAGE + memfd_bytes(procs) > lim.memory_bytes:
+                    self.breach = memory_text(lim)
         if not self.breach and now - self._last_disk >= self._disk_every:
             self._last_disk = now
             used = self.disk_usage(self)

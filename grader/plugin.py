@@ -17,7 +17,7 @@ from .checks.api import CheckFailed
 from .course import Lecture
 from .diagnose import hint_for_error
 from .learner import (IMPORTING, Learner, LearnerError, LearnerProblem, LimitExceeded, NotAttempted, ProtocolError, TimedOut,
-                      WorkerDied)
+                      WorkerDied, WorkerStartFailed)
 
 
 # An error raised by a file's top-level code while it was being imported: usually a demo or a
@@ -44,6 +44,7 @@ class GraderPlugin:
         self.outcomes: dict[str, tuple[str, str, float]] = {}
         self.descriptions: dict[str, str] = {}
         self.collect_errors: list[str] = []
+        self.setup_s: dict[str, float] = {}
 
     # -- fixtures ------------------------------------------------------------
     @pytest.fixture
@@ -101,6 +102,13 @@ class GraderPlugin:
             return
         if prev and prev[0] != "passed":
             return  # the first verdict stands
+        if call.when == "setup" and report.passed:
+            # only the call phase can pass a check: one whose call never reported (the run was
+            # interrupted) has no outcome, and the runner makes that an error
+            self.outcomes.pop(name, None)
+            self.setup_s[name] = duration
+            return
+        duration += self.setup_s.pop(name, 0.0)
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             self.outcomes[name] = ("skipped", reason.removeprefix("Skipped: "), duration)
@@ -110,6 +118,8 @@ class GraderPlugin:
             self.outcomes[name] = ("passed", "", duration)
 
     def classify(self, exc: BaseException) -> tuple[str, str]:
+        if isinstance(exc, WorkerStartFailed):
+            return "error", str(exc)
         if isinstance(exc, NotAttempted):
             return "not_attempted", exc.where
         if isinstance(exc, CheckFailed):

@@ -33,13 +33,6 @@ def _lines(paths) -> set[str]:
     return out
 
 
-def hidden_paths() -> list[Path]:
-    """What the worker must never see: the package (checks, data's evaluation split) and the course
-    repository (reference solutions)."""
-    repo = [REPO_DIR] if (REPO_DIR / "solutions").is_dir() or (REPO_DIR / "pyproject.toml").is_file() else []
-    return [PACKAGE_DIR, *repo]  # in a wheel, REPO_DIR is site-packages itself: not hidden
-
-
 @functools.lru_cache(maxsize=1)
 def _hidden() -> frozenset[str]:
     files = list((PACKAGE_DIR / "checks").glob("*.py")) + list((REPO_DIR / "solutions").glob("**/*.py"))

@@ -56,6 +56,8 @@ class LectureResult:
     device: str = "cpu"
     duration_s: float = 0.0
     notes: list[str] = field(default_factory=list)
+    # set when the grader itself could not grade (its worker would not start): not a verdict on the code
+    grader_error: str = ""
     schema_version: int = SCHEMA_VERSION
 
     @property

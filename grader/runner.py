@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import data as datasets
 from .course import Lecture
-from .learner import Learner
+from .learner import Learner, WorkerStartFailed
 from .results import CheckResult, LectureResult, summarize_exercise
 from .sandbox import Limits, start_worker
 
@@ -61,21 +61,29 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
             plugin.collect_errors.append(sink.getvalue()[-1500:])
     finally:
         learner.close()
+    interrupted = exit_code == pytest.ExitCode.INTERRUPTED
     checks = []
     for spec in lecture.checks:
         if select and spec.name not in select:
             continue
         status, message, duration = plugin.outcomes.get(spec.name, ("error", "", 0.0))
         if spec.name not in plugin.outcomes:
-            detail = "; ".join(plugin.collect_errors)[-1500:] or "the check is missing from the check module"
-            message = f"internal error: the check did not run ({detail})"
+            # no verdict from the check's own call is never a pass (fail closed)
+            if interrupted:
+                message = "the grading was interrupted (SIGINT) before this check finished"
+            else:
+                detail = "; ".join(plugin.collect_errors)[-1500:] or "the check is missing from the check module"
+                message = f"internal error: the check did not run ({detail})"
         exercise = lecture.exercise(spec.exercise)
         if status == "not_attempted":
             message = f"not attempted: fill in {_where_to_fill(lecture, exercise)} (exercise `{exercise.name}`)"
+        no_hint = status == "passed"
+        if learner.start_failure and status == "error" and message.startswith("the grader could not start"):
+            message, no_hint = NOT_GRADED, True  # the whole reason is said once, as the grader's problem
         checks.append(CheckResult(
             name=spec.name, exercise=spec.exercise, status=status,
             points=spec.points if status == "passed" else 0.0, max_points=spec.points,
-            message=message, hint="" if status == "passed" else spec.hint, duration_s=round(duration, 3),
+            message=message, hint="" if no_hint else spec.hint, duration_s=round(duration, 3),
             description=plugin.descriptions.get(spec.name, ""), hidden=spec.hidden))
     exercises = [summarize_exercise(e.name, e.title, e.file, checks) for e in lecture.exercises
                  if any(c.exercise == e.name for c in checks)]
@@ -84,8 +92,11 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
         notes.append(f"data: {lecture.variant} (--data), with accuracy thresholds measured on it")
     if learner.restarts:
         notes.append(f"the worker was restarted {learner.restarts} time(s) after a crash or time-out")
+    if interrupted:
+        notes.append("the grading was interrupted: checks that did not finish count as errors")
     return LectureResult(lecture=lecture.id, title=lecture.title, checks=checks, exercises=exercises, device=device,
-                         duration_s=round(time.monotonic() - started, 3), notes=notes)
+                         duration_s=round(time.monotonic() - started, 3), notes=notes,
+                         grader_error=str(WorkerStartFailed(learner.start_failure)) if learner.start_failure else "")
 
 
 def _where_to_fill(lecture: Lecture, exercise) -> str:
@@ -104,5 +115,7 @@ def _describer(lecture: Lecture):
         return f"{name} ({ex.file})" if ex else name
     return describe
 
+
+NOT_GRADED = "not graded: the grader could not start the process that runs your code (see the grader problem below)"
 
 _EMPTY_INI = Path(__file__).with_name("checks") / "pytest.ini"

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import bwrap
-from .limits import Limits, Monitor, PidsCgroup, become_subreaper
-from .redact import Redactor, hidden_paths
+from .limits import Limits, Monitor, WorkerCgroup, become_subreaper
+from .redact import Redactor
 
 __all__ = ["Limits", "WorkerProcess", "start_worker", "choose_sandbox"]
 
@@ -55,7 +55,7 @@ class WorkerProcess:
     mode: str = "plain"            # "bwrap" or "plain"
     notice: str = ""               # said once in the report when the sandbox is weaker than bubblewrap
     redactor: Redactor | None = None
-    cgroup: PidsCgroup | None = None
+    cgroup: WorkerCgroup | None = None
     closed: bool = field(default=False)
 
     @property
@@ -152,7 +152,7 @@ def _unshare_network() -> bool:
         return False
 
 
-def _limit_resources(limits: Limits, device: str, cgroup: PidsCgroup | None, cut_network: bool, status_w: int):
+def _limit_resources(limits: Limits, device: str, cgroup: WorkerCgroup | None, cut_network: bool, status_w: int):
     """Runs in the child between fork and exec.  Joining the cgroup and cutting the network may
     not be possible; it says on ``status_w`` what it did (two bytes, b"0" or b"1" each)."""
     def apply() -> None:
@@ -215,18 +215,35 @@ def _tree_size(root: Path, limit_entries: int = 20000) -> int:
 
 
 def _sandbox_usage(monitor: Monitor) -> int | None:
-    """Bytes used in the sandbox's scratch file system, seen through a sandboxed process's root."""
+    """Bytes used in the sandbox's writable file systems together (its scratch folder, /tmp and
+    /dev/shm), seen through a sandboxed process's root."""
     for p in monitor.processes():
         if p.pid == monitor.root_pid:
             continue
+        used = 0
         try:
-            st = os.statvfs(f"/proc/{p.pid}/root{bwrap.SANDBOX}")
+            for place in bwrap.WRITABLE:
+                st = os.statvfs(f"/proc/{p.pid}/root{place}")
+                if st.f_bavail * st.f_frsize < 65536:
+                    return monitor.limits.disk_bytes  # one is full: the learner's writes are failing
+                used += (st.f_blocks - st.f_bfree) * st.f_frsize
         except OSError:
             continue
-        if st.f_bavail * st.f_frsize < 65536:
-            return monitor.limits.disk_bytes  # full: the learner's writes are failing
-        return (st.f_blocks - st.f_bfree) * st.f_frsize
+        return used
     return None
+
+
+def _readable_by_all(*folders: Path) -> None:
+    """The submission's copy and the folder above it, readable (not writable) by any user."""
+    for top in folders:
+        os.chmod(top, 0o755)
+    for dirpath, dirnames, filenames in os.walk(folders[-1]):
+        for name in dirnames:
+            os.chmod(os.path.join(dirpath, name), 0o755, follow_symlinks=False)
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o644)
 
 
 def start_worker(lecture_dir: Path, modules: list[str], *, limits: Limits, device: str = "cpu",
@@ -240,15 +257,18 @@ def start_worker(lecture_dir: Path, modules: list[str], *, limits: Limits, devic
     mode, reason = choose_sandbox(sandbox)
     scratch = Path(tempfile.mkdtemp(prefix="grader-worker-"))
     code_dir = scratch / "code"
-    shutil.copytree(lecture_dir, code_dir, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".grader"))
+    shutil.copytree(lecture_dir, code_dir, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".grader"),
+                    symlinks=True)
+    if mode == "bwrap":
+        _readable_by_all(scratch, code_dir)  # the worker runs as another user (nobody, as root)
     redactor = Redactor(code_dir)
     log_path = scratch / "output.log"
     req_r, req_w = os.pipe()
     resp_r, resp_w = os.pipe()
     status_r, status_w = os.pipe()
     if mode == "bwrap":
-        args = bwrap.argv(python=sys.executable, submission=code_dir, data_files=data_files or {},
-                          disk_bytes=limits.disk_bytes, device=device, hidden=hidden_paths(),
+        args = bwrap.argv(python=bwrap.python_executable(), submission=code_dir, data_files=data_files or {},
+                          disk_bytes=limits.disk_bytes, device=device, hidden=bwrap.hidden_paths(),
                           worker_script=WORKER_SCRIPT,
                           worker_args=[str(req_r), str(resp_w), f"{bwrap.SANDBOX}/code", ",".join(modules),
                                        bwrap.SOURCE])
@@ -256,12 +276,13 @@ def start_worker(lecture_dir: Path, modules: list[str], *, limits: Limits, devic
     else:
         become_subreaper()  # a double-forked daemon comes back to us, not to init
         for rel, src in (data_files or {}).items():
+            # copies, never links: through a link the learner's code could rewrite the shared data
             dest = scratch / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(src, dest)
+            shutil.copyfile(src, dest)
         args = [sys.executable, "-I", str(WORKER_SCRIPT), str(req_r), str(resp_w), str(code_dir), ",".join(modules)]
         cwd, home = scratch, str(scratch)
-    cgroup = PidsCgroup.create(PidsCgroup.tasks_for(limits.processes))
+    cgroup = WorkerCgroup.create(WorkerCgroup.tasks_for(limits.processes), limits.memory_bytes)
     try:
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(

@@ -20,14 +20,48 @@ a handle table and travel as ``{"__handle__": id, "type": ..., "repr": ...}``.
 
 from __future__ import annotations
 
-import importlib
-import io
 import os
-import struct
 import sys
-import traceback
 
-import torch
+# Environment variables the sandbox sets for this process (never read from anywhere else).
+RUN_AS_ENV = "GRADER_WORKER_UID"     # started as host root: the uid (and gid) to become first
+PROBE_ARG = "--probe"                # the sandbox's start-up probe: the real command line, then exit
+
+
+def _drop_privileges() -> None:
+    """Become the unprivileged user the sandbox names, before anything else runs here.
+
+    bubblewrap is started as root when the grader is root (it must open the Python environment,
+    which may live in root's home), keeping only CAP_SETUID and CAP_SETGID; this gives them up for
+    good: with every uid non-zero the kernel clears the capability sets, and bubblewrap has set
+    no_new_privs, so nothing executed later (a setuid binary included) can regain them."""
+    wanted = os.environ.pop(RUN_AS_ENV, "")
+    if not wanted:
+        return
+    uid = int(wanted)
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if os.getuid() == 0 or os.geteuid() == 0 or 0 in os.getresgid():
+        os._exit(71)  # never run on as root (EX_OSERR)
+
+
+if __name__ == "__main__":
+    _drop_privileges()
+    if sys.argv[1:2] == [PROBE_ARG]:
+        # the probe: the sandbox started, privileges are dropped, the scratch folder is writable and
+        # the submission's folder readable
+        import tempfile
+        with tempfile.TemporaryFile(dir=sys.argv[2]):
+            os.listdir(sys.argv[3])
+        os._exit(0)
+
+import importlib  # noqa: E402  (after the privilege drop: nothing is imported as root)
+import io  # noqa: E402
+import struct  # noqa: E402
+import traceback  # noqa: E402
+
+import torch  # noqa: E402
 
 HEADER = struct.Struct(">Q")
 MAX_FRAME = 512 * 1024 * 1024  # a hostile peer must not make the other side allocate without bound
@@ -242,7 +276,7 @@ def main(argv: list[str]) -> None:
     modules = [m for m in argv[4].split(",") if m]
     if len(argv) > 5:  # in the sandbox: the submission is mounted read-only; work on a writable copy
         import shutil
-        shutil.copytree(argv[5], root)
+        shutil.copytree(argv[5], root, symlinks=True)
     become_subreaper()
     sys.path.insert(0, os.path.abspath(root))
     os.environ.setdefault("MPLBACKEND", "Agg")

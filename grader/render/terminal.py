@@ -73,5 +73,8 @@ def render(result: LectureResult, console: Console | None = None, *, verbose: bo
                        f"in {result.duration_s:.1f} s", style=style))
     for note in result.notes:
         console.print(Text(f"note: {note}", style="dim"))
+    if result.grader_error:
+        console.print(Text(f"grader problem: {result.grader_error}", style="bold red"))
+        return
     if counts["not_attempted"] and not result.all_passed:
         console.print(Text(f"Stuck? `grader hint {result.lecture}` reveals hints one at a time.", style="dim"))
