@@ -19,6 +19,7 @@ import json
 import multiprocessing
 import multiprocessing.connection
 import os
+import shutil
 import signal
 import tempfile
 import time
@@ -101,6 +102,8 @@ def load_done(out: Path, sub_id: str, fp: str, lecture_ids: list[str]) -> Submis
         saved = SubmissionResult.from_dict(data)
     except (OSError, ValueError, TypeError, KeyError):
         return None
+    if any(r.grader_error for r in saved.lectures):
+        return None  # not graded (the grader's worker could not start): grade it again
     if fp and saved.fingerprint == fp and [r.lecture for r in saved.lectures] == lecture_ids:
         return saved
     return None
@@ -138,9 +141,13 @@ def _on_sigterm(signum, frame) -> None:
     os._exit(128 + signum)
 
 
-def _child_main(task: Callable[[], SubmissionResult], result_path: str) -> None:
+def _child_main(task: Callable[[], SubmissionResult], result_path: str, tmp: str) -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which stops us cleanly
+    # every temporary folder of this grading (staging, the workers' scratch) inside one that the
+    # parent removes, also when this process is killed before its own clean-up could run
+    os.makedirs(tmp, exist_ok=True)
+    tempfile.tempdir = tmp
     if os.environ.get("OMP_NUM_THREADS", "").isdigit():
         import torch
         torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))  # the checks' own reference computations
@@ -149,6 +156,10 @@ def _child_main(task: Callable[[], SubmissionResult], result_path: str) -> None:
         write_atomic(Path(result_path), result.to_json())
     finally:
         _kill_my_children()
+
+
+def _tmp_of(result_path: Path) -> Path:
+    return result_path.with_suffix(".tmp")
 
 
 @dataclass
@@ -186,7 +197,8 @@ class Pool:
                     job = queue.pop(0)
                     result_path = self.scratch / f"{job.id}.json"
                     result_path.unlink(missing_ok=True)
-                    proc = ctx.Process(target=_child_main, args=(job.task, str(result_path)), daemon=False)
+                    proc = ctx.Process(target=_child_main, args=(job.task, str(result_path), str(_tmp_of(result_path))),
+                                       daemon=False)
                     proc.start()
                     self.running.append(_Running(job, proc, result_path, time.monotonic()))
                 multiprocessing.connection.wait([r.proc.sentinel for r in self.running], timeout=0.5)
@@ -208,6 +220,7 @@ class Pool:
                 if r.proc.exitcode is None:
                     r.proc.kill()
                     r.proc.join()
+                shutil.rmtree(_tmp_of(r.result_path), ignore_errors=True)
 
     def _collect(self, r: _Running) -> SubmissionResult:
         if r.terminated_at is not None:
@@ -222,6 +235,7 @@ class Pool:
                                           "(out of memory?); this is not a verdict on the code: grade it again")
         finally:
             r.result_path.unlink(missing_ok=True)
+            shutil.rmtree(_tmp_of(r.result_path), ignore_errors=True)
 
 
 # ---------------------------------------------------------------- the batch

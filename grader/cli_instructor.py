@@ -32,6 +32,15 @@ def _lectures(texts) -> list:
     return out
 
 
+def _require_sandbox(allow_unsandboxed: bool) -> None:
+    from .cli import GraderProblem
+    from .sandbox import SandboxUnavailable, require_sandbox
+    try:
+        require_sandbox(allow_unsandboxed)
+    except SandboxUnavailable as exc:
+        raise GraderProblem(str(exc)) from None
+
+
 def write_check_reports(results: list[LectureResult], *, every: bool, json_path: str | None, html_path: str | None,
                         junit: str | None, summary: str | None) -> None:
     """The files ``grader check`` writes.  One lecture: its LectureResult JSON and report; --all: a
@@ -87,8 +96,11 @@ def release(lectures: tuple[str, ...], out: str, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Grade again what --out already holds a result for.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--allow-unsandboxed", is_flag=True,
+              help="Grade even where the bubblewrap sandbox cannot run (submissions can then read hidden checks "
+                   "and interfere with each other).")
 def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str, jobs: int, timeout: float | None,
-          force: bool, device: str, no_progress: bool) -> None:
+          force: bool, device: str, no_progress: bool, allow_unsandboxed: bool) -> None:
     """Grade a class: each SUBMISSION (a folder, a .zip or a .ipynb) in its own process.
 
     Writes OUT/submissions/<name>/{report.html,result.json,results.json} as each is graded,
@@ -98,6 +110,7 @@ def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str
     from .batch import run_batch
     from .cli import _device
     lecs = _lectures(lecture_texts)
+    _require_sandbox(allow_unsandboxed)
     try:
         summary = run_batch([Path(s) for s in submissions], lecs, Path(out), jobs=jobs, timeout=timeout, force=force,
                             device=_device(device), progress=not no_progress)
@@ -117,12 +130,15 @@ def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The zip to write, e.g. autograder.zip.")
 @click.option("--hidden-visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
               default="after_due_date", show_default=True, help="When learners see the results of hidden checks.")
-def gradescope(lecture: str, out: str, hidden_visibility: str) -> None:
+@click.option("--allow-unsandboxed", is_flag=True,
+              help="Let the autograder grade where the bubblewrap sandbox cannot run (it refuses by default).")
+def gradescope(lecture: str, out: str, hidden_visibility: str, allow_unsandboxed: bool) -> None:
     """Build a Gradescope autograder zip for LECTURE (setup.sh, run_autograder, the grader)."""
     from .release import ReleaseError, build_gradescope
     (lec,) = _lectures([lecture])
     try:
-        names = build_gradescope(Path(out), lec, hidden_visibility=hidden_visibility)
+        names = build_gradescope(Path(out), lec, hidden_visibility=hidden_visibility,
+                                 allow_unsandboxed=allow_unsandboxed)
     except ReleaseError as exc:
         raise _usage_problem()(str(exc)) from None
     click.echo(f"Wrote {out} ({len(names)} files): upload it as the autograder of {lec.id} on Gradescope")
@@ -133,22 +149,31 @@ def gradescope(lecture: str, out: str, hidden_visibility: str) -> None:
 @click.option("--submission", required=True, type=click.Path(), help="Gradescope's /autograder/submission.")
 @click.option("--results", required=True, type=click.Path(dir_okay=False), help="Where results.json goes.")
 @click.option("--hidden-visibility", default="after_due_date", show_default=True)
-def autograde(lecture: str, submission: str, results: str, hidden_visibility: str) -> None:
+@click.option("--allow-unsandboxed", is_flag=True, help="Grade even where the bubblewrap sandbox cannot run.")
+def autograde(lecture: str, submission: str, results: str, hidden_visibility: str, allow_unsandboxed: bool) -> None:
     """Grade one submission and write Gradescope's results.json (what run_autograder calls)."""
     import json
     from .batch import closed_result, grade_submission
     from .render import gradescope as gs
     from .results import SubmissionResult
+    from .sandbox import SandboxUnavailable, require_sandbox
     (lec,) = _lectures([lecture])
+    code = 0
     try:
+        require_sandbox(allow_unsandboxed)
         result = grade_submission(Path(submission), [lec], name="submission")
+    except SandboxUnavailable as exc:  # refused: a zero and the reason, for the instructor to act on
+        message = f"the autograder refused to grade: {exc}. This is not a verdict on your code"
+        result = SubmissionResult("submission", [closed_result(lec, "error", message)], problems=[message])
+        click.echo(message, err=True)
+        code = 3
     except Exception as exc:  # fail closed: Gradescope must get a result, and a zero, not a crash
         message = f"the autograder failed ({type(exc).__name__}: {exc}); this is not a verdict on your code"
         result = SubmissionResult("submission", [closed_result(lec, "error", message)], problems=[message])
     write_atomic(Path(results), json.dumps(gs.render(result, hidden_visibility=hidden_visibility), indent=2,
                                            ensure_ascii=False))
     click.echo(f"{lec.id}: {result.score:g}/{result.max_score:g}")
-    sys.exit(0)
+    sys.exit(code)
 
 
 def register(group: click.Group) -> None:

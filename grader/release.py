@@ -267,6 +267,9 @@ SETUP_SH = """#!/usr/bin/env bash
 # A virtual environment with the versions the course was verified with (torch from the CPU index).
 set -euo pipefail
 apt-get install -y python3 python3-venv python3-pip >/dev/null 2>&1 || true
+# the sandbox learner code runs in; without it the autograder refuses to grade (unless built with
+# --allow-unsandboxed)
+apt-get install -y bubblewrap >/dev/null 2>&1 || true
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --upgrade pip
 /autograder/venv/bin/pip install --index-url https://download.pytorch.org/whl/cpu {torch}
@@ -287,7 +290,7 @@ mkdir -p "$root/results"
 rm -f "$root/results/results.json"
 cd "$root/source" || exit 0
 PYTHONPATH="$root/source" "$py" -m grader autograde {lecture} --submission "$root/submission" \\
-  --results "$root/results/results.json" --hidden-visibility {visibility}
+  --results "$root/results/results.json" --hidden-visibility {visibility}{unsandboxed}
 if [ ! -s "$root/results/results.json" ]; then
   # fail closed: the learner gets a zero and a reason, never a silent pass
   printf '%s\\n' '{{"score": 0, "output": "The autograder stopped before it could grade this submission; this is not a verdict on your code: please tell your instructor.", "tests": []}}' \\
@@ -315,14 +318,17 @@ def _dependencies() -> list[str]:
     return [re.split(r"[<>=!~ ;\[]", d, maxsplit=1)[0] for d in deps]
 
 
-def build_gradescope(out_zip: Path, lecture: Lecture, *, hidden_visibility: str = "after_due_date") -> list[str]:
+def build_gradescope(out_zip: Path, lecture: Lecture, *, hidden_visibility: str = "after_due_date",
+                     allow_unsandboxed: bool = False) -> list[str]:
     """Write the autograder zip; returns the names inside it."""
     deps = _dependencies()
     torch_deps = [d for d in deps if d in ("torch", "torchvision")]
     entries: dict[str, tuple[bytes, int]] = {
         "setup.sh": (SETUP_SH.format(torch=" ".join(_pinned(torch_deps)),
                                      rest=" ".join(_pinned([d for d in deps if d not in torch_deps]))).encode(), 0o755),
-        "run_autograder": (RUN_AUTOGRADER.format(lecture=lecture.id, visibility=hidden_visibility).encode(), 0o755),
+        "run_autograder": (RUN_AUTOGRADER.format(lecture=lecture.id, visibility=hidden_visibility,
+                                                 unsandboxed=" --allow-unsandboxed" if allow_unsandboxed else "")
+                           .encode(), 0o755),
     }
     released = {lecture.id}
     skip = {CHECKS_DIR / f"{i}.py" for i in lecture_ids() if i not in released}

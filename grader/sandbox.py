@@ -137,6 +137,30 @@ def choose_sandbox(requested: str | None = None) -> tuple[str, str]:
     return "plain", reason
 
 
+UNSANDBOXED_RISK = ("without it, one submission could read the hidden checks and labels, kill its classmates' "
+                    "workers, or poison the data cache for later ones")
+
+
+def require_sandbox(allow_unsandboxed: bool) -> str:
+    """For grading other people's code (a class, Gradescope): bubblewrap, or a refusal that says why.
+
+    Returns the sandbox mode to use; with bubblewrap it is pinned (``GRADER_SANDBOX=bwrap``) so no
+    later worker falls back silently.  Raises SandboxUnavailable unless ``allow_unsandboxed``."""
+    try:
+        mode, reason = choose_sandbox()
+    except (SandboxUnavailable, ValueError) as exc:
+        mode, reason = "plain", str(exc)
+    if mode == "bwrap":
+        os.environ["GRADER_SANDBOX"] = "bwrap"
+        return mode
+    if not allow_unsandboxed:
+        raise SandboxUnavailable(f"grading submissions needs the bubblewrap sandbox, and here {reason}; "
+                                 f"{UNSANDBOXED_RISK}. Install bubblewrap (Debian: apt-get install bubblewrap), "
+                                 "or pass --allow-unsandboxed to grade anyway")
+    os.environ["GRADER_SANDBOX"] = "plain"
+    return mode
+
+
 def _fallback_notice(reason: str, net_cut: bool) -> str:
     net = "and no network" if net_cut else "but with network access"
     return (f"sandbox: none ({reason}); your code ran as a plain process with limits on time, memory, "

@@ -46,6 +46,8 @@ from .course import Lecture
 MAX_ENTRIES = 2000
 MAX_FILE_BYTES = 16 << 20
 MAX_TOTAL_BYTES = 64 << 20
+MAX_DEPTH = 12          # folders deep, in a zip: a course folder is 3 or 4
+MAX_DIRS = 500          # folders in a zip, counted from its entries' paths
 COPIED_SUFFIXES = {".py", ".txt", ".csv", ".json", ".md"}
 SAFE_FILE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
 IGNORED_PARTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git"}
@@ -110,6 +112,17 @@ def extract_zip(archive: Path, dest: Path) -> Path:
         infos = zf.infolist()
         if len(infos) > MAX_ENTRIES:
             raise SubmissionError(f"{archive.name} holds {len(infos)} entries (at most {MAX_ENTRIES} are accepted)")
+        folders: set[PurePosixPath] = set()
+        for info in infos:
+            path = PurePosixPath(info.filename.replace("\\", "/"))
+            if len(path.parts) > MAX_DEPTH:
+                raise SubmissionError(f"{archive.name}: entry `{info.filename[:200]}` is {len(path.parts)} folders deep "
+                                      f"(at most {MAX_DEPTH} are accepted); the archive was refused")
+            folders.update(path.parents)
+            if info.is_dir():
+                folders.add(path)
+            if len(folders) > MAX_DIRS:
+                raise SubmissionError(f"{archive.name} holds more than {MAX_DIRS} folders; the archive was refused")
         for info in infos:
             name = info.filename.replace("\\", "/")
             parts = PurePosixPath(name).parts
@@ -252,10 +265,23 @@ def _look_through_wrappers(root: Path) -> Path:
     return root
 
 
+def _through_link(root: Path, path: Path) -> bool:
+    """Whether ``path`` (inside ``root``) or a folder between them is a symbolic link."""
+    while path != root and root in path.parents:
+        if path.is_symlink():
+            return True
+        path = path.parent
+    return False
+
+
 def _find_lecture_dir(root: Path, lecture: Lecture) -> Path | None:
     files = _lecture_files(lecture)
     for candidate in (root / "exercises" / lecture.id, root / lecture.id, root):
         if candidate.is_dir() and any((candidate / f).is_file() for f in files):
+            if _through_link(root, candidate):
+                # a link could point at the reference solutions on the grading machine
+                raise SubmissionError(f"`{candidate.relative_to(root).as_posix()}` is reached through a symbolic "
+                                      "link: links are not graded, hand in the folder itself")
             return candidate
     return None
 
@@ -332,7 +358,11 @@ def stage(path: Path, lectures: list[Lecture], dest: Path) -> Staged:
     if not any(p.is_file() for p in root.rglob("*")):
         raise SubmissionError(f"the submission {path.name} is empty: it holds no files")
     for lec in lectures:
-        folder = _find_lecture_dir(root, lec)
+        try:
+            folder = _find_lecture_dir(root, lec)
+        except SubmissionError as exc:
+            staged.problems[lec.id] = str(exc)
+            continue
         if folder is not None:
             copied = _copy_regular_files(folder, dest / lec.id, staged.notes)
             missing = [f for f in _lecture_files(lec) if f not in copied]

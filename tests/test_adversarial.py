@@ -17,11 +17,15 @@ to write the table of cases held per path as JSON.
 from __future__ import annotations
 
 import ast
+import dataclasses
+import hashlib
 import io
 import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -33,6 +37,7 @@ from rich.console import Console
 
 from grader import bwrap
 from grader.course import load_lecture
+from grader.data import public_files
 from grader.render import terminal
 from grader.results import LectureResult
 from grader.runner import run_lecture
@@ -78,6 +83,7 @@ class Case:
     says: str | dict = ""           # in the attacked check's message ({where}: the function); per path
     plain: str = ""                 # why the fallback cannot hold it ("not tried: ..." skips it there)
     held: tuple = ()                # names of further predicates below
+    data: bool = False              # the worker is given the shipped digits (lecture 05 has no data)
 
 
 CASES = [
@@ -136,6 +142,23 @@ CASES = [
          says="printed more than 1 MB in {where}"),
     Case("kill_grader", "signal the grader's process and every visible process (kill -1)", status=("error", "failed"),
          plain="not tried: as root the fallback worker can signal any process, the grader included"),
+    Case("kernel_settings", "write a kernel setting (/proc/sys/vm/swappiness) and a file in /dev, as host root",
+         says={"bwrap": "refused /proc/sys"}, held=("not_root_nothing_written",),
+         plain="not held: without the sandbox, code run by root is root" if os.geteuid() == 0 else ""),
+    Case("memfd_memory", "allocate memory through memfd files, which no resident size shows",
+         says="used more than 5 GiB of memory in {where}"),
+    Case("shm_fill", "fill /dev/shm and /tmp with files, swallowing errors",
+         says="wrote more than 32 MiB of files in {where}",
+         plain="not tried: without the sandbox /dev/shm and /tmp are the machine's own"),
+    Case("read_data_sources", "find the sources of hidden splits (/usr/share/datasets, the data cache, "
+         "GRADER_FASHION_MNIST)", says={"bwrap": "nothing found"}, held=("no_data_source",),
+         plain="not held: without the sandbox the worker can read every file the grader can"),
+    Case("poison_data", "rewrite the training data it is given, for later gradings", says={"bwrap": "refused"},
+         held=("data_intact",), data=True),
+    Case("inflating_tensor", "answer with a stride-0 tensor of 2**40 elements (a few hundred bytes)",
+         says="does not accept"),
+    Case("shared_list_bomb", "answer with a list shared 10 times at each of 20 levels (10**20 places)",
+         says="does not accept"),
 ]
 BY_NAME = {c.name: c for c in CASES}
 
@@ -168,10 +191,12 @@ def _fill(text: str, env: dict) -> str:
     return text
 
 
-def _plant(workdir: Path, group: dict[str, Case], env: dict) -> Path:
+def _plant(workdir: Path, group: dict[str, Case], env: dict, path: str) -> Path:
     files = {name: (SOLUTIONS / "lecture05" / name).read_text() for name in ("linear_model.py", "training.py")}
     extra: dict[str, str] = {}
     for slot, case in group.items():
+        if path == "plain" and case.plain.startswith("not tried"):
+            continue  # never run where it could harm the machine: its slot keeps the reference
         source = _fill((FIXTURES / f"{case.name}.py").read_text(), env)
         if slot == "import":
             files["linear_model.py"] = source + "\n" + files["linear_model.py"]
@@ -252,6 +277,7 @@ class Graded:
     survivors: list
     seconds: float
     env: dict = field(default_factory=dict)
+    data_changed: bool = False
 
 
 _CACHE: dict[tuple[str, int], Graded] = {}
@@ -266,18 +292,29 @@ def _grade(path: str, index: int, tmp_root: Path) -> Graded:
     shutil.copytree(EXERCISES, workdir / "exercises")
     listener = Listener()
     mark = f"grader-mark-{uuid.uuid4().hex}"
+    # sources of hidden splits, made here so that there is something to find
+    sources = {"GRADER_CACHE": tmp_root / f"cache-{path}-{index}", "GRADER_FASHION_MNIST": tmp_root / f"src-{path}-{index}"}
+    for folder in sources.values():
+        folder.mkdir()
+        (folder / "t10k-labels-idx1-ubyte").write_bytes(b"\0\0\x08\x01")
     env = {"CHECKS": PACKAGE_DIR / "checks" / "lecture05.py", "SOLUTION": SOLUTIONS / "lecture05" / "training.py",
            "EVAL": PACKAGE_DIR / "data" / "digits" / "eval" / "labels-idx1-ubyte", "WORKDIR": workdir,
-           "PORT": listener.port, "MARK": workdir / mark}
-    folder = _plant(workdir, group, env)
-    saved = {k: os.environ.get(k) for k in ("GRADER_SANDBOX", "GRADER_CGROUP")}
+           "PORT": listener.port, "MARK": workdir / mark,
+           "CACHE": sources["GRADER_CACHE"], "FASHION": sources["GRADER_FASHION_MNIST"]}
+    folder = _plant(workdir, group, env, path)
+    saved = {k: os.environ.get(k) for k in ("GRADER_SANDBOX", "GRADER_CGROUP", *sources)}
     os.environ["GRADER_SANDBOX"] = path
+    os.environ.update({k: str(v) for k, v in sources.items()})
+    lecture = load_lecture("lecture05")
+    if any(case.data for case in group.values()):
+        lecture = dataclasses.replace(lecture, data=("digits",))
+    shipped = _digests(lecture)
     if path == "plain":
         os.environ["GRADER_CGROUP"] = "0"   # the watchdog alone, the weakest case
     started = time.monotonic()
     try:
         select = IMPORT_CHECKS if "import" in group else sorted({SLOTS[s][2] for s in SLOTS} | set(CONTROLS))
-        result = run_lecture(load_lecture("lecture05"), folder, limits=LIMITS, select=select)
+        result = run_lecture(lecture, folder, limits=LIMITS, select=select)
     finally:
         for k, v in saved.items():
             if v is None:
@@ -298,7 +335,7 @@ def _grade(path: str, index: int, tmp_root: Path) -> Graded:
         time.sleep(0.1)
         survivors = _survivors(mark)
     graded = Graded(result, {c.name: c for c in result.checks}, buf.getvalue(), workdir, mark,
-                    listener.received, survivors, seconds, env)
+                    listener.received, survivors, seconds, env, data_changed=_digests(lecture) != shipped)
     _CACHE[key] = graded
     return graded
 
@@ -352,6 +389,25 @@ def pickle_not_run(graded, check):
     assert not Path(f"{graded.env['MARK']}.pwned").exists()
 
 
+def not_root_nothing_written(graded, check):
+    assert "WROTE" not in check.message and "AS ROOT" not in check.message, check.message
+
+
+def no_data_source(graded, check):
+    assert "FOUND" not in check.message, check.message
+
+
+def data_intact(graded, check):
+    assert not graded.data_changed
+
+
+def _digests(lecture) -> dict:
+    files = {}
+    for name in lecture.data:
+        files.update(public_files(name))
+    return {rel: hashlib.sha256(Path(src).read_bytes()).hexdigest() for rel, src in files.items()}
+
+
 def no_connection(graded, check):
     assert graded.received == [], graded.received
 
@@ -368,7 +424,9 @@ def table():
     if os.environ.get("GRADER_ADVERSARIAL_TABLE"):
         timings = {f"{p}-{i}": round(g.seconds, 1) for (p, i), g in _CACHE.items()}
         Path(os.environ["GRADER_ADVERSARIAL_TABLE"]).write_text(json.dumps(
-            {"cases": [{"name": c.name, "tries": c.tries, **rows.get(c.name, {})} for c in CASES],
+            {"cases": [{"name": c.name, "tries": c.tries, **rows.get(c.name, {})} for c in CASES]
+             + [{"name": "sigint_grader", "tries": "interrupt the grader (SIGINT to its parent) from untouched stubs",
+                 **rows.get("sigint_grader", {})}],
              "gradings_s": timings}, indent=2))
 
 
@@ -417,3 +475,35 @@ def test_attack_is_contained(name, path, tmp_root, table, request):
     table.setdefault(name, {})[path] = "held"
     if expect_fail:
         pytest.fail(f"expected not to hold on the fallback ({case.plain}), but it held: update the case")
+
+
+# ---------------------------------------------------------------- an interrupt of the grader itself
+
+SIGINT_AT_IMPORT = '''import os, signal
+os.kill(os.getppid(), signal.SIGINT)  # the grader's process, in the fallback
+'''
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_an_interrupted_grading_passes_nothing(path, tmp_path, table):
+    """Untouched stubs whose first file sends SIGINT to its parent: in the fallback that is the
+    grader, whose pytest run stops mid-check.  A check passes only from its own call, so the score
+    stays 0 (it was 1 of 11 when a check's passed set-up counted)."""
+    name = "sigint_grader"
+    if path == "bwrap":
+        _bwrap_or_skip()
+    shutil.copytree(EXERCISES, tmp_path / "exercises")
+    target = tmp_path / "exercises" / "lecture05" / "linear_model.py"
+    target.write_text(SIGINT_AT_IMPORT + target.read_text())
+    out = tmp_path / "result.json"
+    env = {**os.environ, "GRADER_SANDBOX": path}
+    r = subprocess.run([sys.executable, "-m", "grader", "check", "lecture05", "--json", str(out)], cwd=tmp_path,
+                       env=env, capture_output=True, text=True, timeout=300)
+    try:
+        result = json.loads(out.read_text())
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert result["score"] == 0 and not [c for c in result["checks"] if c["status"] == "passed"], result
+    except AssertionError:
+        table.setdefault(name, {})[path] = "not held"
+        raise
+    table.setdefault(name, {})[path] = "held"

@@ -154,3 +154,29 @@ def test_lecture11_reference_passes_on_fashion_mnist(workdir):
     result = run_lecture(load_lecture("lecture11").with_data("fashion-mnist"), folder, select=["residual_accuracy"])
     (check,) = result.checks
     assert check.status == "passed", (check.status, check.message)
+
+
+def test_a_changed_cache_file_is_found_and_rebuilt(tiny_source, cache):
+    """The cache is checked against the hashes stored when it was written: code that could write
+    there (the plain fallback) cannot poison later gradings with other training data or labels."""
+    first = public_files("fashion-mnist")
+    labels = next(src for rel, src in first.items() if rel.endswith("train-labels-idx1-ubyte"))
+    original = labels.read_bytes()
+    folder = fullsize.prepare("fashion-mnist")
+    hidden = folder / "eval" / "labels-idx1-ubyte"
+    hidden_original = hidden.read_bytes()
+    labels.write_bytes(original[:8] + bytes(len(original) - 8))     # every training label 0
+    hidden.write_bytes(hidden_original[:8] + bytes(len(hidden_original) - 8))
+    again = public_files("fashion-mnist")
+    assert next(src for rel, src in again.items() if rel.endswith("train-labels-idx1-ubyte")).read_bytes() == original
+    assert (fullsize.prepare("fashion-mnist") / "eval" / "labels-idx1-ubyte").read_bytes() == hidden_original
+    assert not [p for p in cache.iterdir() if "damaged" in p.name]
+
+
+def test_a_cache_marker_without_hashes_is_not_trusted(tiny_source, cache):
+    folder = fullsize.prepare("fashion-mnist")
+    (folder / "complete").write_text("")   # as written before hashes were kept, or by hand
+    labels = folder / "eval" / "labels-idx1-ubyte"
+    good = labels.read_bytes()
+    labels.write_bytes(b"\0" * len(good))
+    assert (fullsize.prepare("fashion-mnist") / "eval" / "labels-idx1-ubyte").read_bytes() == good

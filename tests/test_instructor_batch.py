@@ -184,6 +184,8 @@ from grader.course import load_lecture
 from grader.results import SubmissionResult
 
 def grade(path, lectures, *, device, timeout, name):
+    import tempfile
+    Path(tempfile.mkdtemp(prefix="grader-submission-"), "staged.py").write_text("x = 1")  # as staging does
     time.sleep(float(Path(path, "delay").read_text()))
     return SubmissionResult(name, [closed_result(lectures[0], "skipped", "fake grading")])
 
@@ -197,7 +199,9 @@ def test_an_interrupted_batch_keeps_what_was_graded(tmp_path):
     for name, delay in (("quick", "0"), ("slow", "300")):
         subs.append(str(folder(tmp_path / name, {"delay": delay, "training.py": "x = 1\n"})))
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tmp)}
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(out), *subs], env=env, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     done = out / "submissions" / "quick" / "result.json"
@@ -211,6 +215,9 @@ def test_an_interrupted_batch_keeps_what_was_graded(tmp_path):
     assert json.loads(done.read_text())["submission"] == "quick"
     assert not (out / "submissions" / "slow").exists()
     assert not list(out.rglob("*.tmp"))
+    # no staging or scratch folder is left behind, in the batch's folder or the system's
+    assert sorted(p.name for p in out.iterdir()) == ["submissions"], list(out.iterdir())
+    assert not list(tmp.iterdir()), list(tmp.iterdir())
     # the rerun picks up where it stopped
     (tmp_path / "slow" / "delay").write_text("0")
     subprocess.run([sys.executable, "-c", SCRIPT, str(out), *subs], env=env, cwd=tmp_path, check=True, timeout=120)

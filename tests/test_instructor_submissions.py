@@ -9,8 +9,8 @@ import nbformat
 import pytest
 
 from grader.course import load_lecture
-from grader.submissions import (MAX_TOTAL_BYTES, SubmissionError, extract_zip, fingerprint, notebook_files, stage,
-                                submission_id)
+from grader.submissions import (MAX_DEPTH, MAX_DIRS, MAX_TOTAL_BYTES, SubmissionError, extract_zip, fingerprint,
+                                notebook_files, stage, submission_id)
 
 from conftest import SOLUTIONS
 
@@ -87,6 +87,37 @@ def test_symlinks_are_never_followed(tmp_path):
     staged = stage(sub, [LEC], tmp_path / "staged")
     assert not (staged.lecture_dirs["lecture05"] / "training.py").exists()
     assert any("symbolic link" in n for n in staged.notes)
+
+
+@pytest.mark.parametrize("link", ["exercises/lecture05", "exercises", "lecture05"])
+def test_a_folder_reached_through_a_link_is_refused(tmp_path, link):
+    """A submission whose lecture folder links to the course's own solutions got 11/11: refused."""
+    sub = tmp_path / "mallory"
+    (sub / link).parent.mkdir(parents=True, exist_ok=True)
+    (sub / "README.md").write_text("mine")
+    # exercises -> the solutions folder (which holds lecture05/); the others -> solutions/lecture05
+    (sub / link).symlink_to(SOLUTIONS if link == "exercises" else SOLUTIONS / "lecture05")
+    staged = stage(sub, [LEC], tmp_path / "staged")
+    assert "lecture05" not in staged.lecture_dirs
+    assert "symbolic link" in staged.problems["lecture05"]
+
+
+def test_a_submission_that_is_a_link_is_refused(tmp_path):
+    (tmp_path / "alias").symlink_to(SOLUTIONS / "lecture05")
+    with pytest.raises(SubmissionError, match="symbolic link"):
+        stage(tmp_path / "alias", [LEC], tmp_path / "staged")
+
+
+def test_zip_depth_and_folder_count_are_capped(tmp_path):
+    deep = "/".join(f"d{i}" for i in range(MAX_DEPTH)) + "/training.py"
+    with pytest.raises(SubmissionError, match="folders deep"):
+        extract_zip(make_zip(tmp_path / "deep.zip", {deep: b"x = 1"}), tmp_path / "out1")
+    many = {f"f{i}/x.py": b"" for i in range(MAX_DIRS + 1)}
+    with pytest.raises(SubmissionError, match="folders"):
+        extract_zip(make_zip(tmp_path / "many.zip", many), tmp_path / "out2")
+    assert not (tmp_path / "out2" / f"f{MAX_DIRS}").exists()  # refused before anything was written
+    fine = {f"course/exercises/lecture05/{n}": t for n, t in FILES.items()}
+    assert (extract_zip(make_zip(tmp_path / "ok.zip", fine), tmp_path / "out3") / "course").is_dir()
 
 
 def test_zip_of_a_folder_is_graded_like_the_folder(tmp_path):

@@ -10,12 +10,18 @@ a cache (``GRADER_CACHE``, default ``~/.cache/grader``), split as the shipped di
 * ``FashionMNIST/raw/t10k-*``: the first 5,000 of the 10,000 test images and labels: public, for the
   learner's own evaluation (torchvision wants the test files present even to load the training set);
 * ``eval/``: the other 5,000 test images and labels: hidden, read only by the grader's process.
+
+The ``complete`` marker holds the sha256 of every file; each use checks them and rebuilds a
+folder whose files changed.  The sandbox hides the cache, the source folder and Debian's
+data-set folders from the worker, which gets the public files as read-only binds (copies in the
+plain fallback), never as links into the cache.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import shutil
 import struct
@@ -114,7 +120,9 @@ def prepare(name: str) -> Path:
                                      for p in sources.values())).encode()).hexdigest()[:16]
     dest = cache_root() / f"{name}-{key}"
     if (dest / "complete").is_file():
-        return dest
+        if _intact(dest):
+            return dest
+        _discard(dest)  # changed since it was written (by hand, or by code that could write there): rebuild
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=dest.parent))
     try:
@@ -135,7 +143,7 @@ def prepare(name: str) -> Path:
             if counts[split, KINDS[0]] != counts[split, KINDS[1]]:
                 raise DataUnavailable(f"{source_dir(spec)}: {split} has {counts[split, KINDS[0]]} images but "
                                       f"{counts[split, KINDS[1]]} labels")
-        (tmp / "complete").write_text("")
+        (tmp / "complete").write_text(json.dumps(_hashes(tmp), indent=1, sort_keys=True))
         try:
             tmp.rename(dest)
         except OSError:
@@ -144,6 +152,32 @@ def prepare(name: str) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return dest
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every data file of a cache folder, by relative path."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "complete"}
+
+
+def _intact(folder: Path) -> bool:
+    """The cache folder holds exactly the files it was written with, byte for byte (the hashes are
+    stored in its ``complete`` marker when it is written)."""
+    try:
+        stored = json.loads((folder / "complete").read_text())
+        return isinstance(stored, dict) and bool(stored) and _hashes(folder) == stored
+    except (OSError, ValueError):
+        return False
+
+
+def _discard(folder: Path) -> None:
+    """Move a damaged cache folder out of the way atomically, then remove it."""
+    trash = folder.with_name(f".{folder.name}-damaged-{os.getpid()}")
+    try:
+        folder.rename(trash)
+    except OSError:
+        return
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def public_files(name: str, worker_root: str) -> dict[str, Path]:
