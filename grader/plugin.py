@@ -16,7 +16,7 @@ from . import data as datasets
 from .checks.api import CheckFailed
 from .course import Lecture
 from .diagnose import hint_for_error
-from .learner import (IMPORTING, Learner, LearnerError, LearnerProblem, LimitExceeded, NotAttempted, ProtocolError, TimedOut,
+from .sandbox.learner import (IMPORTING, Learner, LearnerError, LearnerProblem, LimitExceeded, NotAttempted, ProtocolError, TimedOut,
                       WorkerDied, WorkerStartFailed)
 
 

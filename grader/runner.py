@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import data as datasets
 from .course import Lecture
-from .learner import Learner, WorkerStartFailed
+from .sandbox.learner import Learner, WorkerStartFailed
 from .results import CheckResult, LectureResult, summarize_exercise
 from .sandbox import Limits, start_worker
 

@@ -19,6 +19,8 @@ import re
 import shutil
 from pathlib import Path
 
+from .sandbox.inside.wire import STUB_MESSAGE
+
 BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
 COPIED_SUFFIXES = {".md", ".csv", ".txt"}
@@ -67,7 +69,8 @@ def strip_solution(source: str, lecture: str, filename: str) -> str:
             raise StubError(f"{filename}:{start + 1}: BEGIN SOLUTION without END")
         where = _enclosing_name(tree, start + 1)
         out.append(f'{m.group("indent")}# TODO: your code here\n')
-        out.append(f'{m.group("indent")}raise NotImplementedError("{lecture}/{filename}: fill in {where}")\n')
+        message = STUB_MESSAGE.format(lecture=lecture, file=filename, where=where)
+        out.append(f'{m.group("indent")}raise NotImplementedError("{message}")\n')
         i += 1  # skip END
     stub = "".join(out)
     ast.parse(stub, filename=filename)  # a stub must at least be valid Python

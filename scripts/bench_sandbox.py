@@ -45,7 +45,7 @@ def main() -> None:
     ap.add_argument("--no-cgroup", action="store_true")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO))
-    from grader import bwrap
+    from grader.sandbox import bwrap
     reason = bwrap.unusable_reason()
     if reason:
         sys.exit(f"cannot compare: {reason}")

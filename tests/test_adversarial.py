@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from grader import bwrap
+from grader.sandbox import bwrap
 from grader.course import load_lecture
 from grader.data import public_files
 from grader.render import terminal

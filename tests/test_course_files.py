@@ -93,3 +93,20 @@ def test_a_mutant_is_graded_by_the_checks_that_can_see_its_file():
     assert {"net_output_shape", "net_parameter_count", "net_returns_logits", "trained_accuracy"} <= set(seeing)
     assert "conv_output_sizes" not in seeing and "evaluate_modes" not in seeing
     assert "trained_accuracy" in checks_seeing(lec, "train.py")
+
+
+def test_every_stub_raises_the_marker_the_worker_knows():
+    """Only the stub generator's message marks "not attempted" (grader.sandbox.inside.wire.is_stub):
+    every stub of the course raises one, and torch's own NotImplementedError does not match."""
+    import re
+
+    from grader.sandbox.inside.wire import is_stub
+    raised = 0
+    for path in EXERCISES.glob("lecture*/*.py"):
+        for message in re.findall(r'raise NotImplementedError\("([^"]*)"\)', path.read_text()):
+            assert is_stub(NotImplementedError(message)), (path, message)
+            raised += 1
+    assert raised > 50
+    assert not is_stub(NotImplementedError("Could not run 'aten::empty' with arguments from the 'Meta' backend"))
+    assert not is_stub(NotImplementedError())
+    assert not is_stub(ValueError("lecture05/training.py: fill in make_criterion"))

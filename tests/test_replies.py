@@ -1,4 +1,4 @@
-"""What the worker sends back is validated before any check touches it (grader.replies): a reply
+"""What the worker sends back is validated before any check touches it (grader.sandbox.replies): a reply
 of a few hundred bytes must not become gigabytes or hours in the grader's process."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import io
 import pytest
 import torch
 
-from grader import worker as wire
-from grader.replies import MAX_ELEMENTS, MAX_NODES, BadReply, check_reply
+from grader.sandbox.inside import wire
+from grader.sandbox.replies import MAX_ELEMENTS, MAX_NODES, BadReply, check_reply
 
 
 def roundtrip(value):
@@ -96,7 +96,7 @@ def test_element_cap_is_the_frame_limit():
 
 
 def test_a_huge_tensor_is_refused_before_any_check(monkeypatch):
-    monkeypatch.setattr("grader.replies.MAX_ELEMENTS", 100)
+    monkeypatch.setattr("grader.sandbox.replies.MAX_ELEMENTS", 100)
     _refused(torch.zeros(101), "elements")
     check_reply(roundtrip(torch.zeros(100)))
 

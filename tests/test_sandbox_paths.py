@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import bwrap
+from grader.sandbox import bwrap
 
 from conftest import REPO, SOLUTIONS
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from grader import sandbox
+from grader.sandbox import process as sandbox
 from grader.course import load_lecture
 from grader.runner import NOT_GRADED, run_lecture
 from grader.sandbox import Limits
+from grader.workspace import PACKAGE_DIR
 
 from conftest import SOLUTIONS, run_grader, submission
 
@@ -105,10 +106,10 @@ def test_the_probe_starts_the_sandbox_for_an_ordinary_user():
     top = Path(tempfile.mkdtemp(prefix="grader-nobody-"))   # pytest's own folders are root's alone
     try:
         copy = top / "course"
-        shutil.copytree(sandbox.WORKER_SCRIPT.parent, copy / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(PACKAGE_DIR, copy / "grader", ignore=shutil.ignore_patterns("__pycache__"))
         (copy / "pyproject.toml").write_text("")
         subprocess.run(["chmod", "-R", "a+rX", str(top)], check=True)
-        code = ("import os, sys; from grader import bwrap; r = bwrap.unusable_reason(); "
+        code = ("import os, sys; from grader.sandbox import bwrap; r = bwrap.unusable_reason(); "
                 "print(os.getuid(), 'REASON', r); sys.exit(0 if r is None else 1)")
         r = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", SYSTEM_PYTHON, "-I",
                             "-c", f"import sys; sys.path.insert(0, {str(copy)!r}); {code}"],

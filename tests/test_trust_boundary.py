@@ -91,7 +91,7 @@ def test_monkeypatching_torch_in_the_worker_does_not_reach_the_grader(workdir):
 @pytest.mark.parametrize("setting, threads", [(None, 1), ("2", 2)])
 def test_worker_computes_with_one_thread_unless_told(workdir, monkeypatch, setting, threads):
     """Small models on a busy machine: one intra-op thread by default; OMP_NUM_THREADS still rules."""
-    from grader.learner import Learner
+    from grader.sandbox.learner import Learner
     from grader.sandbox import start_worker
     if setting is None:
         monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
@@ -104,3 +104,13 @@ def test_worker_computes_with_one_thread_unless_told(workdir, monkeypatch, setti
         assert learner.exec("n = torch.get_num_threads()", returns=("n",))["n"] == threads
     finally:
         learner.close()
+
+
+def test_only_the_stubs_marker_means_not_attempted(workdir):
+    """torch raises NotImplementedError too (an operator missing for a backend): that is an error in
+    the learner's code, not an untouched stub."""
+    r = grade(workdir, {"training.py": TRAINING.replace(
+        '    return nn.MSELoss(reduction="sum")',
+        '    raise NotImplementedError("Could not run \'aten::empty\' with arguments from the \'Meta\' backend")')})
+    assert r["criterion_sum"].status == "error" and "Meta" in r["criterion_sum"].message
+    assert r["output_shape"].status == "passed"

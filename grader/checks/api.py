@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from ..learner import Handle
+from ..sandbox.learner import Handle
 
 
 class CheckFailed(AssertionError):

@@ -8,7 +8,7 @@ snippet that writes through one side and reports what the other side sees).
 import torch
 
 from grader.checks.api import expect_close, expect_dtype, expect_shape, expect_tensor, fail
-from grader.learner import LearnerError, NotAttempted
+from grader.sandbox.learner import LearnerError, NotAttempted
 
 
 def _randn(*shape: int, seed: int = 0) -> torch.Tensor:

@@ -13,7 +13,7 @@ from grader.checks.api import expect_close, expect_number, expect_shape, expect_
 from grader.checks.common import (PARAMETER_COUNT, RECORDING_SGD, expect_close_or_mistake, expect_count,
                                   judge_zero_grad)
 from grader.data import DATA_DIR, WORKER_DATA_ROOT, read_idx
-from grader.learner import Handle
+from grader.sandbox.learner import Handle
 
 MEAN, STD = 0.1307, 0.3081
 SLIDE_Z = torch.tensor([0.2, 0.1, -0.1])

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from grader.checks.api import expect_close, expect_shape, expect_tensor, fail
 from grader.checks.common import PARAMETER_COUNT, expect_close_or_mistake, expect_count
 from grader.data import WORKER_DATA_ROOT
-from grader.learner import LearnerError
+from grader.sandbox.learner import LearnerError
 
 
 # ---------------------------------------------------------------- the lecture's layers, as data

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from .workspace import PACKAGE_DIR, REPO_DIR
+from ..workspace import PACKAGE_DIR, REPO_DIR
 
 MIN_LEN = 20  # shorter lines are too common (``return x``) to be a leak, or to withhold
 REMOVED = "[hidden course text withheld]"

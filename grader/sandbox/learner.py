@@ -4,11 +4,11 @@ worker to act on the learner's code, and the outcomes that learner code can caus
 Every wait on the worker has a deadline enforced here, with ``select`` on the
 pipe: the worker cannot catch, delay or forge it.  While it waits, the grader
 also looks at the worker's processes, memory, output and files every
-``POLL_S`` (``grader.limits``).  At a deadline or a limit, or when the worker
+``POLL_S`` (``grader.sandbox.limits``).  At a deadline or a limit, or when the worker
 dies or talks nonsense, every process of the submission is killed; the next
 call starts a fresh worker, so one hung check costs only the checks it touched.
 Every string that comes back is passed through the redactor before a check
-sees it (``grader.redact``).
+sees it (``grader.sandbox.redact``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from .limits import POLL_S, limit_from_error
 from .replies import BadReply, check_reply
-from .sandbox import WorkerProcess
+from .process import WorkerProcess
 
 IMPORTING = "importing your files"  # the `where` of the import step
 STARTUP_S = 90.0  # importing torch on a loaded 2-core machine; not learner time
@@ -239,7 +239,7 @@ class Learner:
             raise TimedOut(where, self.submission_s, "submission")
         if remaining < limit:
             limit, kind = remaining, "submission"
-        from . import worker as wire  # imports torch: kept off the start-up path
+        from .inside import wire  # imports torch when used: kept off the start-up path
         proc = self.proc
         deadline = time.monotonic() + limit
         try:
@@ -318,7 +318,7 @@ class Learner:
 
     @classmethod
     def _send(cls, proc: WorkerProcess, payload: bytes, deadline: float) -> None:
-        from .worker import HEADER
+        from .inside.wire import HEADER
         view = memoryview(HEADER.pack(len(payload)) + payload)
         os.set_blocking(proc.to_worker, False)
         while view:
@@ -330,7 +330,7 @@ class Learner:
 
     @classmethod
     def _recv(cls, proc: WorkerProcess, deadline: float) -> bytes:
-        from .worker import HEADER, MAX_FRAME
+        from .inside.wire import HEADER, MAX_FRAME
 
         def exact(n: int) -> bytes:
             chunks, left_n = [], n

@@ -13,7 +13,7 @@ Killing bwrap kills the sandbox's pid namespace, so nothing the learner started 
 
 As root (CI containers, Gradescope) bubblewrap runs without a user namespace, so that it can open
 an environment in root's own home; it keeps only CAP_SETUID and CAP_SETGID, and the worker's
-first act is to become ``nobody`` (``grader.worker._drop_privileges``): learner code never runs
+first act is to become ``nobody`` (``inside/worker.py``, ``_drop_privileges``): learner code never runs
 as host uid 0.  As any other user bubblewrap makes a user namespace and no drop is needed.
 """
 
@@ -31,9 +31,10 @@ from pathlib import Path
 SANDBOX = "/sandbox"                       # the writable scratch file system inside, the worker's cwd
 WRITABLE = (SANDBOX, "/tmp", "/dev/shm")   # every place the learner's code may write (each size-limited)
 SOURCE = "/run/grader/submission"          # the submission, read-only; the worker copies it to SANDBOX/code
-WORKER = "/run/grader/worker.py"
+INSIDE = "/run/grader/inside"              # grader/sandbox/inside/, read-only: the worker and its helpers
+WORKER = f"{INSIDE}/worker.py"
 UNPRIVILEGED_UID = 65534                   # nobody: whom the worker becomes when the grader is root
-RUN_AS_ENV = "GRADER_WORKER_UID"           # = grader.worker.RUN_AS_ENV (the worker imports nothing of ours)
+RUN_AS_ENV = "GRADER_WORKER_UID"           # = inside/worker.py's RUN_AS_ENV (it imports nothing of ours)
 
 # Non-secret files some libraries read (the dynamic linker's cache, user names for getpass).
 ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/passwd", "/etc/group",
@@ -64,7 +65,7 @@ def unusable_reason() -> str | None:
     exe = executable()
     if exe is None or not sys.platform.startswith("linux"):
         return "bubblewrap (bwrap) is not installed" if exe is None else "bubblewrap needs Linux"
-    worker = Path(__file__).with_name("worker.py")
+    worker = Path(__file__).parent / "inside" / "worker.py"
     with tempfile.TemporaryDirectory(prefix="grader-probe-") as empty:
         os.chmod(empty, 0o755)  # as a submission's copy is (grader.sandbox._readable_by_all)
         args = argv(python=python_executable(), worker_args=["--probe", SANDBOX, SOURCE], submission=Path(empty),
@@ -84,8 +85,8 @@ def hidden_paths() -> list[Path]:
     """What the worker must never see: the package (checks, the shipped data's evaluation splits),
     the course repository (reference solutions), and every source of a hidden split: Debian's
     data-set folders, the folder a full-size data set is read from, the data cache."""
-    from .data import fullsize
-    from .workspace import PACKAGE_DIR, REPO_DIR
+    from ..data import fullsize
+    from ..workspace import PACKAGE_DIR, REPO_DIR
     repo = [REPO_DIR] if (REPO_DIR / "solutions").is_dir() or (REPO_DIR / "pyproject.toml").is_file() else []
     data = [Path("/usr/share/datasets"), fullsize.cache_root(),
             *(fullsize.source_dir(spec) for spec in fullsize.FULL_SIZE.values())]
@@ -176,7 +177,7 @@ def argv(*, python: str, worker_args: list[str], submission: Path, data_files: d
             if root.is_relative_to(h) and root != h:
                 args += ["--ro-bind", str(root), str(root)]
         args += ["--remount-ro", str(h)]
-    args += _parents(Path(SOURCE), made) + ["--ro-bind", str(submission), SOURCE, "--ro-bind", str(worker_script), WORKER]
+    args += _parents(Path(SOURCE), made) + ["--ro-bind", str(submission), SOURCE, "--ro-bind", str(Path(worker_script).parent), INSIDE]
     for rel, src in sorted(data_files.items()):
         dest = Path(SANDBOX) / rel
         args += _parents(dest, made) + ["--ro-bind", str(_real(src)), str(dest)]

@@ -6,14 +6,14 @@ or the ``sandbox`` argument):
 * **bubblewrap** (Linux, when ``bwrap`` can create namespaces here): the worker
   sees only the Python environment, its own script, the public data and a
   size-limited scratch file system; no network, no other process, no grader
-  (see ``grader.bwrap``);
+  (see ``grader.sandbox.bwrap``);
 * **plain**, the fallback: an ordinary child process in its own session, with
   the same limits but no file-system isolation; the network is cut where the
   grader may unshare it (root).  The report says so once (``WorkerProcess.notice``).
 
 Either way resource limits are set between fork and exec, before any learner
 code exists; wall time and the limits no rlimit can hold (processes, total
-memory, output, files) are watched by ``grader.limits.Monitor`` from the
+memory, output, files) are watched by ``grader.sandbox.limits.Monitor`` from the
 grader's side of the pipe, never by anything the worker could catch; and at any
 limit every process of the submission is killed.
 """
@@ -36,7 +36,8 @@ from .redact import Redactor
 
 __all__ = ["Limits", "WorkerProcess", "start_worker", "choose_sandbox"]
 
-WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+INSIDE = Path(__file__).with_name("inside")   # what the worker runs: mounted as one folder
+WORKER_SCRIPT = INSIDE / "worker.py"
 MODES = ("auto", "bwrap", "plain")
 
 

@@ -1,18 +1,11 @@
 """The worker: the only process that runs learner code.
 
-This file is deliberately standalone (standard library and torch only, no
-``grader`` imports) and is started as a script with ``python -I``, so the
-worker never has the grader package -- its checks, its expected values, its
-evaluation labels -- on its import path.  The sandbox can mount this single
-file into an otherwise empty view.
-
-The protocol is a stream of frames on two inherited pipe file descriptors
-(never stdin/stdout, which belong to the learner's prints).  A frame is an
-8-byte big-endian length followed by a ``torch.save`` payload of *plain data
-only*: tensors, numbers, strings, None, lists, tuples and str-keyed dicts.
-Both sides decode with ``torch.load(weights_only=True)``, which cannot run
-code, so whatever the learner does to this process, the grader never
-unpickles anything it wrote.
+This folder (``grader/sandbox/inside/``: this script, ``wire.py``, ``glue.py``) is deliberately
+standalone (standard library and torch only, no ``grader`` imports) and is started as a script
+with ``python -I``, so the worker never has the grader package -- its checks, its expected values,
+its evaluation labels -- on its import path.  The sandbox mounts this one folder, read-only, into
+an otherwise empty view.  Its frames are ``wire.py``'s; the grader's side of them is
+``grader.sandbox.learner``.
 
 Objects that cannot cross (a model, an optimizer, a DataLoader) stay here in
 a handle table and travel as ``{"__handle__": id, "type": ..., "repr": ...}``.
@@ -57,52 +50,20 @@ if __name__ == "__main__":
         os._exit(0)
 
 import importlib  # noqa: E402  (after the privilege drop: nothing is imported as root)
-import io  # noqa: E402
-import struct  # noqa: E402
 import traceback  # noqa: E402
 
 import torch  # noqa: E402
 
-HEADER = struct.Struct(">Q")
-MAX_FRAME = 512 * 1024 * 1024  # a hostile peer must not make the other side allocate without bound
+# the sibling modules mounted beside this script (``-I`` keeps its folder off sys.path, so it is put
+# there for these two imports only); once imported they are held here and dropped from sys.modules
+# and the path, so a learner's own `wire.py` or `glue.py` stays theirs
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import glue  # noqa: E402
+from wire import decode, encode, is_stub, read_frame, write_frame  # noqa: E402
 
-
-# ---------------------------------------------------------------- framing (shared with the trusted side)
-
-def encode(obj) -> bytes:
-    buf = io.BytesIO()
-    torch.save(obj, buf)
-    return buf.getvalue()
-
-
-def decode(data: bytes):
-    return torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
-
-
-def write_frame(fd: int, payload: bytes) -> None:
-    view = memoryview(HEADER.pack(len(payload)) + payload)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
-
-
-def read_exact(fd: int, n: int) -> bytes:
-    chunks, left = [], n
-    while left:
-        chunk = os.read(fd, min(left, 1 << 20))
-        if not chunk:
-            raise EOFError("peer closed the channel")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-def read_frame(fd: int) -> bytes:
-    (n,) = HEADER.unpack(read_exact(fd, HEADER.size))
-    if n > MAX_FRAME:
-        raise ValueError(f"frame of {n} bytes exceeds the limit")
-    return read_exact(fd, n)
-
+del sys.path[0]
+for _name in ("glue", "wire"):
+    sys.modules.pop(_name, None)
 
 # ---------------------------------------------------------------- the worker proper
 
@@ -177,6 +138,8 @@ class Worker:
         `mod:attr` -> that module's attr; `torch.optim.SGD` -> a library object."""
         if ":" in name:
             mod, attr = name.split(":", 1)
+            if mod == "glue":  # the grader's own helpers beside this script (never the learner's)
+                return getattr(glue, attr)
             return getattr(self.module(mod), attr)
         if "." in name:
             mod, _, attr = name.rpartition(".")
@@ -232,7 +195,7 @@ class Worker:
 
     def failure(self, exc: BaseException) -> dict:
         kind = "exception"
-        if isinstance(exc, NotImplementedError):
+        if is_stub(exc):  # the stub's own marker; torch raises NotImplementedError too
             kind = "not_attempted"
         elif isinstance(exc, (SystemExit, KeyboardInterrupt)) or not isinstance(exc, Exception):
             kind = "exit"
@@ -280,7 +243,9 @@ def main(argv: list[str]) -> None:
     become_subreaper()
     sys.path.insert(0, os.path.abspath(root))
     os.environ.setdefault("MPLBACKEND", "Agg")
-    Worker(root, modules).serve(rfd, wfd)
+    worker = Worker(root, modules)
+    glue.resolve = worker.resolve  # glue finds the learner's names as checks do
+    worker.serve(rfd, wfd)
     # os._exit: learner atexit handlers and non-daemon threads must not keep us alive
     sys.stdout.flush()
     os._exit(0)
