@@ -81,6 +81,8 @@ class LectureResult:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["score"], d["max_score"] = self.score, self.max_score
+        if not self.grader_error:
+            del d["grader_error"]  # present only when set: the canonical form of a graded lecture is unchanged
         return d
 
     def to_json(self) -> str:

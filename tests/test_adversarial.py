@@ -46,6 +46,8 @@ from grader.workspace import PACKAGE_DIR, REPO_DIR, State
 
 from conftest import EXERCISES, SOLUTIONS, submission
 
+pytestmark = pytest.mark.grading
+
 FIXTURES = Path(__file__).with_name("adversarial")
 # call_s leaves room for a loaded machine: a worker's first optimizer imports torch._dynamo (seconds)
 LIMITS = Limits(call_s=20, submission_s=300, memory_bytes=5 << 30, file_bytes=8 << 20, processes=8,

@@ -3,7 +3,11 @@
 import json
 import re
 
+import pytest
+
 from conftest import SOLUTIONS, run_grader, submission
+
+pytestmark = pytest.mark.grading
 
 
 def test_untouched_stubs_are_not_attempted_with_a_pointer(workdir):

@@ -8,6 +8,8 @@ import torch
 
 from conftest import run_grader, submission
 
+pytestmark = pytest.mark.grading
+
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
 
 

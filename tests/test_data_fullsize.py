@@ -108,6 +108,7 @@ def test_variants_are_declared_and_validated():
         load_lecture("lecture05").with_data("fashion-mnist")
 
 
+@pytest.mark.grading
 def test_cli_data_errors_exit_2(workdir, tmp_path):
     submission(workdir, "lecture10")
     r = run_grader("check", "lecture10", "--data", "cifar", cwd=workdir)
@@ -124,6 +125,8 @@ def test_cli_data_errors_exit_2(workdir, tmp_path):
 
 
 @needs_fashion
+@pytest.mark.grading
+@pytest.mark.slow
 def test_reference_passes_on_fashion_mnist(workdir):
     submission(workdir, "lecture10")
     r = run_grader("check", "lecture10", "--data", "fashion-mnist", "--device", "cpu", "--json", "r.json",
@@ -135,6 +138,8 @@ def test_reference_passes_on_fashion_mnist(workdir):
 
 
 @needs_fashion
+@pytest.mark.grading
+@pytest.mark.slow
 def test_missing_zero_grad_fails_on_fashion_mnist(workdir):
     train = (SOLUTIONS / "lecture10" / "train.py").read_text()
     assert train.count("        optimizer.zero_grad()\n") == 1
@@ -149,6 +154,8 @@ def test_missing_zero_grad_fails_on_fashion_mnist(workdir):
 
 
 @needs_fashion
+@pytest.mark.grading
+@pytest.mark.slow
 def test_lecture11_reference_passes_on_fashion_mnist(workdir):
     folder = submission(workdir, "lecture11")
     result = run_lecture(load_lecture("lecture11").with_data("fashion-mnist"), folder, select=["residual_accuracy"])

@@ -22,6 +22,8 @@ from grader.results import SubmissionResult
 
 from conftest import REPO, SOLUTIONS, run_grader
 
+pytestmark = pytest.mark.grading
+
 LEC = load_lecture("lecture05")
 SOL = {p.name: p.read_text() for p in (SOLUTIONS / "lecture05").glob("*.py")}
 

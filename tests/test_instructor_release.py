@@ -17,6 +17,8 @@ from grader.stubs import BEGIN, END
 
 from conftest import EXERCISES, REPO, SOLUTIONS, run_grader
 
+pytestmark = pytest.mark.grading
+
 HIDDEN = "converges_to_slide_values"
 
 

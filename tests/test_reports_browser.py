@@ -29,8 +29,9 @@ from conftest import REPO, SOLUTIONS, run_grader
 
 OUTPUT = REPO / "tests" / "output"
 BROWSER = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
-pytestmark = pytest.mark.skipif(BROWSER is None, reason="chromium is not installed (apt-get install chromium; "
-                                                        "scripts/apt-packages.txt lists it): cannot render reports")
+pytestmark = [pytest.mark.grading, pytest.mark.slow,
+              pytest.mark.skipif(BROWSER is None, reason="chromium is not installed (apt-get install chromium; "
+                                                         "scripts/apt-packages.txt lists it): cannot render reports")]
 
 
 class Chromium:

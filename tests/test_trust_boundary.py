@@ -11,6 +11,8 @@ from grader.sandbox import Limits
 
 from conftest import SOLUTIONS, submission
 
+pytestmark = pytest.mark.grading
+
 LINEAR = (SOLUTIONS / "lecture05" / "linear_model.py").read_text()
 TRAINING = (SOLUTIONS / "lecture05" / "training.py").read_text()
 

@@ -7,6 +7,8 @@ import pytest
 from grader.course import lecture_ids, load_lecture
 from grader.verify import verify
 
+pytestmark = [pytest.mark.grading, pytest.mark.slow]
+
 
 @pytest.mark.parametrize("lecture_id", lecture_ids())
 def test_lecture_proves_itself(lecture_id):
