@@ -320,9 +320,11 @@ def trained_classifier(learner, seed: int, device: str, thresholds: dict, classe
     probe = expect_shape(got["probe"], (len(NAMES), classes), f"the trained RNNClassifier's scores on {len(NAMES)} names")
     with torch.no_grad():
         hidden = ref.final_states(probe_seq, probe_lengths)
-        for pair in ((-1, -2), (-2, -1)):
-            if torch.allclose(probe.float(), ref.scores(hidden, pair), atol=1e-4, rtol=1e-4):
-                return ref, pair
+        errors = {pair: (probe.float() - ref.scores(hidden, pair)).abs().max().item() for pair in ((-1, -2), (-2, -1))}
+        pair = min(errors, key=errors.get)
+        # a wrong order is off by whole units; a GPU's GRU by rounding only
+        if errors[pair] <= 1e-3 * (1 + ref.scores(hidden, pair).abs().max().item()):
+            return ref, pair
     fail(f"the trained RNNClassifier's scores on {len(NAMES)} names differ from the lecture's classifier computed "
          "from its weights (packed GRU, the last layer's two final states, then fc): the accuracy is computed "
          "here from the weights with the lecture's layers")
