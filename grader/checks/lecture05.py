@@ -6,8 +6,8 @@ the sum of squared errors); the worker only builds and runs the learner's code.
 
 import torch
 
-from grader.checks.api import expect_close, expect_near, expect_number, expect_shape, fail
-from grader.checks.common import PARAMETER_COUNT, RECORDING_SGD, expect_count, judge_zero_grad
+from grader.checks.api import expect_close, expect_near, expect_number, expect_shape, expect_tensor, fail
+from grader.checks.common import PARAMETER_COUNT, RECORDING_SGD, expect_count, expect_list, judge_zero_grad
 
 X = torch.tensor([[1.0], [2.0], [3.0]])
 Y = torch.tensor([[2.0], [4.0], [6.0]])
@@ -77,7 +77,12 @@ opt.step()
 after = [p.detach().clone() for p in model.parameters()]
 kind = type(opt).__name__
 """, model=model, opt=opt, returns=("before", "grads", "after", "kind"), where="make_optimizer(...).step()")
-    for name, b, g, a in zip(("weight", "bias"), got["before"], got["grads"], got["after"]):
+    lists = [expect_list(got[key], f"nn.Linear(1, 1).parameters() {when}", length=2, noun="tensors (weight, bias)")
+             for key, when in (("before", "before optimizer.step()"), ("grads", "(their gradients)"),
+                               ("after", "after optimizer.step()"))]
+    for name, b, g, a in zip(("weight", "bias"), *lists):
+        b, g, a = (expect_tensor(t, f"the {name} ({which})") for t, which in
+                   ((b, "before the step"), (g, "its gradient"), (a, "after the step")))
         expected = b - 0.05 * g
         if torch.equal(a, b):
             fail(f"optimizer.step() did not change the {name}: pass model.parameters() to the optimizer")
@@ -118,7 +123,7 @@ def test_zero_grad_each_step(learner):
     opt = learner.exec(RECORDING_SGD + "opt = RecordingSGD(model.parameters(), lr=0.0)",
                        model=model, returns=("opt",))["opt"]
     learner.call("train", model, crit, opt, X, Y, 3)
-    judge_zero_grad(learner.exec("seen = opt.seen", opt=opt, returns=("seen",))["seen"])
+    judge_zero_grad(learner.exec("seen = opt.seen", opt=opt, returns=("seen",))["seen"], steps=3)
 
 
 def test_converges_to_slide_values(learner, thresholds):

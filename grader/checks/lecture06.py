@@ -204,7 +204,7 @@ def test_zero_grad_each_step(learner):
     opt = learner.exec(RECORDING_SGD + "opt = RecordingSGD(model.parameters(), lr=0.0)",
                        model=model, returns=("opt",))["opt"]
     learner.call("train", model, crit, opt, X, Y, 3)
-    judge_zero_grad(learner.exec("seen = opt.seen", opt=opt, returns=("seen",))["seen"])
+    judge_zero_grad(learner.exec("seen = opt.seen", opt=opt, returns=("seen",))["seen"], steps=3)
 
 
 def test_crosses_half_near_slide(learner, thresholds):

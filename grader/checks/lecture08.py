@@ -1,8 +1,10 @@
 """Hidden checks of lecture 08, Dataset and DataLoader.
 
 The public table is read here too, to compare with what the learner's Dataset
-returns; batch counts, orders and losses are computed here; the labels of the
-held-out rows never leave this process.
+returns; batch counts, orders and losses are computed here; the held-out rows
+are never sent to the worker: the network trained there by the learner's code
+comes back as its weights, and its predictions are computed here, where the
+labels stay.
 """
 
 import math
@@ -11,7 +13,8 @@ import torch
 import torch.nn.functional as F
 
 from grader.checks.api import expect_close, expect_number, expect_shape, expect_tensor, fail
-from grader.checks.common import RECORDING_SGD, judge_zero_grad
+from grader.checks.common import (RECORDING_SGD, TRAINED_STATE, expect_list, expect_state, judge_accuracy,
+                                  judge_zero_grad, seeded_state)
 from grader.data import public_files, read_csv_table
 
 TABLE = "data/breast_cancer/breast_cancer.csv"   # where the worker finds the public table
@@ -32,7 +35,8 @@ items = [dataset[i] for i in (0, 1, n - 1)]
     n = int(expect_number(got["n"], "len(TableDataset(path))"))
     if n != len(y_ref):
         fail(f"len(TableDataset(path)) is {n}; the table has {len(y_ref)} rows (xy.shape[0])")
-    for i, item in zip((0, 1, n - 1), got["items"]):
+    items = expect_list(got["items"], "[dataset[i] for i in (0, 1, n - 1)]", length=3, noun="samples")
+    for i, item in zip((0, 1, n - 1), items):
         if not isinstance(item, (tuple, list)) or len(item) != 2:
             fail(f"dataset[{i}] must be a pair (features, label), got {type(item).__name__}")
         x = expect_tensor(item[0], f"dataset[{i}]'s features")
@@ -82,7 +86,8 @@ def test_loader_batch_count(learner):
     for n, b in CASES:
         want = math.ceil(n / b)
         sizes = [b] * (n // b) + ([n % b] if n % b else [])
-        count, seen = got[f"{n},{b}"]
+        count, seen = expect_list(got.get(f"{n},{b}") if isinstance(got, dict) else None,
+                                  f"the batch count and sizes of a loader over {n} samples", length=2)
         if count != want or seen != sizes:
             dropped = " (drop_last=True drops the smaller last batch: leave it False)" if count == n // b else ""
             fail(f"a loader over {n} samples with batch_size={b}: expected {want} batches of sizes {sizes}, got "
@@ -110,7 +115,8 @@ def test_loader_seeded_shuffle(learner):
     if got["global_after"] != torch.rand(1).item():
         fail("make_loader changed the global random state (torch.manual_seed?): seed a generator of the loader's "
              "own instead, generator=torch.Generator().manual_seed(seed)")
-    first, second = got["two_epochs"]
+    first, second = expect_list(got["two_epochs"], "the orders of two epochs of one loader", length=2,
+                                noun="epochs")
     if first != got["first"]:
         fail("the first epoch of a loader made with seed 7 differs from another loader's made with seed 7")
     if second == first:
@@ -162,32 +168,37 @@ def test_spawn_workers(learner, thresholds):
         fail(f"loading with 2 spawned workers failed: {got['error'][:500]}. Your files must import without side "
              "effects (put scripts under `if __name__ == \"__main__\":`) and the Dataset must pickle")
     x_ref, y_ref = _table()
-    batches = got["batches"]
-    if len(batches) != 7:
-        fail(f"one epoch over 419 rows with batch_size=64 gave {len(batches)} batches; expected 7")
+    batches = expect_list(got["batches"], "one epoch over 419 rows with batch_size=64", length=7, noun="batches")
+    batches = [expect_list(b, "a batch", length=2, noun="tensors (inputs, labels)") for b in batches]
     inputs = torch.cat([expect_tensor(b[0], "a batch of inputs") for b in batches])
     labels = torch.cat([expect_tensor(b[1], "a batch of labels") for b in batches])
     expect_close(inputs, x_ref, "the inputs of one epoch (no shuffle) against the table", atol=1e-4)
     expect_close(labels, y_ref.float().unsqueeze(1), "the labels of one epoch (no shuffle) against the table")
 
 
-# A tiny model and five batches built by the grader, so train is judged on its own.
+# A tiny model and five batches made by the grader and sent to the worker, so train is judged on its own
+# and the reference never depends on anything that comes back.
 SMALL = """
-torch.manual_seed(seed)
 model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 1), nn.Sigmoid())
-g = torch.Generator().manual_seed(seed)
-batches = [(torch.randn(6, 4, generator=g), torch.randint(0, 2, (6, 1), generator=g).float()) for _ in range(5)]
+model.load_state_dict(state)
 """
+SMALL_SHAPES = {"0.weight": (3, 4), "0.bias": (3,), "2.weight": (1, 3), "2.bias": (1,)}
+
+
+def _small(seed: int) -> dict:
+    g = torch.Generator().manual_seed(seed)
+    batches = [(torch.randn(6, 4, generator=g), torch.randint(0, 2, (6, 1), generator=g).float()) for _ in range(5)]
+    return {"state": seeded_state(SMALL_SHAPES, seed), "batches": batches}
 
 
 def test_train_step_per_batch(learner):
     """train(model, loader, criterion, optimizer, epochs) takes one optimizer step per mini-batch and returns each epoch's mean batch loss (checked with lr = 0: 5 batches, 2 epochs)."""
+    data = _small(1)
     got = learner.exec(SMALL + RECORDING_SGD + """
-state = {k: v.clone() for k, v in model.state_dict().items()}
 opt = RecordingSGD(model.parameters(), lr=0.0)
 history = resolve('train')(model, batches, nn.BCELoss(), opt, 2)
 steps = len(opt.seen)
-""", seed=1, returns=("state", "batches", "history", "steps"), where="train (training.py)")
+""", **data, returns=("history", "steps"), where="train (training.py)")
     if got["steps"] != 10:
         fail(f"train made {got['steps']} optimizer steps for 2 epochs of 5 mini-batches; expected 10, one per batch: "
              "the inner loop runs over the loader, and each batch gets forward, loss, zero_grad, backward, step")
@@ -195,10 +206,10 @@ steps = len(opt.seen)
     if not isinstance(history, list) or len(history) != 2:
         fail(f"train(..., epochs=2) must return a list of 2 numbers, one per epoch, got "
              f"{type(history).__name__}" + (f" of length {len(history)}" if isinstance(history, list) else ""))
-    s = got["state"]
+    s = data["state"]
     losses = [F.binary_cross_entropy(torch.sigmoid(F.linear(F.relu(F.linear(x, s["0.weight"], s["0.bias"])),
                                                             s["2.weight"], s["2.bias"])), y).item()
-              for x, y in got["batches"]]
+              for x, y in data["batches"]]
     mean = sum(losses) / len(losses)
     for epoch, value in enumerate(history):
         v = expect_number(value, f"train's loss of epoch {epoch + 1}")
@@ -217,32 +228,41 @@ def test_train_zero_grad(learner):
 opt = RecordingSGD(model.parameters(), lr=0.0)
 resolve('train')(model, [batches[0]] * 3, nn.BCELoss(), opt, 1)
 seen = opt.seen
-""", seed=2, returns=("seen",), where="train (training.py)")
-    judge_zero_grad(got["seen"])
+""", **_small(2), returns=("seen",), where="train (training.py)")
+    judge_zero_grad(got["seen"], steps=3)
 
 
-TRAIN_AND_PREDICT = """
+# The learner's Dataset, loader and train in the worker, on the grader's 30-16-8-1 network; only its
+# trained weights come back, and the held-out rows never leave this process.
+TRAIN = """
 loader = resolve('make_loader')(resolve('TableDataset')(path), batch_size, shuffle=True, seed=seed)
 torch.manual_seed(seed)
 model = nn.Sequential(nn.Linear(30, 16), nn.ReLU(), nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 1), nn.Sigmoid())
 opt = torch.optim.SGD(model.parameters(), lr=lr)
 resolve('train')(model, loader, nn.BCELoss(), opt, epochs)
-with torch.no_grad():
-    prob = model(rows)
-"""
+""" + TRAINED_STATE
+NETWORK = {"0.weight": (16, 30), "0.bias": (16,), "2.weight": (8, 16), "2.bias": (8,), "4.weight": (1, 8),
+           "4.bias": (1,)}
+
+
+def network(x: torch.Tensor, w: dict) -> torch.Tensor:
+    """The grader's 30-16-8-1 network (ReLU, ReLU, sigmoid) from the weights ``w``."""
+    h = F.relu(F.linear(x, w["0.weight"].float(), w["0.bias"].float()))
+    h = F.relu(F.linear(h, w["2.weight"].float(), w["2.bias"].float()))
+    return torch.sigmoid(F.linear(h, w["4.weight"].float(), w["4.bias"].float()))
 
 
 def test_minibatch_accuracy(learner, thresholds, eval_set):
-    """Your TableDataset, make_loader (batches of 32, seeded shuffle) and train (BCE, SGD lr 0.1, 10 epochs) train a 30-16-8-1 network that classifies 150 held-out rows well above the majority class, on every seed."""
+    """Your TableDataset, make_loader (batches of 32, seeded shuffle) and train (BCE, SGD lr 0.1, 10 epochs) train a 30-16-8-1 network whose weights classify 150 held-out rows well above the majority class, on every seed (the grader computes the predictions from the trained weights)."""
     rows, labels = eval_set("breast_cancer")
-    majority = max(labels.float().mean().item(), 1 - labels.float().mean().item())
     for seed in thresholds["seeds"]:
-        got = learner.exec(TRAIN_AND_PREDICT, path=TABLE, seed=seed, lr=thresholds["lr"], epochs=thresholds["epochs"],
-                           batch_size=thresholds["batch_size"], rows=rows, returns=("prob",),
+        got = learner.exec(TRAIN, path=TABLE, seed=seed, lr=thresholds["lr"], epochs=thresholds["epochs"],
+                           batch_size=thresholds["batch_size"], returns=("state",),
                            where="your TableDataset, make_loader and train")
-        prob = expect_shape(got["prob"], (len(labels), 1), "the trained model's output on the held-out rows")
-        acc = ((prob[:, 0] >= 0.5).long() == labels).float().mean().item()
-        if acc < thresholds["accuracy"]:
-            fail(f"accuracy on the {len(labels)} held-out rows after {thresholds['epochs']} epochs of mini-batches "
-                 f"(seed {seed}): {acc:.3f}, below the threshold {thresholds['accuracy']} (always answering the "
-                 f"majority class scores {majority:.3f})")
+        w = expect_state(got["state"], NETWORK, "the trained network",
+                         "train the model it is given, in place; do not replace its layers")
+        with torch.no_grad():
+            prob = network(rows.float(), w)
+        judge_accuracy((prob[:, 0] >= 0.5).long(), labels, thresholds["accuracy"],
+                       f"accuracy on the {len(labels)} held-out rows after {thresholds['epochs']} epochs of "
+                       f"mini-batches (seed {seed})")

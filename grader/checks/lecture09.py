@@ -1,17 +1,19 @@
 """Hidden checks of lecture 09, softmax classifier.
 
 Expected values are computed here with torch.nn.functional, from the slide's
-numbers or from the learner's own weights; the evaluation labels of the digit
-images never leave this process (the worker is sent the images and returns
-predictions).
+numbers or from the learner's own weights.  The evaluation digits are never
+sent to the worker: the Net trained there by the learner's code comes back as
+its weights, and its predictions are computed here with the lecture's layers,
+where the labels stay.
 """
 
 import torch
 import torch.nn.functional as F
 
 from grader.checks.api import expect_close, expect_number, expect_shape, expect_tensor, fail
-from grader.checks.common import (PARAMETER_COUNT, RECORDING_SGD, expect_close_or_mistake, expect_count,
-                                  judge_zero_grad)
+from grader.checks.common import (PARAMETER_COUNT, RECORDING_SGD, TRAINED_STATE, expect_close_or_mistake,
+                                  expect_count, expect_device, expect_list, expect_modes, expect_state,
+                                  judge_accuracy, judge_zero_grad, predict_classes, seeded_state)
 from grader.data import DATA_DIR, WORKER_DATA_ROOT, read_idx
 from grader.sandbox.learner import Handle
 
@@ -193,6 +195,7 @@ def test_transform_normalizes(learner):
     noise = torch.randint(0, 256, (28, 28), generator=torch.Generator().manual_seed(9), dtype=torch.uint8)
     images = [first, noise]
     outs = learner.exec(TRANSFORM, images=images, returns=("outs",), where="make_transform (data.py)")["outs"]
+    outs = expect_list(outs, "make_transform()(image) for the 2 images sent", length=2, noun="results")
     for k, (img, out) in enumerate(zip(images, outs)):
         what = f"make_transform()(image) for the {'training digit' if k == 0 else 'random image'}"
         if isinstance(out, Handle):
@@ -227,6 +230,20 @@ def test_flatten_images(learner):
 # ---------------------------------------------------------------- the network
 
 LAYERS = (("l1", 784, 512), ("l2", 512, 256), ("l3", 256, 128), ("l4", 128, 64), ("l5", 64, 10))
+NET_SHAPES = {f"{n}.{p}": ((fan_out, fan_in) if p == "weight" else (fan_out,))
+              for n, fan_in, fan_out in LAYERS for p in ("weight", "bias")}
+NET_ADVICE = ("the lecture's layers are l1 = Linear(784, 512), l2 = Linear(512, 256), l3 = Linear(256, 128), "
+              "l4 = Linear(128, 64), l5 = Linear(64, 10)")
+
+
+def net_forward(x: torch.Tensor, w: dict, no_relu=()) -> torch.Tensor:
+    """The lecture's Net from the weights ``w`` (name -> (weight, bias)): view(-1, 784), l1..l4 each followed
+    by ReLU (except those in ``no_relu``, a known mistake), then l5's raw logits."""
+    h = x.reshape(len(x), 784)
+    for n, _, _ in LAYERS[:-1]:
+        h = F.linear(h, *w[n])
+        h = h if n in no_relu else F.relu(h)
+    return F.linear(h, *w["l5"])
 
 
 def test_net_output_shape(learner):
@@ -262,11 +279,7 @@ def test_net_returns_logits(learner):
         out = expect_shape(learner.call(net, x), (batch, 10), f"Net()(x) for a batch of {batch}")
 
         def forward(no_relu=()):
-            h = x.reshape(batch, 784)
-            for n, _, _ in LAYERS[:-1]:
-                h = F.linear(h, *w[n])
-                h = h if n in no_relu else F.relu(h)
-            return F.linear(h, *w["l5"])
+            return net_forward(x, w, no_relu)
 
         ref = forward()
         if torch.allclose(out.sum(dim=1), torch.ones(batch), atol=1e-4) and (out >= 0).all():
@@ -286,12 +299,18 @@ def test_net_returns_logits(learner):
 
 # ---------------------------------------------------------------- training
 
+# A small model and its batches, made by the grader and sent to the worker, so that train_one_epoch is
+# judged on its own and the reference never depends on anything that comes back.
 SMALL_MODEL = """
-torch.manual_seed(0)
 model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
-g = torch.Generator().manual_seed(seed)
-batches = [(torch.randn(8, 1, 28, 28, generator=g), torch.randint(0, 10, (8,), generator=g)) for _ in range(n)]
+model.load_state_dict(state)
 """
+
+
+def _small(seed: int, n: int) -> dict:
+    g = torch.Generator().manual_seed(seed)
+    batches = [(torch.randn(8, 1, 28, 28, generator=g), torch.randint(0, 10, (8,), generator=g)) for _ in range(n)]
+    return {"state": seeded_state({"1.weight": (10, 784), "1.bias": (10,)}, 0), "batches": batches}
 
 
 def test_train_zero_grad(learner):
@@ -301,8 +320,8 @@ batches = [batches[0]] * 3
 opt = RecordingSGD(model.parameters(), lr=0.0)
 resolve('train_one_epoch')(model, batches, opt, nn.CrossEntropyLoss())
 seen = opt.seen
-""", seed=0, n=1, returns=("seen",), where="train_one_epoch (train.py)")
-    judge_zero_grad(got["seen"])
+""", **_small(0, 1), returns=("seen",), where="train_one_epoch (train.py)")
+    judge_zero_grad(got["seen"], steps=3)
 
 
 # A model that records its outputs and a loss that records what it is given: the loss must
@@ -329,13 +348,14 @@ probe, crit = Recorder(model), ProbeLoss()
 opt = torch.optim.SGD(probe.parameters(), lr=0.0)
 resolve('train_one_epoch')(probe, batches, opt, crit)
 outputs, inputs, targets = probe.outputs, crit.inputs, crit.targets
-labels = [y for _, y in batches]
 """
 
 
 def _loss_probe(learner):
-    got = learner.exec(LOSS_PROBE, seed=3, n=2, returns=("outputs", "inputs", "targets", "labels"),
+    data = _small(3, 2)
+    got = learner.exec(LOSS_PROBE, **data, returns=("outputs", "inputs", "targets"),
                        where="train_one_epoch (train.py)")
+    got["labels"] = [y for _, y in data["batches"]]   # the grader's own, not what came back
     for key in ("outputs", "inputs", "targets"):
         if not isinstance(got[key], list) or len(got[key]) != 2:
             fail(f"train_one_epoch over 2 batches called the {'model' if key == 'outputs' else 'loss'} "
@@ -381,13 +401,13 @@ def test_train_targets_long(learner):
 
 def test_train_returns_mean_loss(learner):
     """train_one_epoch returns the mean of its batch losses, as a number (checked with lr = 0 on three batches)."""
+    data = _small(5, 3)
     got = learner.exec(SMALL_MODEL + """
-state = {k: v.clone() for k, v in model.state_dict().items()}
 opt = torch.optim.SGD(model.parameters(), lr=0.0)
 loss = resolve('train_one_epoch')(model, batches, opt, nn.CrossEntropyLoss())
-""", seed=5, n=3, returns=("state", "batches", "loss"), where="train_one_epoch (train.py)")
-    w, b = got["state"]["1.weight"], got["state"]["1.bias"]
-    logits = [(F.linear(x.reshape(len(x), -1), w, b), y) for x, y in got["batches"]]
+""", **data, returns=("loss",), where="train_one_epoch (train.py)")
+    w, b = data["state"]["1.weight"], data["state"]["1.bias"]
+    logits = [(F.linear(x.reshape(len(x), -1), w, b), y) for x, y in data["batches"]]
     losses = [F.cross_entropy(z, y).item() for z, y in logits]
     value = expect_number(got["loss"], "train_one_epoch(...)'s return value")
     want = sum(losses) / len(losses)
@@ -431,9 +451,8 @@ modes = model.modes
 
 def test_accuracy_modes(learner):
     """accuracy switches the model to eval mode and computes without building a graph (torch.no_grad)."""
-    modes = learner.exec(ACCURACY_PROBE, returns=("modes",), where="accuracy (train.py)")["modes"]
-    if not isinstance(modes, list) or not modes:
-        fail("accuracy never called the model")
+    modes = expect_modes(learner.exec(ACCURACY_PROBE, returns=("modes",), where="accuracy (train.py)")["modes"],
+                         "accuracy")
     if any(m[0] for m in modes):
         fail("accuracy ran the model in training mode: call model.eval() before the loop "
              "(dropout and batch-norm behave differently when evaluating)")
@@ -458,7 +477,9 @@ def test_accuracy_value(learner):
 
 # ---------------------------------------------------------------- trained on real digits
 
-TRAIN_AND_PREDICT = """
+# The learner's Net trained by the learner's train_one_epoch in the worker; only its trained weights come
+# back, and the evaluation digits are never sent: the grader computes the predictions (net_forward).
+TRAIN = """
 from torchvision import datasets
 train_set = datasets.MNIST(root, train=True, download=False)
 # ToTensor + Normalize((MEAN,), (STD,)) of every image, done once
@@ -482,27 +503,25 @@ opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
 train = resolve('train_one_epoch')
 for _ in range(epochs):
     train(model, loader, opt, nn.CrossEntropyLoss())
-model.eval()
-with torch.no_grad():
-    out = model((((images.float() / 255) - MEAN) / STD).unsqueeze(1).to(dev))
-out_device = out.device.type
-param_device = next(model.parameters()).device.type
-pred = out.argmax(dim=1)
-"""
+""" + TRAINED_STATE
+
+
+def trained_net(learner, seed: int, device: str, epochs: int) -> dict:
+    """The weights (name -> (weight, bias)) of the learner's Net after the learner's training, checked
+    against the lecture's layers."""
+    got = learner.exec(TRAIN, root=WORKER_DATA_ROOT, seed=seed, device=device, epochs=epochs, MEAN=MEAN, STD=STD,
+                       returns=("state", "param_device"), where="your Net and train_one_epoch")
+    expect_device(got, device)
+    state = expect_state(got["state"], NET_SHAPES, "the trained Net", NET_ADVICE)
+    return {n: (state[f"{n}.weight"].float(), state[f"{n}.bias"].float()) for n, _, _ in LAYERS}
 
 
 def test_trained_accuracy(learner, thresholds, eval_set, device):
-    """Your Net trained by your train_one_epoch (5 epochs on 1,197 real digit images) classifies held-out digits above the threshold, on every seed, on the requested device."""
+    """Your Net trained by your train_one_epoch (5 epochs on 1,197 real digit images) classifies held-out digits above the threshold, on every seed, on the requested device (the grader computes the predictions with the lecture's layers from your trained weights)."""
     images, labels = eval_set("digits")
-    majority = torch.bincount(labels).max().item() / len(labels)
+    x = (((images.float() / 255) - MEAN) / STD).unsqueeze(1)
     for seed in thresholds["seeds"]:
-        got = learner.exec(TRAIN_AND_PREDICT, root=WORKER_DATA_ROOT, seed=seed, device=device,
-                           epochs=thresholds["epochs"], images=images, MEAN=MEAN, STD=STD,
-                           returns=("pred", "out_device", "param_device"), where="your Net and train_one_epoch")
-        if got["param_device"] != device or got["out_device"] != device:
-            fail(f"the model or its outputs are on {got['param_device']}/{got['out_device']}, not on {device}")
-        pred = expect_shape(got["pred"], (len(labels),), "the predicted classes")
-        acc = (pred.long() == labels).float().mean().item()
-        if acc < thresholds["accuracy"]:
-            fail(f"accuracy on held-out digits after {thresholds['epochs']} epochs (seed {seed}): {acc:.3f}, "
-                 f"below the threshold {thresholds['accuracy']} (majority class: {majority:.3f})")
+        w = trained_net(learner, seed, device, thresholds["epochs"])
+        pred = predict_classes(lambda chunk: net_forward(chunk, w), x)
+        judge_accuracy(pred, labels, thresholds["accuracy"],
+                       f"accuracy on {len(labels)} held-out digits after {thresholds['epochs']} epochs (seed {seed})")

@@ -1,16 +1,19 @@
 """Hidden checks of lecture 10, basic CNN.
 
 Reference values are computed here with torch.nn.functional from the slide's
-numbers or from the learner's own weights; the evaluation labels of the digit
-images never leave this process (the worker is sent the images and returns
-predictions).
+numbers or from the learner's own weights.  The evaluation images are never
+sent to the worker: the Net trained there by the learner's code comes back as
+its weights, and its predictions are computed here with the course's layers,
+where the labels stay.
 """
 
 import torch
 import torch.nn.functional as F
 
 from grader.checks.api import expect_close, expect_number, expect_shape, fail
-from grader.checks.common import PARAMETER_COUNT, RECORDING_SGD, expect_count, judge_zero_grad
+from grader.checks.common import (PARAMETER_COUNT, RECORDING_SGD, TRAINED_STATE, expect_count, expect_device,
+                                  expect_modes, expect_state, judge_accuracy, judge_zero_grad, predict_classes,
+                                  seeded_state)
 from grader.data import WORKER_DATA_ROOT
 
 IMAGE = torch.tensor([[3, 4, 6, 5, 7], [2, 4, 6, 8, 2], [1, 6, 7, 8, 4], [9, 7, 4, 6, 2], [3, 7, 5, 4, 1.0]])
@@ -83,6 +86,19 @@ def test_net_parameter_count(learner):
     expect_count(got["count"], 8490, "Net", got["names"])
 
 
+NET_SHAPES = {"conv1.weight": (10, 1, 5, 5), "conv1.bias": (10,), "conv2.weight": (20, 10, 5, 5), "conv2.bias": (20,),
+              "fc.weight": (10, 320), "fc.bias": (10,)}
+NET_ADVICE = ("the course's layers are conv1 = Conv2d(1, 10, 5), conv2 = Conv2d(10, 20, 5), fc = Linear(320, 10), "
+              "with MaxPool2d(2) and ReLU after each convolution")
+
+
+def net_forward(x: torch.Tensor, w: dict) -> torch.Tensor:
+    """The course's Net from the weights ``w``: conv1 -> pool -> relu -> conv2 -> pool -> relu -> flatten -> fc."""
+    h = F.relu(F.max_pool2d(F.conv2d(x, w["conv1.weight"], w["conv1.bias"]), 2))
+    h = F.relu(F.max_pool2d(F.conv2d(h, w["conv2.weight"], w["conv2.bias"]), 2))
+    return F.linear(h.reshape(len(x), -1), w["fc.weight"], w["fc.bias"])
+
+
 def test_net_returns_logits(learner):
     """Net's output equals conv1 -> pool -> relu -> conv2 -> pool -> relu -> flatten -> fc computed from its own weights: raw logits, no softmax."""
     learner.seed(1)
@@ -92,25 +108,28 @@ def test_net_returns_logits(learner):
     if not isinstance(state, dict) or any(n not in state for n in names):
         fail("Net must name its layers conv1, conv2 and fc (found: "
              f"{', '.join(state) if isinstance(state, dict) else state})")
-    w = {n: expect_shape(state[n], tuple(s), n) for n, s in zip(names, ((10, 1, 5, 5), (10,), (20, 10, 5, 5), (20,), (10, 320), (10,)))}
+    w = {n: expect_shape(state[n], NET_SHAPES[n], n) for n in names}
     x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(3))
     out = expect_shape(learner.call(net, x), (4, 10), "Net()(x)")
-    h = F.relu(F.max_pool2d(F.conv2d(x, w["conv1.weight"], w["conv1.bias"]), 2))
-    h = F.relu(F.max_pool2d(F.conv2d(h, w["conv2.weight"], w["conv2.bias"]), 2))
-    ref = F.linear(h.reshape(4, -1), w["fc.weight"], w["fc.bias"])
+    ref = net_forward(x, w)
     if torch.allclose(out.sum(dim=1), torch.ones(4), atol=1e-4) and (out >= 0).all():
         fail("Net's outputs are probabilities (each row sums to 1): return fc's raw logits; CrossEntropyLoss "
              "applies log-softmax itself, and a softmax before it slows learning badly")
     expect_close(out, ref, "Net()(x) against the course's layer order computed from your weights", atol=1e-4)
 
 
-# A model built by the grader in the worker, so train_one_epoch is judged on its own.
+# A small model and its batches, made by the grader and sent to the worker, so that train_one_epoch is
+# judged on its own and the reference never depends on anything that comes back.
 SMALL_MODEL = """
-torch.manual_seed(0)
 model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
-g = torch.Generator().manual_seed(seed)
-batches = [(torch.randn(8, 1, 28, 28, generator=g), torch.randint(0, 10, (8,), generator=g)) for _ in range(n)]
+model.load_state_dict(state)
 """
+
+
+def _small(seed: int, n: int) -> dict:
+    g = torch.Generator().manual_seed(seed)
+    batches = [(torch.randn(8, 1, 28, 28, generator=g), torch.randint(0, 10, (8,), generator=g)) for _ in range(n)]
+    return {"state": seeded_state({"1.weight": (10, 784), "1.bias": (10,)}, 0), "batches": batches}
 
 
 def test_train_zero_grad(learner):
@@ -120,8 +139,8 @@ batches = [batches[0]] * 3
 opt = RecordingSGD(model.parameters(), lr=0.0)
 resolve('train_one_epoch')(model, batches, opt, nn.CrossEntropyLoss(), torch.device('cpu'))
 seen = opt.seen
-""", seed=0, n=1, returns=("seen",), where="train_one_epoch (train.py)")
-    judge_zero_grad(got["seen"])
+""", **_small(0, 1), returns=("seen",), where="train_one_epoch (train.py)")
+    judge_zero_grad(got["seen"], steps=3)
 
 
 def test_train_moves_batches(learner):
@@ -161,13 +180,13 @@ inputs, targets = model.seen, crit.seen
 
 def test_train_returns_mean_loss(learner):
     """train_one_epoch returns the mean of its batch losses, as a number (checked with lr = 0 on three batches)."""
+    data = _small(5, 3)
     got = learner.exec(SMALL_MODEL + """
-state = {k: v.clone() for k, v in model.state_dict().items()}
 opt = torch.optim.SGD(model.parameters(), lr=0.0)
 loss = resolve('train_one_epoch')(model, batches, opt, nn.CrossEntropyLoss(), torch.device('cpu'))
-""", seed=5, n=3, returns=("state", "batches", "loss"), where="train_one_epoch (train.py)")
-    w, b = got["state"]["1.weight"], got["state"]["1.bias"]
-    losses = [F.cross_entropy(F.linear(x.reshape(len(x), -1), w, b), y).item() for x, y in got["batches"]]
+""", **data, returns=("loss",), where="train_one_epoch (train.py)")
+    w, b = data["state"]["1.weight"], data["state"]["1.bias"]
+    losses = [F.cross_entropy(F.linear(x.reshape(len(x), -1), w, b), y).item() for x, y in data["batches"]]
     value = expect_number(got["loss"], "train_one_epoch(...)'s return value")
     want = sum(losses) / len(losses)
     if abs(value - sum(losses)) < 1e-4:
@@ -204,9 +223,7 @@ modes = model.modes
 def test_evaluate_modes(learner):
     """evaluate switches the model to eval mode and computes without building a graph (torch.no_grad)."""
     got = learner.exec(EVAL_PROBE, returns=("modes",), where="evaluate (train.py)")
-    modes = got["modes"]
-    if not isinstance(modes, list) or not modes:
-        fail("evaluate never called the model")
+    modes = expect_modes(got["modes"], "evaluate")
     if any(m[0] for m in modes):
         fail("evaluate ran the model in training mode: call model.eval() before the loop "
              "(dropout and batch-norm behave differently when evaluating)")
@@ -228,9 +245,9 @@ def test_evaluate_accuracy_value(learner):
 
 
 # The seeded training run, on the lecture's image data (the shipped digits, or --data's full-size set):
-# torchvision's own dataset class reads the idx files the worker is given; the evaluation images are
-# sent, their labels stay here.
-TRAIN_AND_PREDICT = """
+# torchvision's own dataset class reads the idx files the worker is given.  Only the trained weights come
+# back; the evaluation images are never sent: the grader computes the predictions (net_forward).
+TRAIN = """
 from torchvision import datasets, transforms
 tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
 train_set = getattr(datasets, dataset_class)(root, train=True, download=False, transform=tf)
@@ -245,31 +262,21 @@ opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
 train = resolve('train_one_epoch')
 for _ in range(epochs):
     train(model, loader, opt, nn.CrossEntropyLoss(), dev)
-model.eval()
-with torch.no_grad():
-    out = torch.cat([model((((chunk.float() / 255) - MEAN) / STD).unsqueeze(1).to(dev))
-                     for chunk in images.split(1000)])
-out_device = out.device.type
-param_device = next(model.parameters()).device.type
-pred = out.argmax(dim=1).cpu()
-"""
+""" + TRAINED_STATE
 
 
 def test_trained_accuracy(learner, thresholds, eval_set, image_data, device):
-    """Your Net trained by your train_one_epoch (a short seeded run on real images: the shipped digits, or the set chosen with --data) classifies held-out images above the threshold, on every seed, on the requested device."""
+    """Your Net trained by your train_one_epoch (a short seeded run on real images: the shipped digits, or the set chosen with --data) classifies held-out images above the threshold, on every seed, on the requested device (the grader computes the predictions with the course's layers from your trained weights)."""
     images, labels = eval_set(image_data.name)
-    majority = torch.bincount(labels).max().item() / len(labels)
+    x = (((images.float() / 255) - image_data.mean) / image_data.std).unsqueeze(1)
     for seed in thresholds["seeds"]:
-        got = learner.exec(TRAIN_AND_PREDICT, root=WORKER_DATA_ROOT, seed=seed, device=device,
-                           epochs=thresholds["epochs"], images=images, MEAN=image_data.mean, STD=image_data.std,
-                           dataset_class=image_data.torchvision_class, batch_size=thresholds["batch_size"],
-                           train_size=thresholds.get("train_size", 0),
-                           returns=("pred", "out_device", "param_device"), where="your Net and train_one_epoch")
-        if got["param_device"] != device or got["out_device"] != device:
-            fail(f"the model or its outputs are on {got['param_device']}/{got['out_device']}, not on {device}")
-        pred = expect_shape(got["pred"], (len(labels),), "the predicted classes")
-        acc = (pred.long() == labels).float().mean().item()
-        if acc < thresholds["accuracy"]:
-            fail(f"accuracy on {len(labels):,} held-out {image_data.name} images after {thresholds['epochs']} "
-                 f"epoch(s) (seed {seed}): {acc:.3f}, below the threshold {thresholds['accuracy']} "
-                 f"(majority class: {majority:.3f})")
+        got = learner.exec(TRAIN, root=WORKER_DATA_ROOT, seed=seed, device=device, epochs=thresholds["epochs"],
+                           MEAN=image_data.mean, STD=image_data.std, dataset_class=image_data.torchvision_class,
+                           batch_size=thresholds["batch_size"], train_size=thresholds.get("train_size", 0),
+                           returns=("state", "param_device"), where="your Net and train_one_epoch")
+        expect_device(got, device)
+        w = {k: v.float() for k, v in expect_state(got["state"], NET_SHAPES, "the trained Net", NET_ADVICE).items()}
+        pred = predict_classes(lambda chunk: net_forward(chunk, w), x)
+        judge_accuracy(pred, labels, thresholds["accuracy"],
+                       f"accuracy on {len(labels):,} held-out {image_data.name} images after {thresholds['epochs']} "
+                       f"epoch(s) (seed {seed})")

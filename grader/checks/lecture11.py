@@ -2,8 +2,9 @@
 
 Reference values are computed here with torch.nn.functional, in float64, from weights made here
 (loaded into the learner's blocks with load_state_dict) or from the learner's own weights (the
-networks).  The evaluation labels of the digit images never leave this process: the worker is sent
-the images and returns predictions.
+networks).  The evaluation images are never sent to the worker: the networks trained there come back
+as their weights, and their predictions are computed here with the lecture's layers (float32), where
+the labels stay.
 
 Errors that PyTorch raises for this lecture's typical mistakes (a branch without padding, torch.cat
 along the wrong dim, a wrong flattened size) are turned into failures that name the mistake; see
@@ -18,7 +19,8 @@ import torch
 import torch.nn.functional as F
 
 from grader.checks.api import expect_close, expect_shape, expect_tensor, fail
-from grader.checks.common import PARAMETER_COUNT, expect_close_or_mistake, expect_count
+from grader.checks.common import (PARAMETER_COUNT, TRAINED_STATE, expect_close_or_mistake, expect_count,
+                                  expect_device, expect_state, judge_accuracy, predict_classes, seeded_state)
 from grader.data import WORKER_DATA_ROOT
 from grader.sandbox.learner import LearnerError
 
@@ -64,23 +66,13 @@ def residual_net_shapes() -> dict[str, tuple]:
             "fc.weight": (10, 512), "fc.bias": (10,)}
 
 
-def made_weights(shapes: dict[str, tuple], seed: int) -> dict[str, torch.Tensor]:
-    """Float32 weights of the given shapes, scaled like PyTorch's own initialisation, from a seed."""
-    g = torch.Generator().manual_seed(seed)
-    state = {}
-    for name, shape in shapes.items():
-        fan_in = 1
-        for s in (shape[1:] if len(shape) > 1 else ()):
-            fan_in *= s
-        scale = (1.0 / fan_in) ** 0.5 if len(shape) > 1 else 0.1
-        state[name] = torch.randn(*shape, generator=g) * scale
-    return state
+made_weights = seeded_state  # float32 weights of the given shapes from a seed (grader.checks.common)
 
 
-# ---------------------------------------------------------------- references (float64, here)
+# ---------------------------------------------------------------- references (float64 unless told, here)
 
 def _conv(w, name, x, padding=0):
-    return F.conv2d(x, w[name + ".weight"].double(), w[name + ".bias"].double(), padding=padding)
+    return F.conv2d(x, w[name + ".weight"].to(x.dtype), w[name + ".bias"].to(x.dtype), padding=padding)
 
 
 def inception_branches(x, w, prefix="", pool=None, relu=False):
@@ -94,8 +86,8 @@ def inception_branches(x, w, prefix="", pool=None, relu=False):
             c("branch_pool", pool(x))]
 
 
-def inception_ref(x, w, prefix=""):
-    return torch.cat(inception_branches(x.double(), w, prefix), dim=1)
+def inception_ref(x, w, prefix="", dtype=torch.float64):
+    return torch.cat(inception_branches(x.to(dtype), w, prefix), dim=1)
 
 
 def inception_mistakes(x, w):
@@ -124,8 +116,8 @@ def inception_mistakes(x, w):
            "network applies ReLU after its own convolutions")
 
 
-def residual_ref(x, w, prefix=""):
-    x = x.double()
+def residual_ref(x, w, prefix="", dtype=torch.float64):
+    x = x.to(dtype)
     return F.relu(x + _conv(w, prefix + "conv2", F.relu(_conv(w, prefix + "conv1", x, 1)), 1))
 
 
@@ -146,22 +138,22 @@ def residual_mistakes(x, w):
     ]
 
 
-def inception_net_ref(x, w):
-    x = x.double()
+def inception_net_ref(x, w, dtype=torch.float64):
+    x = x.to(dtype)
     h = F.relu(F.max_pool2d(_conv(w, "conv1", x), 2))
-    h = inception_ref(h, w, "incep1.")
+    h = inception_ref(h, w, "incep1.", dtype)
     h = F.relu(F.max_pool2d(_conv(w, "conv2", h), 2))
-    h = inception_ref(h, w, "incep2.")
-    return F.linear(h.reshape(len(x), -1), w["fc.weight"].double(), w["fc.bias"].double())
+    h = inception_ref(h, w, "incep2.", dtype)
+    return F.linear(h.reshape(len(x), -1), w["fc.weight"].to(dtype), w["fc.bias"].to(dtype))
 
 
-def residual_net_ref(x, w):
-    x = x.double()
+def residual_net_ref(x, w, dtype=torch.float64):
+    x = x.to(dtype)
     h = F.max_pool2d(F.relu(_conv(w, "conv1", x)), 2)
-    h = residual_ref(h, w, "rblock1.")
+    h = residual_ref(h, w, "rblock1.", dtype)
     h = F.max_pool2d(F.relu(_conv(w, "conv2", h)), 2)
-    h = residual_ref(h, w, "rblock2.")
-    return F.linear(h.reshape(len(x), -1), w["fc.weight"].double(), w["fc.bias"].double())
+    h = residual_ref(h, w, "rblock2.", dtype)
+    return F.linear(h.reshape(len(x), -1), w["fc.weight"].to(dtype), w["fc.bias"].to(dtype))
 
 
 # ---------------------------------------------------------------- PyTorch's errors, in the lecture's words
@@ -221,22 +213,7 @@ def _call(learner, target, *args, owner: str, **kwargs):
     return _explained(owner, lambda: learner.call(target, *args, **kwargs))
 
 
-def expect_layers(state, shapes: dict[str, tuple], owner: str, advice: str) -> dict[str, torch.Tensor]:
-    """The learner's state_dict has exactly the lecture's parameter names and shapes."""
-    if not isinstance(state, dict):
-        fail(f"{owner}.state_dict() did not return a dict (got {type(state).__name__})")
-    missing = [n for n in shapes if n not in state]
-    extra = [n for n in state if n not in shapes]
-    if missing:
-        fail(f"{owner} has no parameter(s) {', '.join(missing)}"
-             + (f" (it has {', '.join(extra)})" if extra else "") + f": {advice}")
-    if extra:
-        fail(f"{owner} has parameter(s) the lecture's does not: {', '.join(extra)}: {advice}")
-    for name, shape in shapes.items():
-        got = expect_tensor(state[name], name)
-        if tuple(got.shape) != shape:
-            fail(f"{owner}'s {name} has shape {tuple(got.shape)}, expected {shape}: {advice}")
-    return state
+expect_layers = expect_state  # exactly the lecture's parameter names and shapes (grader.checks.common)
 
 
 INCEPTION_ADVICE = ("keep the lecture's layers branch1x1 = Conv2d(in, 16, 1); branch5x5_1 = Conv2d(in, 16, 1), "
@@ -244,6 +221,10 @@ INCEPTION_ADVICE = ("keep the lecture's layers branch1x1 = Conv2d(in, 16, 1); br
                     "branch3x3_2 = Conv2d(16, 24, 3, padding=1), branch3x3_3 = Conv2d(24, 24, 3, padding=1); "
                     "branch_pool = Conv2d(in, 24, 1)")
 RESIDUAL_ADVICE = "keep conv1 and conv2, both nn.Conv2d(channels, channels, kernel_size=3, padding=1)"
+INCEPTION_NET_ADVICE = ("the lecture's layers are conv1 = Conv2d(1, 10, 5), incep1 = InceptionA(10), "
+                        "conv2 = Conv2d(88, 20, 5), incep2 = InceptionA(20), fc = Linear(1408, 10)")
+RESIDUAL_NET_ADVICE = ("the lecture's layers are conv1 = Conv2d(1, 16, 5), rblock1 = ResidualBlock(16), "
+                       "conv2 = Conv2d(16, 32, 5), rblock2 = ResidualBlock(32), fc = Linear(512, 10)")
 
 
 def _block_with(learner, cls: str, channels: int, state: dict, shapes: dict, advice: str):
@@ -352,9 +333,7 @@ def test_inception_net_returns_logits(learner):
     """InceptionNet's output equals conv1 -> mp -> relu -> incep1 -> conv2 -> mp -> relu -> incep2 -> flatten -> fc computed from its own weights: raw logits, no softmax."""
     learner.seed(1)
     net = _call(learner, "InceptionNet", owner="InceptionNet")
-    w = expect_layers(learner.method(net, "state_dict"), inception_net_shapes(), "InceptionNet",
-                      "the lecture's layers are conv1 = Conv2d(1, 10, 5), incep1 = InceptionA(10), "
-                      "conv2 = Conv2d(88, 20, 5), incep2 = InceptionA(20), fc = Linear(1408, 10)")
+    w = expect_layers(learner.method(net, "state_dict"), inception_net_shapes(), "InceptionNet", INCEPTION_NET_ADVICE)
     x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(3))
     out = expect_shape(_call(learner, net, x, owner="InceptionNet"), (4, 10), "InceptionNet()(x)")
     _reject_softmax(out, "InceptionNet")
@@ -481,9 +460,7 @@ def test_residual_net_returns_logits(learner):
     """ResidualNet's output equals conv1 -> mp -> relu -> rblock1 -> conv2 -> mp -> relu -> rblock2 -> flatten -> fc computed from its own weights: raw logits, no softmax."""
     learner.seed(1)
     net = _call(learner, "ResidualNet", owner="ResidualNet")
-    w = expect_layers(learner.method(net, "state_dict"), residual_net_shapes(), "ResidualNet",
-                      "the lecture's layers are conv1 = Conv2d(1, 16, 5), rblock1 = ResidualBlock(16), "
-                      "conv2 = Conv2d(16, 32, 5), rblock2 = ResidualBlock(32), fc = Linear(512, 10)")
+    w = expect_layers(learner.method(net, "state_dict"), residual_net_shapes(), "ResidualNet", RESIDUAL_NET_ADVICE)
     x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(3))
     out = expect_shape(_call(learner, net, x, owner="ResidualNet"), (4, 10), "ResidualNet()(x)")
     _reject_softmax(out, "ResidualNet")
@@ -496,8 +473,10 @@ def test_residual_net_returns_logits(learner):
 # The data the accuracy checks train on and are judged on (the `image_data` fixture: the shipped digits,
 # or the full-size set chosen with --data): the worker reads the public training split with torchvision's
 # class for it, the grader keeps the labels of the evaluation split (read with the `eval_set` fixture).
-# The training glue, run in the worker with the grader's loop (lecture 10 graded the loop itself).
-TRAIN_AND_PREDICT = """
+# The training glue, run in the worker with the grader's loop (lecture 10 graded the loop itself).  Only
+# the trained weights come back; the evaluation images are never sent: the grader computes the
+# predictions with the lecture's layers (NETWORKS).
+TRAIN = """
 from torchvision import datasets, transforms
 tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
 train_set = getattr(datasets, dataset)(root, train=True, download=False, transform=tf)
@@ -518,49 +497,46 @@ for _ in range(epochs):
         loss = criterion(model(inputs), target)
         loss.backward()
         opt.step()
-model.eval()
-preds = []
-with torch.no_grad():
-    for start in range(0, len(images), 500):
-        x = (((images[start:start + 500].float() / 255) - MEAN) / STD).unsqueeze(1).to(dev)
-        out = model(x)
-        preds.append(out.argmax(dim=1).cpu())
-out_device = out.device.type
-param_device = next(model.parameters()).device.type
-pred = torch.cat(preds)
-"""
+""" + TRAINED_STATE
+
+# net -> (its parameter shapes, the advice when they differ, its forward from weights)
+NETWORKS = {"InceptionNet": (inception_net_shapes, INCEPTION_NET_ADVICE, inception_net_ref),
+            "ResidualNet": (residual_net_shapes, RESIDUAL_NET_ADVICE, residual_net_ref)}
 
 
-def train_and_predict(learner, net: str, seed: int, device: str, thresholds: dict, images, data) -> dict:
-    return learner.exec(TRAIN_AND_PREDICT, root=WORKER_DATA_ROOT, dataset=data.torchvision_class, net=net,
-                        seed=seed, device=device, epochs=thresholds["epochs"], lr=thresholds["lr"],
-                        batch_size=thresholds["batch_size"], train_size=thresholds.get("train_size", 0),
-                        images=images, MEAN=data.mean, STD=data.std, returns=("pred", "out_device", "param_device"),
-                        where=f"training your {net}")
+def train_net(learner, net: str, seed: int, device: str, thresholds: dict, data) -> dict:
+    """The learner's network trained by the grader's loop in the worker: its weights, checked against the
+    lecture's layers."""
+    got = _explained(net, lambda: learner.exec(
+        TRAIN, root=WORKER_DATA_ROOT, dataset=data.torchvision_class, net=net, seed=seed, device=device,
+        epochs=thresholds["epochs"], lr=thresholds["lr"], batch_size=thresholds["batch_size"],
+        train_size=thresholds.get("train_size", 0), MEAN=data.mean, STD=data.std,
+        returns=("state", "param_device"), where=f"training your {net}"))
+    expect_device(got, device)
+    shapes, advice, _ = NETWORKS[net]
+    return {k: v.float() for k, v in expect_state(got["state"], shapes(), f"the trained {net}", advice).items()}
 
 
 def _judge_accuracy(learner, net: str, threshold: float, seeds: list, thresholds: dict, eval_set, data,
                     device: str) -> None:
     images, labels = eval_set(data.name)
-    majority = torch.bincount(labels).max().item() / len(labels)
+    x = (((images.float() / 255) - data.mean) / data.std).unsqueeze(1)
+    forward = NETWORKS[net][2]
     for seed in seeds:
-        got = _explained(net, lambda: train_and_predict(learner, net, seed, device, thresholds, images, data))
-        if got["param_device"] != device or got["out_device"] != device:
-            fail(f"the model or its outputs are on {got['param_device']}/{got['out_device']}, not on {device}")
-        pred = expect_shape(got["pred"], (len(labels),), "the predicted classes")
-        acc = (pred.long() == labels).float().mean().item()
-        if acc < threshold:
-            fail(f"{net}: accuracy on {len(labels):,} held-out {data.name} images after {thresholds['epochs']} "
-                 f"epoch(s) (seed {seed}): {acc:.3f}, below the threshold {threshold} (majority class: {majority:.3f})")
+        w = train_net(learner, net, seed, device, thresholds, data)
+        pred = predict_classes(lambda chunk: forward(chunk, w, torch.float32), x)
+        judge_accuracy(pred, labels, threshold,
+                       f"{net}: accuracy on {len(labels):,} held-out {data.name} images after {thresholds['epochs']} "
+                       f"epoch(s) (seed {seed})")
 
 
 def test_inception_accuracy(learner, thresholds, eval_set, image_data, device):
-    """Your InceptionNet, trained by the grader (Adam, a short seeded run on real images: the shipped digits, or the set chosen with --data), classifies held-out images above the threshold, on every seed, on the requested device."""
+    """Your InceptionNet, trained by the grader (Adam, a short seeded run on real images: the shipped digits, or the set chosen with --data), classifies held-out images above the threshold, on every seed, on the requested device (the grader computes the predictions with the lecture's layers from the trained weights)."""
     _judge_accuracy(learner, "InceptionNet", thresholds["inception_accuracy"], thresholds["inception_seeds"],
                     thresholds, eval_set, image_data, device)
 
 
 def test_residual_accuracy(learner, thresholds, eval_set, image_data, device):
-    """Your ResidualNet, trained by the grader (Adam, a short seeded run on real images: the shipped digits, or the set chosen with --data), classifies held-out images above the threshold, on every seed, on the requested device."""
+    """Your ResidualNet, trained by the grader (Adam, a short seeded run on real images: the shipped digits, or the set chosen with --data), classifies held-out images above the threshold, on every seed, on the requested device (the grader computes the predictions with the lecture's layers from the trained weights)."""
     _judge_accuracy(learner, "ResidualNet", thresholds["residual_accuracy"], thresholds["residual_seeds"],
                     thresholds, eval_set, image_data, device)

@@ -2,9 +2,10 @@
 
 Expected values are computed here: the public names file read by the grader
 itself, and a trusted copy of the classifier (torch's GRU and
-pack_padded_sequence) loaded with the learner's weights.  The countries of the
-evaluation names never leave this process: the worker is sent the names and
-returns class indices.
+pack_padded_sequence) loaded with the learner's weights.  The evaluation names
+are never sent to the worker: the classifier trained there by the learner's code
+comes back as its weights, and the trusted copy loaded with them predicts the
+names' countries here, where they stay.
 """
 
 import torch
@@ -13,8 +14,9 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from grader.checks.api import expect_close, expect_number, expect_shape, expect_tensor, fail
-from grader.checks.common import (PARAMETER_COUNT, RECORDING_SGD, expect_close_or_mistake, expect_count,
-                                  judge_zero_grad)
+from grader.checks.common import (PARAMETER_COUNT, RECORDING_SGD, TRAINED_STATE, expect_close_or_mistake,
+                                  expect_count, expect_device, expect_list, expect_modes, expect_state,
+                                  judge_accuracy, judge_zero_grad)
 from grader.data import DATA_DIR, WORKER_DATA_ROOT, read_names
 
 TRAIN_FILE = "names/names_train.csv.gz"
@@ -52,8 +54,11 @@ items = [tuple(ds[i]) for i in picks]
                  f"the i-th country alphabetically ({', '.join(country_list[:3])}, ...)")
         fail(f"country_list: expected the {len(country_list)} distinct countries sorted ({', '.join(country_list)}), "
              f"got {got['country_list']!r:.300}")
-    for i, item in zip(picks, got["items"]):
+    items = expect_list(got["items"], f"[tuple(dataset[i]) for i in {picks}]", length=len(picks), noun="samples")
+    for i, item in zip(picks, items):
         expected = (names[i], country_list.index(countries[i]))
+        if type(item) not in (list, tuple):
+            fail(f"dataset[{i}]: expected a pair (name, class index), got {type(item).__name__}")
         if len(item) == 2 and item[1] == countries[i]:
             fail(f"dataset[{i}] is {item!r}: give the country's class index, {expected[1]} (its place in "
                  "country_list), not its name; CrossEntropyLoss wants indices")
@@ -215,7 +220,7 @@ opt = RecordingSGD(model.parameters(), lr=0.0)
 resolve('train_epoch')(model, [batches[0]] * 3, nn.CrossEntropyLoss(), opt, 'cpu')
 seen = opt.seen
 """, returns=("seen",), where="train_epoch (train.py)")
-    judge_zero_grad(got["seen"])
+    judge_zero_grad(got["seen"], steps=3)
 
 
 def test_train_returns_mean_loss(learner):
@@ -266,16 +271,17 @@ def test_predict_classes(learner):
     if not torch.equal(pred.long(), expected):
         fail(f"predict returned {pred.tolist()}, expected {expected.tolist()} (the best-scoring class of each name, "
              "in the order of the names)")
-    modes = got["modes"]
-    if not isinstance(modes, list) or not modes:
-        fail("predict never called the model")
+    modes = expect_modes(got["modes"], "predict")
     if any(m[0] for m in modes):
         fail("predict ran the model in training mode: call model.eval() first")
     if any(m[1] for m in modes):
         fail("predict built an autograd graph: compute inside `with torch.no_grad():`")
 
 
-TRAIN_AND_PREDICT = """
+# The learner's RNNClassifier trained by the learner's train_epoch in the worker.  What comes back: the
+# trained weights, and the model's own scores on a few public names (which of the two orders of the final
+# states its forward concatenates); the evaluation names are never sent.
+TRAIN = """
 import csv, gzip
 with gzip.open(path, 'rt', newline='') as f:
     rows = list(csv.reader(f))
@@ -289,22 +295,50 @@ opt = torch.optim.Adam(model.parameters(), lr=lr)
 train = resolve('train_epoch')
 for _ in range(epochs):
     train(model, loader, nn.CrossEntropyLoss(), opt, dev)
-pred = resolve('predict')(model, names, dev)
+""" + TRAINED_STATE + """
+model.eval()
+with torch.no_grad():
+    probe = model(probe_seq.to(dev), probe_lengths).detach().cpu()
 """
 
 
+def trained_classifier(learner, seed: int, device: str, thresholds: dict, classes: int):
+    """The trusted classifier loaded with the weights the learner's training left, and the order of the
+    final states (as test_classifier_values allows either) that its forward uses."""
+    probe_seq, probe_lengths = _batch(NAMES)
+    got = learner.exec(TRAIN, path=f"{WORKER_DATA_ROOT}/{TRAIN_FILE}", seed=seed, device=device,
+                       hidden=thresholds["hidden"], lr=thresholds["lr"], epochs=thresholds["epochs"],
+                       probe_seq=probe_seq, probe_lengths=probe_lengths, returns=("state", "param_device", "probe"),
+                       where="your RNNClassifier and train_epoch")
+    expect_device(got, device)
+    ref = _Reference(thresholds["hidden"], classes, 1, True)
+    shapes = {k: tuple(v.shape) for k, v in ref.state_dict().items()}
+    state = expect_state(got["state"], shapes, "the trained RNNClassifier",
+                         "keep the lecture's layers embedding = Embedding(128, hidden), gru = GRU(hidden, hidden, "
+                         "bidirectional=True), fc = Linear(2 * hidden, classes)")
+    ref.load_state_dict({k: v.float() for k, v in state.items()})
+    probe = expect_shape(got["probe"], (len(NAMES), classes), f"the trained RNNClassifier's scores on {len(NAMES)} names")
+    with torch.no_grad():
+        hidden = ref.final_states(probe_seq, probe_lengths)
+        errors = {pair: (probe.float() - ref.scores(hidden, pair)).abs().max().item() for pair in ((-1, -2), (-2, -1))}
+        pair = min(errors, key=errors.get)
+        # a wrong order is off by whole units; a GPU's GRU by rounding only
+        if errors[pair] <= 1e-3 * (1 + ref.scores(hidden, pair).abs().max().item()):
+            return ref, pair
+    fail(f"the trained RNNClassifier's scores on {len(NAMES)} names differ from the lecture's classifier computed "
+         "from its weights (packed GRU, the last layer's two final states, then fc): the accuracy is computed "
+         "here from the weights with the lecture's layers")
+
+
 def test_trained_accuracy(learner, thresholds, eval_set, device):
-    """Your RNNClassifier trained by your train_epoch (a few epochs on the shipped surnames) predicts the country of held-out names well above the majority class, on every seed."""
+    """Your RNNClassifier trained by your train_epoch (a few epochs on the shipped surnames) predicts the country of held-out names well above the majority class, on every seed (the grader computes the predictions with the lecture's classifier from your trained weights)."""
     names, countries = eval_set("names")
     country_list = sorted(set(read_names(DATA_DIR / TRAIN_FILE)[1]))
     truth = torch.tensor([country_list.index(c) for c in countries])
-    majority = torch.bincount(truth).max().item() / len(truth)
+    seq, lengths = _batch(names)
     for seed in thresholds["seeds"]:
-        got = learner.exec(TRAIN_AND_PREDICT, path=f"{WORKER_DATA_ROOT}/{TRAIN_FILE}", seed=seed, device=device,
-                           hidden=thresholds["hidden"], lr=thresholds["lr"], epochs=thresholds["epochs"], names=names,
-                           returns=("pred",), where="your RNNClassifier, train_epoch and predict")
-        pred = expect_shape(got["pred"], (len(names),), "the predicted classes of the held-out names")
-        acc = (pred.long() == truth).float().mean().item()
-        if acc < thresholds["accuracy"]:
-            fail(f"accuracy on {len(names)} held-out names after {thresholds['epochs']} epochs (seed {seed}): "
-                 f"{acc:.3f}, below the threshold {thresholds['accuracy']} (majority class: {majority:.3f})")
+        ref, pair = trained_classifier(learner, seed, device, thresholds, len(country_list))
+        with torch.no_grad():
+            pred = ref.scores(ref.final_states(seq, lengths), pair).argmax(dim=1)
+        judge_accuracy(pred, truth, thresholds["accuracy"],
+                       f"accuracy on {len(names)} held-out names after {thresholds['epochs']} epochs (seed {seed})")
