@@ -35,3 +35,11 @@ def submission(workdir: Path, lecture: str, files: dict[str, str] | None = None,
     for name, text in (files or {}).items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+def pytest_collection_modifyitems(items):
+    """A test that asks for a learner's working directory grades it: it belongs to the `grading`
+    tier (`pytest -m "not grading"` is the inner loop, with no worker started)."""
+    for item in items:
+        if "workdir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.grading)
