@@ -45,6 +45,7 @@ class GraderPlugin:
         self.descriptions: dict[str, str] = {}
         self.collect_errors: list[str] = []
         self.setup_s: dict[str, float] = {}
+        self.details: dict[str, dict] = {}   # a failed check's expected / actual / cause / help
 
     # -- fixtures ------------------------------------------------------------
     @pytest.fixture
@@ -114,6 +115,8 @@ class GraderPlugin:
             self.outcomes[name] = ("skipped", reason.removeprefix("Skipped: "), duration)
         elif call.excinfo is not None:
             self.outcomes[name] = (*self.classify(call.excinfo.value), duration)
+            if isinstance(call.excinfo.value, CheckFailed):
+                self.details[name] = call.excinfo.value.details()
         else:
             self.outcomes[name] = ("passed", "", duration)
 

@@ -27,6 +27,9 @@ class CheckResult:
     duration_s: float = 0.0
     description: str = ""
     hidden: bool = False
+    expected: str = ""   # a failure's parts, where the check names them (see grader.checks.api.CheckFailed)
+    actual: str = ""
+    cause: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

@@ -78,13 +78,15 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
         if status == "not_attempted":
             message = f"not attempted: fill in {_where_to_fill(lecture, exercise)} (exercise `{exercise.name}`)"
         no_hint = status == "passed"
+        details = plugin.details.get(spec.name, {})
         if learner.start_failure and status == "error" and message.startswith("the grader could not start"):
             message, no_hint = NOT_GRADED, True  # the whole reason is said once, as the grader's problem
         checks.append(CheckResult(
             name=spec.name, exercise=spec.exercise, status=status,
             points=spec.points if status == "passed" else 0.0, max_points=spec.points,
-            message=message, hint="" if no_hint else spec.hint, duration_s=round(duration, 3),
-            description=plugin.descriptions.get(spec.name, ""), hidden=spec.hidden))
+            message=message, hint="" if no_hint else (details.get("help") or spec.hint), duration_s=round(duration, 3),
+            description=plugin.descriptions.get(spec.name, ""), hidden=spec.hidden,
+            expected=details.get("expected", ""), actual=details.get("actual", ""), cause=details.get("cause", "")))
     exercises = [summarize_exercise(e.name, e.title, e.file, checks) for e in lecture.exercises
                  if any(c.exercise == e.name for c in checks)]
     notes = [learner.sandbox_notice] if learner.sandbox_notice else []  # the fallback, said once

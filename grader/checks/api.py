@@ -16,15 +16,23 @@ from ..sandbox.learner import Handle
 
 
 class CheckFailed(AssertionError):
-    """A check's verdict: the learner's answer is wrong.  ``message`` is shown as is."""
+    """A check's verdict: the learner's answer is wrong.  ``message`` is shown as is; the optional
+    parts let a report lay them out (check50's Mismatch and Failure): what was ``expected``, what
+    came ``actual``-ly back, the diagnosed ``cause`` (a mistake's name), and the ``help`` that
+    follows from that cause (it replaces the check's own hint; without a cause, no help)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, expected: str = "", actual: str = "", cause: str = "", help: str = ""):
         super().__init__(message)
         self.message = message
+        self.expected, self.actual, self.cause, self.help = expected, actual, cause, help
+
+    def details(self) -> dict:
+        return {"expected": self.expected, "actual": self.actual, "cause": self.cause, "help": self.help}
 
 
-def fail(message: str) -> None:
-    raise CheckFailed(message)
+def fail(message: str, **details) -> None:
+    """Fail the check: ``message`` for the learner; ``details`` as in CheckFailed."""
+    raise CheckFailed(message, **details)
 
 
 def _describe(value: Any) -> str:
