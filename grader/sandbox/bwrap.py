@@ -28,6 +28,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .limits import Limits, Monitor
+
+INFRA = 2              # bwrap and its init in the pid namespace: not counted against the learner
+CUTS_NETWORK = False   # bwrap's own --unshare-net does
+
 SANDBOX = "/sandbox"                       # the writable scratch file system inside, the worker's cwd
 WRITABLE = (SANDBOX, "/tmp", "/dev/shm")   # every place the learner's code may write (each size-limited)
 SOURCE = "/run/grader/submission"          # the submission, read-only; the worker copies it to SANDBOX/code
@@ -187,3 +192,47 @@ def argv(*, python: str, worker_args: list[str], submission: Path, data_files: d
         args += ["--setenv", RUN_AS_ENV, str(UNPRIVILEGED_UID)]
     args += ["--", python, "-I", WORKER, *worker_args]
     return args
+
+
+# ---------------------------------------------------------------- the backend (see grader.sandbox.plain)
+
+def command(*, scratch: Path, code_dir: Path, modules: list[str], fds: tuple[int, int], data_files: dict[str, Path],
+            limits: Limits, device: str, worker: Path) -> tuple[list[str], str]:
+    """(argv, HOME) of the worker under bubblewrap."""
+    _readable_by_all(scratch, code_dir)  # the worker runs as another user (nobody, as root)
+    args = argv(python=python_executable(), submission=code_dir, data_files=data_files, disk_bytes=limits.disk_bytes,
+                device=device, hidden=hidden_paths(), worker_script=worker,
+                worker_args=[str(fds[0]), str(fds[1]), f"{SANDBOX}/code", ",".join(modules), SOURCE])
+    return args, SANDBOX
+
+
+def disk_usage(monitor: Monitor, scratch: Path) -> int | None:
+    """Bytes used in the sandbox's writable file systems together (its scratch folder, /tmp and
+    /dev/shm), seen through a sandboxed process's root."""
+    for p in monitor.processes():
+        if p.pid == monitor.root_pid:
+            continue
+        used = 0
+        try:
+            for place in WRITABLE:
+                st = os.statvfs(f"/proc/{p.pid}/root{place}")
+                if st.f_bavail * st.f_frsize < 65536:
+                    return monitor.limits.disk_bytes  # one is full: the learner's writes are failing
+                used += (st.f_blocks - st.f_bfree) * st.f_frsize
+        except OSError:
+            continue
+        return used
+    return None
+
+
+def _readable_by_all(*folders: Path) -> None:
+    """The submission's copy and the folder above it, readable (not writable) by any user."""
+    for top in folders:
+        os.chmod(top, 0o755)
+    for dirpath, dirnames, filenames in os.walk(folders[-1]):
+        for name in dirnames:
+            os.chmod(os.path.join(dirpath, name), 0o755, follow_symlinks=False)
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o644)

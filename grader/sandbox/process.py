@@ -1,15 +1,15 @@
 """Starting and killing the worker process, with limits enforced from outside it.
 
-Two ways to run it, chosen per worker (``GRADER_SANDBOX`` = auto | bwrap | plain,
-or the ``sandbox`` argument):
+Two backends, chosen per worker (``GRADER_SANDBOX`` = auto | bwrap | plain, or the
+``sandbox`` argument), each a module with the same small interface (``command``,
+``disk_usage``, ``INFRA``, ``CUTS_NETWORK``):
 
-* **bubblewrap** (Linux, when ``bwrap`` can create namespaces here): the worker
-  sees only the Python environment, its own script, the public data and a
-  size-limited scratch file system; no network, no other process, no grader
-  (see ``grader.sandbox.bwrap``);
-* **plain**, the fallback: an ordinary child process in its own session, with
-  the same limits but no file-system isolation; the network is cut where the
-  grader may unshare it (root).  The report says so once (``WorkerProcess.notice``).
+* **bubblewrap** (``grader.sandbox.bwrap``; Linux, where its start-up probe passes): the
+  worker sees only the Python environment, its own folder, the public data and
+  size-limited scratch file systems; no network, no other process, no grader;
+* **plain** (``grader.sandbox.plain``), the fallback: an ordinary child process in its own
+  session, with the same limits but no file-system isolation.  The report says so once
+  (``WorkerProcess.notice``).
 
 Either way resource limits are set between fork and exec, before any learner
 code exists; wall time and the limits no rlimit can hold (processes, total
@@ -25,13 +25,12 @@ import resource
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import bwrap
-from .limits import Limits, Monitor, WorkerCgroup, become_subreaper
+from . import bwrap, plain
+from .limits import Limits, Monitor, WorkerCgroup
 from .redact import Redactor
 
 __all__ = ["Limits", "WorkerProcess", "start_worker", "choose_sandbox"]
@@ -224,53 +223,6 @@ def _worker_env(home: str, device: str) -> dict:
     return env
 
 
-def _tree_size(root: Path, limit_entries: int = 20000) -> int:
-    """Bytes under ``root`` (the fallback's scratch); a tree too large to walk counts as full."""
-    total, seen = 0, 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in filenames:
-            seen += 1
-            if seen > limit_entries:
-                return 1 << 62
-            try:
-                total += os.lstat(os.path.join(dirpath, name)).st_blocks * 512
-            except OSError:
-                pass
-    return total
-
-
-def _sandbox_usage(monitor: Monitor) -> int | None:
-    """Bytes used in the sandbox's writable file systems together (its scratch folder, /tmp and
-    /dev/shm), seen through a sandboxed process's root."""
-    for p in monitor.processes():
-        if p.pid == monitor.root_pid:
-            continue
-        used = 0
-        try:
-            for place in bwrap.WRITABLE:
-                st = os.statvfs(f"/proc/{p.pid}/root{place}")
-                if st.f_bavail * st.f_frsize < 65536:
-                    return monitor.limits.disk_bytes  # one is full: the learner's writes are failing
-                used += (st.f_blocks - st.f_bfree) * st.f_frsize
-        except OSError:
-            continue
-        return used
-    return None
-
-
-def _readable_by_all(*folders: Path) -> None:
-    """The submission's copy and the folder above it, readable (not writable) by any user."""
-    for top in folders:
-        os.chmod(top, 0o755)
-    for dirpath, dirnames, filenames in os.walk(folders[-1]):
-        for name in dirnames:
-            os.chmod(os.path.join(dirpath, name), 0o755, follow_symlinks=False)
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            if not os.path.islink(path):
-                os.chmod(path, 0o644)
-
-
 def start_worker(lecture_dir: Path, modules: list[str], *, limits: Limits, device: str = "cpu",
                  data_files: dict[str, Path] | None = None, sandbox: str | None = None) -> WorkerProcess:
     """Copy the learner's lecture directory into a fresh scratch directory and start a worker on it.
@@ -284,37 +236,22 @@ def start_worker(lecture_dir: Path, modules: list[str], *, limits: Limits, devic
     code_dir = scratch / "code"
     shutil.copytree(lecture_dir, code_dir, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".grader"),
                     symlinks=True)
-    if mode == "bwrap":
-        _readable_by_all(scratch, code_dir)  # the worker runs as another user (nobody, as root)
     redactor = Redactor(code_dir)
     log_path = scratch / "output.log"
     req_r, req_w = os.pipe()
     resp_r, resp_w = os.pipe()
     status_r, status_w = os.pipe()
-    if mode == "bwrap":
-        args = bwrap.argv(python=bwrap.python_executable(), submission=code_dir, data_files=data_files or {},
-                          disk_bytes=limits.disk_bytes, device=device, hidden=bwrap.hidden_paths(),
-                          worker_script=WORKER_SCRIPT,
-                          worker_args=[str(req_r), str(resp_w), f"{bwrap.SANDBOX}/code", ",".join(modules),
-                                       bwrap.SOURCE])
-        cwd, home = scratch, bwrap.SANDBOX
-    else:
-        become_subreaper()  # a double-forked daemon comes back to us, not to init
-        for rel, src in (data_files or {}).items():
-            # copies, never links: through a link the learner's code could rewrite the shared data
-            dest = scratch / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dest)
-        args = [sys.executable, "-I", str(WORKER_SCRIPT), str(req_r), str(resp_w), str(code_dir), ",".join(modules)]
-        cwd, home = scratch, str(scratch)
+    backend = bwrap if mode == "bwrap" else plain
+    args, home = backend.command(scratch=scratch, code_dir=code_dir, modules=modules, fds=(req_r, resp_w),
+                                 data_files=data_files or {}, limits=limits, device=device, worker=WORKER_SCRIPT)
     cgroup = WorkerCgroup.create(WorkerCgroup.tasks_for(limits.processes), limits.memory_bytes)
     try:
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
                 args, pass_fds=(req_r, resp_w, status_w),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=cwd, env=_worker_env(home, device), start_new_session=True,
-                preexec_fn=_limit_resources(limits, device, cgroup, mode == "plain", status_w),
+                cwd=scratch, env=_worker_env(home, device), start_new_session=True,
+                preexec_fn=_limit_resources(limits, device, cgroup, backend.CUTS_NETWORK, status_w),
             )
     except BaseException:
         for fd in (req_w, resp_r):
@@ -334,6 +271,6 @@ def start_worker(lecture_dir: Path, modules: list[str], *, limits: Limits, devic
     worker = WorkerProcess(proc=proc, to_worker=req_w, from_worker=resp_r, scratch=scratch, log_path=log_path,
                            mode=mode, redactor=redactor, cgroup=cgroup,
                            notice="" if mode == "bwrap" else _fallback_notice(reason, report[1:2] == b"1"))
-    worker.monitor = Monitor(limits, proc.pid, log_path, cgroup=cgroup, infra=2 if mode == "bwrap" else 0,
-                             disk_usage=_sandbox_usage if mode == "bwrap" else lambda m: _tree_size(scratch))
+    worker.monitor = Monitor(limits, proc.pid, log_path, cgroup=cgroup, infra=backend.INFRA,
+                             disk_usage=lambda monitor: backend.disk_usage(monitor, scratch))
     return worker
