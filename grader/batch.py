@@ -4,23 +4,17 @@
 returns a result: a submission that cannot be read, a lecture whose files are missing, a
 grading process that dies or hangs, all become failed checks with a message, never a gap.
 
-``run_batch`` forks one grading process per submission from a parent that has already
-imported torch, pytest and the grader (as ``grader verify`` does), so a submission pays only
-for its own worker and checks; at most ``jobs`` run at once.  Each result is written as soon as
+``run_batch`` grades each submission in its own forked grading process (``grader.pool``, the
+pool ``grader verify`` uses too), at most ``jobs`` at once.  Each result is written as soon as
 it arrives (``write_atomic``, ``result.json`` last, so its presence means the rest is there);
 a rerun skips a submission whose ``result.json`` has the same fingerprint and lectures.  A
-grading process past ``--timeout`` is stopped (SIGTERM: it kills its workers' process groups
-and exits; SIGKILL after a grace period) and its submission's checks are ``timed_out``.
+grading process past ``--timeout`` is stopped and its submission's checks are ``timed_out``.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
-import multiprocessing.connection
 import os
-import shutil
-import signal
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -28,11 +22,11 @@ from pathlib import Path
 from typing import Callable
 
 from .course import Lecture
+from .pool import Job, Pool
 from .results import CheckResult, ClassResult, LectureResult, SubmissionResult, summarize_exercise, write_atomic
 from .submissions import SubmissionError, fingerprint, stage, submission_id
 
 STARTUP_GRACE_S = 60.0   # a grading process's own start (the worker importing torch) on a loaded machine
-KILL_GRACE_S = 5.0       # between SIGTERM and SIGKILL
 
 
 def closed_result(lecture: Lecture, status: str, message: str) -> LectureResult:
@@ -119,125 +113,6 @@ def write_class(out: Path, klass: ClassResult) -> None:
 
 # ---------------------------------------------------------------- one grading process per submission
 
-def _kill_my_children() -> None:
-    """Kill the process groups of this process's children (the workers run in their own sessions)."""
-    me = str(os.getpid())
-    for stat_file in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat_file.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[1] == me:  # fields after "(comm)": state, ppid, pgrp, ...
-            pid = int(stat_file.parent.name)
-            for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-                try:
-                    kill()
-                except (ProcessLookupError, PermissionError):
-                    pass
-
-
-def _on_sigterm(signum, frame) -> None:
-    _kill_my_children()
-    os._exit(128 + signum)
-
-
-def _child_main(task: Callable[[], SubmissionResult], result_path: str, tmp: str) -> None:
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which stops us cleanly
-    # every temporary folder of this grading (staging, the workers' scratch) inside one that the
-    # parent removes, also when this process is killed before its own clean-up could run
-    os.makedirs(tmp, exist_ok=True)
-    tempfile.tempdir = tmp
-    if os.environ.get("OMP_NUM_THREADS", "").isdigit():
-        import torch
-        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))  # the checks' own reference computations
-    try:
-        result = task()
-        write_atomic(Path(result_path), result.to_json())
-    finally:
-        _kill_my_children()
-
-
-def _tmp_of(result_path: Path) -> Path:
-    return result_path.with_suffix(".tmp")
-
-
-@dataclass
-class Job:
-    path: Path
-    id: str
-    fingerprint: str
-    task: Callable[[], SubmissionResult]
-    on_fail: Callable[[str, str], SubmissionResult]    # (status, message) -> a result failed closed
-
-
-@dataclass
-class _Running:
-    job: Job
-    proc: multiprocessing.process.BaseProcess
-    result_path: Path
-    started: float
-    terminated_at: float | None = None
-
-
-@dataclass
-class Pool:
-    """At most ``jobs`` forked grading processes; a process past ``timeout`` seconds is stopped."""
-    jobs: int
-    timeout: float
-    scratch: Path
-    running: list[_Running] = field(default_factory=list)
-
-    def run(self, todo: list[Job], on_result: Callable[[SubmissionResult, Job], None]) -> None:
-        ctx = multiprocessing.get_context("fork")  # children inherit torch/pytest/grader already imported
-        queue = list(todo)
-        try:
-            while queue or self.running:
-                while queue and len(self.running) < self.jobs:
-                    job = queue.pop(0)
-                    result_path = self.scratch / f"{job.id}.json"
-                    result_path.unlink(missing_ok=True)
-                    proc = ctx.Process(target=_child_main, args=(job.task, str(result_path), str(_tmp_of(result_path))),
-                                       daemon=False)
-                    proc.start()
-                    self.running.append(_Running(job, proc, result_path, time.monotonic()))
-                multiprocessing.connection.wait([r.proc.sentinel for r in self.running], timeout=0.5)
-                for r in list(self.running):
-                    if r.proc.exitcode is not None:
-                        r.proc.join()
-                        self.running.remove(r)
-                        on_result(self._collect(r), r.job)
-                    elif r.terminated_at is None and time.monotonic() - r.started > self.timeout:
-                        r.terminated_at = time.monotonic()
-                        r.proc.terminate()
-                    elif r.terminated_at is not None and time.monotonic() - r.terminated_at > KILL_GRACE_S:
-                        r.proc.kill()
-        finally:
-            for r in self.running:  # interrupted: stop what runs (each cleans up its workers)
-                r.proc.terminate()
-            for r in self.running:
-                r.proc.join(KILL_GRACE_S)
-                if r.proc.exitcode is None:
-                    r.proc.kill()
-                    r.proc.join()
-                shutil.rmtree(_tmp_of(r.result_path), ignore_errors=True)
-
-    def _collect(self, r: _Running) -> SubmissionResult:
-        if r.terminated_at is not None:
-            return r.job.on_fail("timed_out", f"grading this submission took longer than {self.timeout:g} s; "
-                                              "it was stopped and its unfinished checks count as timed out")
-        try:
-            return SubmissionResult.from_dict(json.loads(r.result_path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError, KeyError):
-            code = r.proc.exitcode
-            how = f"was killed by signal {-code}" if code and code < 0 else f"exited with status {code}"
-            return r.job.on_fail("error", f"the grading process of this submission {how} before reporting "
-                                          "(out of memory?); this is not a verdict on the code: grade it again")
-        finally:
-            r.result_path.unlink(missing_ok=True)
-            shutil.rmtree(_tmp_of(r.result_path), ignore_errors=True)
-
-
 # ---------------------------------------------------------------- the batch
 
 @dataclass
@@ -294,7 +169,7 @@ def run_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, jobs: in
         def on_fail(status, message, path=path, sid=sid, fp=fp):
             return SubmissionResult(submission=sid, source=str(path), fingerprint=fp, problems=[message],
                                     lectures=[closed_result(lec, status, message) for lec in lectures])
-        todo.append(Job(path, sid, fp, task, on_fail))
+        todo.append(Job(sid, task, on_fail))
 
     if todo:
         _threads_per_job(jobs)  # before torch is imported: it reads the variable once
@@ -308,7 +183,8 @@ def run_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, jobs: in
             bar.advance(f"{job.id}: {result.score:g}/{result.max_score:g}")
 
         with tempfile.TemporaryDirectory(prefix=".grader-batch-", dir=out) as scratch, bar:
-            Pool(jobs=max(1, jobs), timeout=outer, scratch=Path(scratch)).run(todo, on_result)
+            Pool(jobs=max(1, jobs), timeout=outer, scratch=Path(scratch), result_type=SubmissionResult).run(
+                todo, on_result)
     summary.klass.submissions = class_results(out, lecture_ids, results)
     write_class(out, summary.klass)
     return summary

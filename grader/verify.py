@@ -9,15 +9,17 @@ the mistake.
 
 from __future__ import annotations
 
-import multiprocessing
 import shutil
 import tempfile
 import tomllib
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
+from .batch import STARTUP_GRACE_S, closed_result
 from .course import CourseError, Lecture
+from .pool import Job, Pool
 from .results import LectureResult
 from .stubs import generate, stale_stubs
 from .workspace import REPO_DIR, resource_dir, solutions_dir
@@ -76,8 +78,7 @@ def apply_mutant(solution_dir: Path, mutant: Mutant, dest: Path) -> Path:
     return dest
 
 
-def _grade(args) -> LectureResult:
-    lecture, folder, select = args
+def _grade(lecture: Lecture, folder: Path, select: list[str] | None) -> LectureResult:
     from .runner import run_lecture
     return run_lecture(lecture, folder, select=select)
 
@@ -120,12 +121,16 @@ def _judge_mutant(m: Mutant, r: LectureResult) -> Finding:
 def verify(lectures: list[Lecture], jobs: int = 2) -> list[LectureVerdict]:
     sol_root = solutions_dir()
     ex_root = resource_dir("exercises")
-    verdicts = []
+    verdicts = [LectureVerdict(lec.id) for lec in lectures]
+    seen_failing: dict[str, set[str]] = {lec.id: set() for lec in lectures}
     with tempfile.TemporaryDirectory(prefix="grader-verify-") as tmp:
-        work: list[tuple[str, object, tuple]] = []  # (lecture id, judge, grade args)
-        for lec in lectures:
-            v = LectureVerdict(lec.id)
-            verdicts.append(v)
+        todo: list[tuple[Job, LectureVerdict, Callable[[LectureResult], Finding]]] = []
+
+        def grade(lec: Lecture, v: LectureVerdict, judge, folder: Path, select=None) -> None:
+            job = Job(f"{lec.id}-{len(todo)}", partial(_grade, lec, folder, select), partial(closed_result, lec))
+            todo.append((job, v, judge))
+
+        for lec, v in zip(lectures, verdicts):
             sol = sol_root / lec.id
             if not sol.is_dir():
                 v.findings.append(Finding(False, f"no solution folder {sol}"))
@@ -137,28 +142,30 @@ def verify(lectures: list[Lecture], jobs: int = 2) -> list[LectureVerdict]:
             stub_dir.mkdir(parents=True)
             for name, text in generate(sol).items():
                 (stub_dir / name).write_text(text, encoding="utf-8")
-            work.append((lec.id, _judge_solution, (lec, sol, None)))
-            work.append((lec.id, _judge_stub, (lec, stub_dir, None)))
+            grade(lec, v, _judge_solution, sol)
+            grade(lec, v, _judge_stub, stub_dir)
             for m in load_mutants(lec.id):
                 try:
                     folder = apply_mutant(sol, m, Path(tmp) / lec.id / f"mutant-{m.name}")
                 except CourseError as exc:
                     v.findings.append(Finding(False, f"mutant {m.name} cannot be applied", str(exc)))
                     continue
-                work.append((lec.id, (lambda r, m=m: _judge_mutant(m, r)), (lec, folder, checks_seeing(lec, m.file))))
-        by_id = {v.lecture: v for v in verdicts}
-        seen_failing: dict[str, set[str]] = {v.lecture: set() for v in verdicts}
+                grade(lec, v, partial(_judge_mutant, m), folder, checks_seeing(lec, m.file))
+
+        # every grading in its own process of the shared pool (the one batch grading uses)
         from . import plugin  # noqa: F401  (imports torch and pytest once, here, before forking)
-        ctx = multiprocessing.get_context("fork")  # children inherit the imports: no re-import per run
-        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=ctx) as pool:
-            for (lec_id, judge, _), result in zip(work, pool.map(_grade, [w[2] for w in work])):
-                finding = judge(result)
-                by_id[lec_id].findings.append(finding)
-                if finding.what.startswith("mutant "):
-                    seen_failing[lec_id] |= {c.name for c in result.checks if c.status in CAUGHT}
-    for lec in lectures:
+        results: dict[str, LectureResult] = {}
+        timeout = max((lec.submission_s for lec in lectures), default=0) + STARTUP_GRACE_S
+        Pool(jobs=max(1, jobs), timeout=timeout, scratch=Path(tmp), result_type=LectureResult).run(
+            [job for job, _, _ in todo], lambda result, job: results.__setitem__(job.id, result))
+        for job, v, judge in todo:  # judged in the order listed, whatever order they finished in
+            finding = judge(results[job.id])
+            v.findings.append(finding)
+            if finding.what.startswith("mutant "):
+                seen_failing[v.lecture] |= {c.name for c in results[job.id].checks if c.status in CAUGHT}
+    for lec, v in zip(lectures, verdicts):
         # a check is proven by showing it fail: each must fail on at least one mutant
         never = [c.name for c in lec.checks if c.name not in seen_failing[lec.id]]
-        by_id[lec.id].findings.append(Finding(not never, "every check is seen failing on some mutant",
-                                              f"never failed: {', '.join(never)}"))
+        v.findings.append(Finding(not never, "every check is seen failing on some mutant",
+                                  f"never failed: {', '.join(never)}"))
     return verdicts
