@@ -15,6 +15,10 @@ from pathlib import Path
 
 LECTURES_DIR = Path(__file__).with_name("lectures")
 CHECKS_DIR = Path(__file__).with_name("checks")
+# Hidden checks live in a file of their own, checks/hidden/lectureNN.py, which nothing given to
+# learners holds (the release bundle, the wheel): a check marked `hidden = true` in the TOML must be
+# defined there, every other one in checks/lectureNN.py (tests/test_course_files.py proves it).
+HIDDEN_CHECKS_DIR = CHECKS_DIR / "hidden"
 
 
 class CourseError(Exception):
@@ -88,6 +92,15 @@ class Lecture:
     @property
     def checks_path(self) -> Path:
         return CHECKS_DIR / f"{self.id}.py"
+
+    @property
+    def hidden_checks_path(self) -> Path:
+        return HIDDEN_CHECKS_DIR / f"{self.id}.py"
+
+    @property
+    def check_modules(self) -> list[Path]:
+        """The public check module, and the hidden one where this installation has it."""
+        return [self.checks_path] + ([self.hidden_checks_path] if self.hidden_checks_path.is_file() else [])
 
     def exercise(self, name: str) -> Exercise:
         for ex in self.exercises:

@@ -6,11 +6,10 @@ metadata and the *public* checks of the released lectures, ``templates/``, ``pyp
 a README, a GitHub Actions workflow (``.github/workflows/grader.yml``) and ``RELEASE.json``.
 Learners run ``python -m grader check lectureNN`` inside it (no install needed) or install it.
 
-How hidden checks stay out: at release time each lecture's TOML loses its ``[[checks]]``
-tables marked ``hidden = true``, and its check module loses the matching ``test_<name>``
-functions, then any top-level helper that only they used (found by name, to a fixed point);
-both are re-parsed and validated (the TOML with the course's own loader), and the release is
-refused if a hidden check's name is still defined.  Solutions never enter: nothing is copied
+How hidden checks stay out: they are defined in a file of their own,
+``grader/checks/hidden/lectureNN.py``, which no release copies; at release time each lecture's
+TOML loses its ``[[checks]]`` tables marked ``hidden = true`` (re-parsed and validated with the
+course's own loader), and the release is refused if the public module defines a hidden check.  Solutions never enter: nothing is copied
 from ``solutions/`` and stubs are proven to be what the generator makes from them.  The
 evaluation split of a data set ships only if a public check of a released lecture asks for
 ``eval_set`` (a learner could read its labels); otherwise it is left out.
@@ -37,7 +36,7 @@ from pathlib import Path
 
 from . import __version__
 from . import data as datasets
-from .course import CHECKS_DIR, LECTURES_DIR, CourseError, Lecture, lecture_ids, parse_lecture
+from .course import CHECKS_DIR, HIDDEN_CHECKS_DIR, LECTURES_DIR, CourseError, Lecture, lecture_ids, parse_lecture
 from .stubs import stale_stubs
 from .workspace import PACKAGE_DIR, REPO_DIR, WorkspaceError, resource_dir, solutions_dir
 
@@ -80,57 +79,18 @@ def filter_lecture_toml(text: str, lecture_id: str) -> tuple[str, list[str]]:
     return out, hidden
 
 
-def _defined_names(node: ast.stmt) -> set[str]:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {node.name}
-    if isinstance(node, (ast.Assign, ast.AnnAssign)):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-    return set()
-
-
-def filter_check_module(source: str, hidden: list[str], filename: str = "checks") -> str:
-    """The check module without the hidden checks' test functions and the helpers only they used."""
-    if not hidden:
-        return source
-    doomed = {f"test_{name}" for name in hidden}
-    tree = ast.parse(source, filename=filename)
-    body = [n for n in tree.body if not (_defined_names(n) & doomed)]
-    if len(body) != len(tree.body) - len(doomed):
-        raise ReleaseError(f"{filename}: expected one `test_<name>` function per hidden check ({', '.join(sorted(doomed))})")
-    while True:  # drop helpers nobody left uses, until nothing changes
-        used = {n.id for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        used |= {n.attr for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Attribute)}
-        unused = [stmt for stmt in body if (names := _defined_names(stmt)) and not any(x.startswith("test_") for x in names)
-                  and not names & used and not names & {"__all__", "pytestmark"}]
-        if not unused:
-            break
-        body = [stmt for stmt in body if stmt not in unused]
-    lines = source.splitlines(keepends=True)
-    gone: set[int] = set()
-    for stmt in tree.body:
-        if stmt not in body:
-            first = min([d.lineno for d in getattr(stmt, "decorator_list", [])] + [stmt.lineno])
-            while first > 1 and lines[first - 2].lstrip().startswith("#"):
-                first -= 1  # the comment just above a removed check describes it: it goes too
-            gone.update(range(first, stmt.end_lineno + 1))
-    out: list[str] = []
-    for i, line in enumerate(lines, 1):
-        if i not in gone and not (not line.strip() and len(out) >= 2 and not out[-1].strip() and not out[-2].strip()):
-            out.append(line)
-    text = "".join(out)
-    remaining = {n.name for n in ast.parse(text).body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    if remaining & doomed:
-        raise ReleaseError(f"{filename}: hidden checks still defined after filtering: {sorted(remaining & doomed)}")
-    compile(text, filename, "exec")
-    return text
-
-
 def public_check_sources(lecture: Lecture) -> tuple[str, str, list[str]]:
-    """(TOML text, check module text, hidden check names) as the release ships them."""
+    """(TOML text, check module text, hidden check names) as the release ships them: the TOML
+    without its hidden checks, and the public check module, which must define none of them (they
+    live in checks/hidden/, which no release holds)."""
     toml_text, hidden = filter_lecture_toml((LECTURES_DIR / f"{lecture.id}.toml").read_text(encoding="utf-8"),
                                             lecture.id)
-    module = filter_check_module(lecture.checks_path.read_text(encoding="utf-8"), hidden, lecture.checks_path.name)
+    module = lecture.checks_path.read_text(encoding="utf-8")
+    defined = {n.name for n in ast.parse(module).body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    misplaced = sorted(defined & {f"test_{name}" for name in hidden})
+    if misplaced:
+        raise ReleaseError(f"{lecture.checks_path.name} defines hidden check(s) {', '.join(misplaced)}: move them to "
+                           f"grader/checks/hidden/{lecture.id}.py")
     return toml_text, module, hidden
 
 
@@ -148,6 +108,7 @@ def _copy_package(dest: Path, lectures: list[Lecture], *, exclude: set[Path]) ->
     other = {CHECKS_DIR / f"{i}.py" for i in lecture_ids() if i not in released}
     other |= {LECTURES_DIR / f"{i}.toml" for i in lecture_ids() if i not in released}
     other |= {p for p in CHECKS_DIR.glob("lecture*.py") if p.stem not in released}
+    other.add(HIDDEN_CHECKS_DIR)  # never in a learner's hands
 
     def ignore(folder: str, names: list[str]) -> set[str]:
         skip = set()
@@ -334,6 +295,7 @@ def build_gradescope(out_zip: Path, lecture: Lecture, *, hidden_visibility: str 
     skip = {CHECKS_DIR / f"{i}.py" for i in lecture_ids() if i not in released}
     skip |= {LECTURES_DIR / f"{i}.toml" for i in lecture_ids() if i not in released}
     skip |= {p for p in CHECKS_DIR.glob("lecture*.py") if p.stem not in released}
+    skip |= {p for p in HIDDEN_CHECKS_DIR.glob("lecture*.py") if p.stem not in released}  # the lecture's own are in
     for root, prefix in ((PACKAGE_DIR, "grader"), (resource_dir("templates"), "templates")):
         for p in sorted(root.rglob("*")):
             rel = p.relative_to(root)

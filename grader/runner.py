@@ -48,7 +48,7 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
     from .plugin import GraderPlugin
 
     plugin = GraderPlugin(lecture, learner, lecture_dir, device)
-    args = [str(lecture.checks_path), "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--noconftest",
+    args = [*(str(p) for p in lecture.check_modules), "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--noconftest",
             "--import-mode=importlib", "--rootdir", str(lecture.checks_path.parent), "-c", str(_EMPTY_INI),
             "-W", "ignore::DeprecationWarning", "-o", "python_files=lecture*.py"]
     if select:

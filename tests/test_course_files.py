@@ -11,15 +11,19 @@ from grader.verify import load_mutants
 from conftest import EXERCISES, SOLUTIONS
 
 
-def _check_functions(lecture):
-    tree = ast.parse(lecture.checks_path.read_text(encoding="utf-8"))
+def _check_functions(path):
+    if not path.is_file():
+        return set()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     return {n.name.removeprefix("test_") for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")}
 
 
 @pytest.mark.parametrize("lecture_id", lecture_ids())
 def test_metadata_matches_check_module(lecture_id):
+    """Public checks in checks/lectureNN.py, hidden ones (`hidden = true`) in checks/hidden/lectureNN.py."""
     lecture = load_lecture(lecture_id)
-    assert _check_functions(lecture) == {c.name for c in lecture.checks}
+    assert _check_functions(lecture.checks_path) == {c.name for c in lecture.checks if not c.hidden}
+    assert _check_functions(lecture.hidden_checks_path) == {c.name for c in lecture.checks if c.hidden}
 
 
 @pytest.mark.parametrize("lecture_id", lecture_ids())

@@ -1,6 +1,7 @@
 """What leaves the course: the student bundle (no solutions, no hidden checks, works on its own),
 its GitHub Actions workflow, and the Gradescope autograder run as Gradescope runs it."""
 
+import ast
 import json
 import os
 import re
@@ -117,6 +118,19 @@ def course_with_a_hidden_check(tmp_path_factory):
     text = toml.read_text()
     assert text.count(f'name = "{HIDDEN}"\n') == 1
     toml.write_text(text.replace(f'name = "{HIDDEN}"\n', f'name = "{HIDDEN}"\nhidden = true\n'))
+    # a hidden check lives in checks/hidden/: move its function there, importing what it uses
+    public = course / "grader" / "checks" / "lecture05.py"
+    source = public.read_text()
+    (func,) = [n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == f"test_{HIDDEN}"]
+    lines = source.splitlines(keepends=True)
+    body = "".join(lines[func.lineno - 1:func.end_lineno])
+    public.write_text("".join(lines[:func.lineno - 1] + lines[func.end_lineno:]))
+    used = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)}
+    names = sorted(n for n in used if re.search(rf"^(def |class )?{re.escape(n)}\b", source, re.M))
+    hidden = course / "grader" / "checks" / "hidden" / "lecture05.py"
+    hidden.parent.mkdir()
+    hidden.write_text(f'"""Hidden checks of lecture 05."""\n\nfrom grader.checks.api import expect_near\n'
+                      f"from grader.checks.lecture05 import {', '.join(names)}\n\n\n" + body)
     return course
 
 
