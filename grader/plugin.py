@@ -139,7 +139,7 @@ class GraderPlugin:
             if exc.traceback:
                 text += "\n" + exc.traceback
             hint = hint_for_error(exc.message)
-            if not hint and exc.where == IMPORTING and "in <module>" in exc.traceback:
+            if not hint and exc.where.startswith("importing ") and "in <module>" in exc.traceback:
                 hint = TOP_LEVEL_HINT
             return "error", text + (f"\nlikely cause: {hint}" if hint else "")
         if isinstance(exc, WorkerDied):

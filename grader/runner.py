@@ -40,8 +40,9 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
     data_files = worker_data_files(lecture)
     describe = _describer(lecture)
     learner = Learner(lambda: start_worker(lecture_dir, lecture.modules, limits=limits, device=device,
-                                           data_files=data_files),
-                      call_s=limits.call_s, submission_s=limits.submission_s, describe=describe)
+                                           data_files=data_files, display=f"exercises/{lecture.id}"),
+                      call_s=limits.call_s, submission_s=limits.submission_s, describe=describe,
+                      module_of=_module_of(lecture))
     learner.start()  # the worker imports torch while we import pytest and the checks
     import pytest
 
@@ -109,6 +110,13 @@ def _where_to_fill(lecture: Lecture, exercise) -> str:
         owner = lecture.exercise_of_symbol(symbol)
         by_file.setdefault(owner.file if owner else exercise.file, []).append(f"`{symbol}`")
     return "; ".join(f"{', '.join(symbols)} in exercises/{lecture.id}/{file}" for file, symbols in by_file.items())
+
+
+def _module_of(lecture: Lecture):
+    def module_of(name: str) -> str | None:
+        ex = lecture.exercise_of_symbol(name)
+        return ex.module if ex else None
+    return module_of
 
 
 def _describer(lecture: Lecture):

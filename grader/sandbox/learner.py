@@ -135,6 +135,17 @@ def _start_detail(exc: Exception) -> str:
     return str(exc)
 
 
+def _again(exc: LearnerProblem) -> LearnerProblem:
+    """The same outcome again, without running the learner's code again, saying so."""
+    note = " (seen in an earlier check; not run again)"
+    again = type(exc).__new__(type(exc))  # not copy.copy: these classes' __init__ take other arguments
+    again.__dict__.update(exc.__dict__)
+    if isinstance(again, LearnerError):
+        again.message, again.traceback = again.message + note, ""
+    again.args = (f"{exc}{note}",)
+    return again
+
+
 # ---------------------------------------------------------------- the proxy
 
 class Learner:
@@ -142,7 +153,8 @@ class Learner:
     (``start_worker`` is a zero-argument factory); calls block with deadlines."""
 
     def __init__(self, start_worker: Callable[[], WorkerProcess], *, call_s: float, submission_s: float,
-                 describe: Callable[[str], str] = lambda name: name):
+                 describe: Callable[[str], str] = lambda name: name,
+                 module_of: Callable[[str], str | None] = lambda name: None):
         self._start_worker = start_worker
         self.call_s = call_s
         self.deadline = time.monotonic() + submission_s
@@ -152,6 +164,14 @@ class Learner:
         self._ready = False
         self.restarts = 0
         self.start_failure = ""  # why the worker could not start: every later call fails at once with it
+        self.module_of = module_of  # "train" -> "training": the learner's file that defines a name
+        # What one mistake costs only once.  A file whose import raised: the checks that use it fail
+        # (its traceback shown the first time), the others run.  An import that hung, exited or hit a
+        # limit, and a call that ran out of time: later checks that would do the same fail at once.
+        self.broken: dict[str, LearnerError] = {}
+        self.told: set[str] = set()
+        self.import_failure: LearnerProblem | None = None
+        self.timed_out: dict[str, TimedOut] = {}
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
@@ -185,7 +205,7 @@ class Learner:
         """Call a learner function or class by name (``"train"``, ``"Net"``), a library
         callable by dotted path (``"torch.optim.SGD"``), or a handle (``model(x)``)."""
         return self._request({"op": "call", "target": _to_wire(target), "args": _to_wire(list(args)),
-                              "kwargs": _to_wire(kwargs)}, where=self._where(target), timeout=timeout)
+                              "kwargs": _to_wire(kwargs)}, where=self._where(target), timeout=timeout, target=target)
 
     new = call
 
@@ -214,6 +234,8 @@ class Learner:
         return self.describe(str(target))
 
     def _ensure_ready(self) -> None:
+        if self.import_failure is not None:  # it hung, exited or hit a limit before: not again
+            raise _again(self.import_failure)
         self.start()
         if self.start_failure:
             raise WorkerStartFailed(self.start_failure)
@@ -226,11 +248,48 @@ class Learner:
                 self.start_failure = _start_detail(exc)
                 raise WorkerStartFailed(self.start_failure) from None
             self._ready = True
-            self._exchange({"op": "import"}, where=IMPORTING, limit=self.call_s, kind="call")
+            self._import()
 
-    def _request(self, req: dict, *, where: str, timeout: float | None = None):
+    def _import(self) -> None:
+        try:
+            reply = self._exchange({"op": "import"}, where=IMPORTING, limit=self.call_s, kind="call")
+        except LearnerProblem as exc:
+            self.import_failure = exc
+            raise
+        broken = reply.get("broken", {}) if isinstance(reply, dict) else {}
+        for module, failure in broken.items() if isinstance(broken, dict) else ():
+            if isinstance(failure, dict) and module not in self.broken:
+                self.broken[str(module)] = LearnerError(f"importing {module}.py", str(failure.get("type", "Exception")),
+                                                        str(failure.get("message", "")),
+                                                        str(failure.get("traceback", "")))
+
+    def _request(self, req: dict, *, where: str, timeout: float | None = None, target=None):
+        if where in self.timed_out:
+            raise _again(self.timed_out[where])
         self._ensure_ready()
-        return self._exchange(req, where=where, limit=timeout or self.call_s, kind="call")
+        if isinstance(target, str) and (module := self.module_of(target)) in self.broken:
+            raise self._broken(module)
+        try:
+            return self._exchange(req, where=where, limit=timeout or self.call_s, kind="call")
+        except TimedOut as exc:
+            if exc.what == "call":
+                self.timed_out[where] = exc
+            raise
+        except LearnerError as exc:
+            # a name looked up inside the worker (by glue) may be in the file that failed
+            for module, error in self.broken.items():
+                if (exc.exc_type, exc.message) == (error.exc_type, error.message):
+                    raise self._broken(module) from None
+            raise
+
+    def _broken(self, module: str) -> LearnerError:
+        """The import error of one of the learner's files: whole the first time, then by reference."""
+        exc = self.broken[module]
+        if module in self.told:
+            return LearnerError(exc.where, exc.exc_type, f"{exc.message} (the same error as above: this check "
+                                "needs that file)", "")
+        self.told.add(module)
+        return exc
 
     def _exchange(self, req: dict, *, where: str, limit: float, kind: str):
         remaining = self.deadline - time.monotonic()

@@ -201,8 +201,9 @@ def _limit_resources(limits: Limits, device: str, cgroup: WorkerCgroup | None, c
     return apply
 
 
-def _worker_env(home: str, device: str) -> dict:
+def _worker_env(home: str, device: str, display: str = "") -> dict:
     env = {
+        "GRADER_DISPLAY_ROOT": display,  # = inside/worker.py's DISPLAY_ENV: paths in tracebacks as the learner knows them
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": home,
         "TMPDIR": home,
@@ -224,12 +225,14 @@ def _worker_env(home: str, device: str) -> dict:
 
 
 def start_worker(lecture_dir: Path, modules: list[str], *, limits: Limits, device: str = "cpu",
-                 data_files: dict[str, Path] | None = None, sandbox: str | None = None) -> WorkerProcess:
+                 data_files: dict[str, Path] | None = None, sandbox: str | None = None,
+                 display: str = "") -> WorkerProcess:
     """Copy the learner's lecture directory into a fresh scratch directory and start a worker on it.
 
     ``data_files`` maps a path inside the worker's working directory to a file to expose there
     (training data the learner may see; never evaluation labels).  ``sandbox``: auto | bwrap | plain
-    (default: the ``GRADER_SANDBOX`` environment variable, else auto).
+    (default: the ``GRADER_SANDBOX`` environment variable, else auto).  ``display``: the folder of the
+    learner's files as they know it (``exercises/lecture06``), for the paths in tracebacks.
     """
     mode, reason = choose_sandbox(sandbox)
     scratch = Path(tempfile.mkdtemp(prefix="grader-worker-"))
@@ -250,7 +253,7 @@ def start_worker(lecture_dir: Path, modules: list[str], *, limits: Limits, devic
             proc = subprocess.Popen(
                 args, pass_fds=(req_r, resp_w, status_w),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=scratch, env=_worker_env(home, device), start_new_session=True,
+                cwd=scratch, env=_worker_env(home, device, display), start_new_session=True,
                 preexec_fn=_limit_resources(limits, device, cgroup, backend.CUTS_NETWORK, status_w),
             )
     except BaseException:

@@ -19,6 +19,7 @@ import sys
 # Environment variables the sandbox sets for this process (never read from anywhere else).
 RUN_AS_ENV = "GRADER_WORKER_UID"     # started as host root: the uid (and gid) to become first
 PROBE_ARG = "--probe"                # the sandbox's start-up probe: the real command line, then exit
+DISPLAY_ENV = "GRADER_DISPLAY_ROOT"  # how the learner knows the folder of their files (exercises/lecture06)
 
 
 def _drop_privileges() -> None:
@@ -71,11 +72,13 @@ PLAIN_SCALARS = (bool, int, float, str, type(None))
 
 
 class Worker:
-    def __init__(self, root: str, modules: list[str]):
+    def __init__(self, root: str, modules: list[str], display: str = ""):
         self.root = os.path.abspath(root)
+        self.display = display.rstrip("/") + "/" if display else ""
         self.module_names = modules
         self.modules: dict[str, object] = {}
         self.handles: dict[int, object] = {}
+        self.broken: dict[str, Exception] = {}   # module -> what its import raised
         self.next_id = 1
 
     # -- values in and out -------------------------------------------------
@@ -129,6 +132,8 @@ class Worker:
 
     # -- learner modules ---------------------------------------------------
     def module(self, name: str):
+        if name in self.broken:
+            raise self.broken[name]
         if name not in self.modules:
             self.modules[name] = importlib.import_module(name)
         return self.modules[name]
@@ -145,9 +150,14 @@ class Worker:
             mod, _, attr = name.rpartition(".")
             return getattr(importlib.import_module(mod), attr)
         for mod in self.module_names:
+            if mod in self.broken:
+                continue  # a file that failed to import: the name may be in the others
             m = self.module(mod)
             if hasattr(m, name):
                 return getattr(m, name)
+        for mod in self.module_names:
+            if mod in self.broken:
+                raise self.broken[mod]  # not found elsewhere: it may be in the file that failed
         raise AttributeError(f"none of your files defines `{name}` (looked in: {', '.join(m + '.py' for m in self.module_names)})")
 
     # -- operations --------------------------------------------------------
@@ -155,9 +165,14 @@ class Worker:
         return {"pid": os.getpid(), "torch": torch.__version__, "cuda": torch.cuda.is_available()}
 
     def op_import(self, req):
+        """Import every file of the lecture; one that raises is remembered, not fatal, so only the
+        checks that use it fail (an exit or a hang at import still ends the worker)."""
         for name in self.module_names:
-            self.module(name)
-        return None
+            try:
+                self.module(name)
+            except Exception as exc:
+                self.broken[name] = exc
+        return {"broken": {name: self.failure(exc) for name, exc in self.broken.items()}}
 
     def op_call(self, req):
         target = req["target"]
@@ -189,9 +204,13 @@ class Worker:
         """The traceback cut to the learner's own frames: grader glue and torch internals
         are noise to someone learning; the last line (the exception) is always kept."""
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.root + os.sep)]
-        lines = [f'  File "{os.path.relpath(f.filename, self.root)}", line {f.lineno}, in {f.name}\n    {f.line}' for f in frames]
+        lines = [f'  File "{self.shown(f.filename)}", line {f.lineno}, in {f.name}\n    {f.line}' for f in frames]
         last = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return "\n".join(lines + [last])
+        return "\n".join(lines + [last.replace(self.root + os.sep, self.display)])
+
+    def shown(self, path: str) -> str:
+        """A file of the learner's as they know it (exercises/lecture06/bce.py), not the sandbox's path."""
+        return self.display + os.path.relpath(path, self.root)
 
     def failure(self, exc: BaseException) -> dict:
         kind = "exception"
@@ -243,7 +262,7 @@ def main(argv: list[str]) -> None:
     become_subreaper()
     sys.path.insert(0, os.path.abspath(root))
     os.environ.setdefault("MPLBACKEND", "Agg")
-    worker = Worker(root, modules)
+    worker = Worker(root, modules, os.environ.pop(DISPLAY_ENV, ""))
     glue.resolve = worker.resolve  # glue finds the learner's names as checks do
     worker.serve(rfd, wfd)
     # os._exit: learner atexit handlers and non-daemon threads must not keep us alive
