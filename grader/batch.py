@@ -7,7 +7,7 @@ grading process that dies or hangs, all become failed checks with a message, nev
 ``run_batch`` forks one grading process per submission from a parent that has already
 imported torch, pytest and the grader (as ``grader verify`` does), so a submission pays only
 for its own worker and checks; at most ``jobs`` run at once.  Each result is written as soon as
-it arrives (``write_atomic``, ``result.json`` last, so its presence means the rest is there);
+it arrives (``grader.render.export.write``, ``result.json`` last, so its presence means the rest is there);
 a rerun skips a submission whose ``result.json`` has the same fingerprint and lectures.  A
 grading process past ``--timeout`` is stopped (SIGTERM: it kills its workers' process groups
 and exits; SIGKILL after a grace period) and its submission's checks are ``timed_out``.
@@ -86,12 +86,10 @@ def submission_dir(out: Path, sub_id: str) -> Path:
 
 def write_submission(out: Path, result: SubmissionResult) -> Path:
     """report.html, Gradescope results.json, then result.json (last: it marks the submission done)."""
-    from .render import gradescope
-    from .render.classpage import render_submission
+    from .render.export import write
     folder = submission_dir(out, result.submission)
-    write_atomic(folder / "report.html", render_submission(result))
-    write_atomic(folder / "results.json", json.dumps(gradescope.render(result), indent=2, ensure_ascii=False))
-    result.write_json(folder / "result.json")
+    write(result, {"submission-html": folder / "report.html", "gradescope": folder / "results.json",
+                   "json": folder / "result.json"})
     return folder
 
 
@@ -110,11 +108,10 @@ def load_done(out: Path, sub_id: str, fp: str, lecture_ids: list[str]) -> Submis
 
 
 def write_class(out: Path, klass: ClassResult) -> None:
-    from .render import classpage, csv as csv_render, junit
-    write_atomic(Path(out) / "index.html", classpage.render(klass))
-    write_atomic(Path(out) / "grades.csv", csv_render.render(klass))
-    write_atomic(Path(out) / "junit.xml", junit.render_class(klass))
-    write_atomic(Path(out) / "class.json", klass.to_json())
+    from .render.export import write
+    out = Path(out)
+    write(klass, {"class-html": out / "index.html", "csv": out / "grades.csv", "junit": out / "junit.xml",
+                  "json": out / "class.json"})
 
 
 # ---------------------------------------------------------------- one grading process per submission
