@@ -12,7 +12,9 @@ import click
 
 from .. import __version__
 from . import instructor, learner
-from ._common import GRADER_PROBLEM, GraderProblem, UsageProblem  # noqa: F401  (the exit codes, for callers)
+from ._common import GRADER_PROBLEM, GraderProblem, UsageProblem
+
+__all__ = ["main", "GRADER_PROBLEM", "GraderProblem", "UsageProblem"]
 
 SECTIONS = (("Learner commands", learner.COMMANDS), ("Instructor commands", instructor.COMMANDS))
 
