@@ -6,7 +6,7 @@ grading process that dies or hangs, all become failed checks with a message, nev
 
 ``run_batch`` grades each submission in its own forked grading process (``grader.pool``, the
 pool ``grader verify`` uses too), at most ``jobs`` at once.  Each result is written as soon as
-it arrives (``write_atomic``, ``result.json`` last, so its presence means the rest is there);
+it arrives (``grader.render.export.write``, ``result.json`` last, so its presence means the rest is there);
 a rerun skips a submission whose ``result.json`` has the same fingerprint and lectures.  A
 grading process past ``--timeout`` is stopped and its submission's checks are ``timed_out``.
 """
@@ -23,7 +23,7 @@ from typing import Callable
 
 from .course import Lecture
 from .pool import Job, Pool
-from .results import CheckResult, ClassResult, LectureResult, SubmissionResult, summarize_exercise, write_atomic
+from .results import CheckResult, ClassResult, LectureResult, SubmissionResult, summarize_exercise
 from .submissions import SubmissionError, fingerprint, stage, submission_id
 
 STARTUP_GRACE_S = 60.0   # a grading process's own start (the worker importing torch) on a loaded machine
@@ -80,12 +80,10 @@ def submission_dir(out: Path, sub_id: str) -> Path:
 
 def write_submission(out: Path, result: SubmissionResult) -> Path:
     """report.html, Gradescope results.json, then result.json (last: it marks the submission done)."""
-    from .render import gradescope
-    from .render.classpage import render_submission
+    from .render.export import write
     folder = submission_dir(out, result.submission)
-    write_atomic(folder / "report.html", render_submission(result))
-    write_atomic(folder / "results.json", json.dumps(gradescope.render(result), indent=2, ensure_ascii=False))
-    result.write_json(folder / "result.json")
+    write(result, {"submission-html": folder / "report.html", "gradescope": folder / "results.json",
+                   "json": folder / "result.json"})
     return folder
 
 
@@ -104,11 +102,10 @@ def load_done(out: Path, sub_id: str, fp: str, lecture_ids: list[str]) -> Submis
 
 
 def write_class(out: Path, klass: ClassResult) -> None:
-    from .render import classpage, csv as csv_render, junit
-    write_atomic(Path(out) / "index.html", classpage.render(klass))
-    write_atomic(Path(out) / "grades.csv", csv_render.render(klass))
-    write_atomic(Path(out) / "junit.xml", junit.render_class(klass))
-    write_atomic(Path(out) / "class.json", klass.to_json())
+    from .render.export import write
+    out = Path(out)
+    write(klass, {"class-html": out / "index.html", "csv": out / "grades.csv", "junit": out / "junit.xml",
+                  "json": out / "class.json"})
 
 
 # ---------------------------------------------------------------- one grading process per submission

@@ -1,8 +1,8 @@
 """The one result model (check -> exercise -> lecture -> submission -> class), serialisable to JSON.
 
-JSON is the canonical form: every renderer takes a ``LectureResult``, a
-``SubmissionResult`` or a ``ClassResult`` (or the dict it round-trips through)
-and nothing else.
+JSON is the canonical form.  Every file renderer (``grader.render``) takes a ``SubmissionResult``
+or a ``ClassResult``: one lecture is a one-lecture submission (``SubmissionResult.of``), one
+submission a one-row class (``ClassResult.of``).  The terminal view takes one ``LectureResult``.
 """
 
 from __future__ import annotations
@@ -159,6 +159,27 @@ class SubmissionResult:
     def write_json(self, path: Path) -> None:
         write_atomic(Path(path), self.to_json())
 
+    @classmethod
+    def of(cls, result: "SubmissionResult | LectureResult | list[LectureResult]",
+           name: str | None = None) -> "SubmissionResult":
+        """``result`` as a submission: itself; one lecture as a one-lecture submission named after it; a list
+        of lectures (``grader check --all``) as one submission, its time their sum."""
+        if isinstance(result, SubmissionResult):
+            return result
+        if isinstance(result, LectureResult):
+            return cls(submission=name or result.lecture, lectures=[result], duration_s=result.duration_s)
+        lectures = list(result)
+        if not all(isinstance(r, LectureResult) for r in lectures):
+            raise TypeError(f"not a result: {type(result).__name__}")
+        return cls(submission=name or ", ".join(r.lecture for r in lectures), lectures=lectures,
+                   duration_s=round(sum(r.duration_s for r in lectures), 3))
+
+    def only_lecture(self) -> LectureResult:
+        """The lecture of a one-lecture submission (the learner's view of ``grader check LECTURE``)."""
+        if len(self.lectures) != 1:
+            raise ValueError(f"{self.submission}: {len(self.lectures)} lectures where one was expected")
+        return self.lectures[0]
+
 
 @dataclass
 class ClassResult:
@@ -193,6 +214,14 @@ class ClassResult:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def of(cls, result: "ClassResult | SubmissionResult | LectureResult | list[LectureResult]") -> "ClassResult":
+        """``result`` as a class: itself, or one submission (see ``SubmissionResult.of``) as a one-row class."""
+        if isinstance(result, ClassResult):
+            return result
+        sub = SubmissionResult.of(result)
+        return cls(submissions=[sub], lectures=[r.lecture for r in sub.lectures])
 
     @classmethod
     def from_dict(cls, d: dict) -> "ClassResult":

@@ -15,7 +15,7 @@ def test_wheel_has_course_files_and_no_solutions(tmp_path):
                     "-w", str(tmp_path), "."], check=True, cwd=REPO, capture_output=True)
     (wheel,) = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("grader/cli.py", "grader/sandbox/inside/worker.py", "grader/sandbox/inside/wire.py",
+    for needed in ("grader/cli/__init__.py", "grader/sandbox/inside/worker.py", "grader/sandbox/inside/wire.py",
                    "grader/sandbox/inside/glue.py", "grader/templates/report.html.j2",
                    "grader/lectures/lecture05.toml", "grader/checks/lecture05.py"):
         assert needed in names, needed

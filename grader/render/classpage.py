@@ -52,7 +52,9 @@ def stats(klass: ClassResult) -> dict:
             "full": sum(1 for s in klass.submissions if s.max_score and s.score >= s.max_score)}
 
 
-def render(klass: ClassResult) -> str:
+def render(klass: ClassResult | SubmissionResult) -> str:
+    """The class page (``index.html``); one submission is a one-row class."""
+    klass = ClassResult.of(klass)
     fractions = [s.score / s.max_score if s.max_score else 0.0 for s in klass.submissions]
     by_lecture = {s.submission: {r.lecture: r for r in s.lectures} for s in klass.submissions}
     return environment().get_template("class.html.j2").render(
@@ -61,6 +63,7 @@ def render(klass: ClassResult) -> str:
 
 def render_submission(result: SubmissionResult, *, back_link: str = "../../index.html") -> str:
     """A submission's report; ``back_link`` leads to the class page (empty: no link)."""
+    result = SubmissionResult.of(result)
     source_name = PurePath(result.source).name if result.source else ""  # not the grading machine's paths
     return environment().get_template("submission.html.j2").render(s=result, back_link=back_link,
                                                                    source_name=source_name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
-from ..results import ClassResult
+from ..results import ClassResult, SubmissionResult
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -19,7 +19,9 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def render(klass: ClassResult) -> str:
+def render(klass: ClassResult | SubmissionResult) -> str:
+    """The gradebook of a class (one submission is a one-row class)."""
+    klass = ClassResult.of(klass)
     columns = klass.columns()
     multi = len({lec for lec, _, _ in columns}) > 1
     buf = io.StringIO()

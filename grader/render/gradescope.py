@@ -8,6 +8,8 @@ date), so its result does not teach the hidden check before the deadline.
 
 from __future__ import annotations
 
+import json
+
 from ..results import LectureResult, SubmissionResult
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -23,9 +25,11 @@ def _output(c) -> str:
 
 
 def render(result: SubmissionResult | LectureResult, *, hidden_visibility: str = "after_due_date") -> dict:
+    """The results.json of a submission (a LectureResult counts as a one-lecture submission), as a dict."""
     if hidden_visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
-    lectures = result.lectures if isinstance(result, SubmissionResult) else [result]
+    result = SubmissionResult.of(result)
+    lectures = result.lectures
     multi = len(lectures) > 1
     tests = []
     for r in lectures:
@@ -39,15 +43,17 @@ def render(result: SubmissionResult | LectureResult, *, hidden_visibility: str =
                 "visibility": hidden_visibility if c.hidden else "visible",
                 "tags": [r.lecture, c.exercise],
             })
-    lines = [f"{r.lecture} · {r.title}: {r.score:g}/{r.max_score:g}" for r in lectures]
-    if isinstance(result, SubmissionResult):
-        lines += result.problems
+    lines = [f"{r.lecture} · {r.title}: {r.score:g}/{r.max_score:g}" for r in lectures] + result.problems
     return {
         "score": result.score,
-        "execution_time": round(result.duration_s if isinstance(result, SubmissionResult)
-                                else sum(r.duration_s for r in lectures)),
+        "execution_time": round(result.duration_s),
         "output": "\n".join(lines),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
     }
+
+
+def render_json(result: SubmissionResult, *, hidden_visibility: str = "after_due_date") -> str:
+    """The file Gradescope reads (``results.json``)."""
+    return json.dumps(render(result, hidden_visibility=hidden_visibility), indent=2, ensure_ascii=False)

@@ -1,12 +1,13 @@
 """Self-contained HTML reports: jinja2 templates from ``templates/``, autoescaped,
 inline CSS and SVG, no external links, so a report opens offline and learner
-text can never become markup."""
+text can never become markup.  This module: the shared environment and the learner's report of
+one lecture (``grader check --html``); the pages of a batch are in ``classpage``."""
 
 from __future__ import annotations
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ..results import LectureResult
+from ..results import LectureResult, SubmissionResult
 from ..workspace import resource_dir
 
 STATUS_COLORS = {"passed": "#1a7f37", "failed": "#cf222e", "not_attempted": "#9a6700", "error": "#cf222e",
@@ -22,5 +23,7 @@ def environment() -> Environment:
     return env
 
 
-def render(result: LectureResult) -> str:
-    return environment().get_template("report.html.j2").render(r=result, counts=result.counts())
+def render(result: SubmissionResult | LectureResult) -> str:
+    """The report of a one-lecture submission (or of one LectureResult)."""
+    lecture = SubmissionResult.of(result).only_lecture()
+    return environment().get_template("report.html.j2").render(r=lecture, counts=lecture.counts())

@@ -1,8 +1,8 @@
 """JUnit XML (the format CI systems and test-report viewers read), built with ElementTree so
 every learner-controlled text is escaped by the library.
 
-One ``testsuite`` per lecture (per submission and lecture for a class), one ``testcase`` per
-check: ``classname`` is ``lecture.exercise`` (prefixed by the submission in a class);
+One ``testsuite`` per lecture of a submission (per submission and lecture for a class), one
+``testcase`` per check: ``classname`` is ``lecture.exercise`` (prefixed by the submission in a class);
 failed and not-attempted checks are ``failure``s, errors and time-outs ``error``s, skipped
 checks ``skipped``.  Points travel as properties.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ..results import ClassResult, LectureResult
+from ..results import ClassResult, LectureResult, SubmissionResult
 
 FAILURE = {"failed", "not_attempted"}
 # characters XML 1.0 cannot hold at all (a learner's message may carry terminal escapes or NULs)
@@ -59,9 +59,12 @@ def _document(suites: list[ET.Element], name: str) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def render(results: list[LectureResult]) -> str:
-    return _document([_suite(r) for r in results], "grader")
+def render(result: SubmissionResult | ClassResult | list[LectureResult]) -> str:
+    """A submission's lectures (``grader check``: a document named "grader"), or a class ("class", each
+    suite named ``submission.lecture``).  A list of LectureResults is read as one submission."""
+    if isinstance(result, ClassResult):
+        return _document([_suite(r, f"{s.submission}.") for s in result.submissions for r in s.lectures], "class")
+    return _document([_suite(r) for r in SubmissionResult.of(result).lectures], "grader")
 
 
-def render_class(klass: ClassResult) -> str:
-    return _document([_suite(r, f"{s.submission}.") for s in klass.submissions for r in s.lectures], "class")
+render_class = render  # the name batch grading used for a class

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from ..results import LectureResult
+from ..results import LectureResult, SubmissionResult
 
 ICONS = {"passed": "✅", "failed": "❌", "not_attempted": "⬜", "error": "💥", "timed_out": "⏱️", "skipped": "➖"}
 
@@ -15,7 +15,9 @@ def _cell(text: str) -> str:
     return html.escape(text).replace("|", "&#124;").replace("\n", " ")
 
 
-def render(results: list[LectureResult]) -> str:
+def render(result: SubmissionResult | list[LectureResult]) -> str:
+    """The summary of a submission's lectures (a list of LectureResults is read as one submission)."""
+    results = SubmissionResult.of(result).lectures
     total = sum(r.score for r in results)
     top = sum(r.max_score for r in results)
     out = [f"## grader: {total:g}/{top:g} points\n"]

@@ -1,5 +1,7 @@
-"""The learner's view in a terminal (rich).  Learner-controlled text (messages
-quoting their exceptions) is passed as plain Text, never as markup."""
+"""The learner's view in a terminal (rich), one lecture at a time: it takes a ``LectureResult``
+(``grader check`` prints each lecture as it is graded), not a submission; it writes no file, so it
+is not in the export registry.  Learner-controlled text (messages quoting their exceptions) is
+passed as plain Text, never as markup."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
-"""The instructor's and CI's commands: release, grade (a class, in batch), gradescope, autograde.
+"""The instructor's and CI's commands: verify, stubs, release, grade (a class, in batch), gradescope,
+autograde.
 
-Registered on the main group by ``grader.cli``; thin click layers over ``grader.release``,
-``grader.batch`` and the renderers.  Also the CI outputs of ``grader check`` (``--junit``,
-``--summary``), so that command stays a few lines longer, not a module longer.
+Thin click layers over ``grader.verify``, ``grader.stubs``, ``grader.release``, ``grader.api.grade``
+(batch grading) and, for Gradescope's ``results.json``, the one export path
+(``grader.render.export.write``).
 """
 
 from __future__ import annotations
@@ -12,58 +13,52 @@ from pathlib import Path
 
 import click
 
-from .course import CourseError, all_lectures
-from .results import LectureResult, write_atomic
+from .. import api
+from ..course import CourseError, all_lectures
+from ..workspace import WorkspaceError
+from ._common import GRADER_PROBLEM, UsageProblem, _lecture, _lectures, exit_codes
 
 
-def _usage_problem():
-    from .cli import UsageProblem
-    return UsageProblem
-
-
-def _lectures(texts) -> list:
-    from .cli import _lecture
-    lecs = [_lecture(t) for t in texts]
-    seen, out = set(), []
-    for lec in lecs:
-        if lec.id not in seen:
-            seen.add(lec.id)
-            out.append(lec)
-    return out
-
-
-def _require_sandbox(allow_unsandboxed: bool) -> None:
-    from .cli import GraderProblem
-    from .sandbox import SandboxUnavailable, require_sandbox
+@click.command()
+@click.argument("lectures", nargs=-1)
+@click.option("--jobs", "-j", type=click.IntRange(1, 16), default=2, show_default=True)
+def verify(lectures: tuple[str, ...], jobs: int) -> None:
+    """The course proves itself: solutions pass, stubs are not attempted, mutants are caught."""
+    from ..verify import verify as run_verify
+    lecs = [_lecture(x) for x in lectures] if lectures else all_lectures()
     try:
-        require_sandbox(allow_unsandboxed)
-    except SandboxUnavailable as exc:
-        raise GraderProblem(str(exc)) from None
+        verdicts = run_verify(lecs, jobs=jobs)
+    except (WorkspaceError, CourseError) as exc:
+        raise UsageProblem(str(exc)) from None
+    for v in verdicts:
+        click.echo(click.style(f"{v.lecture}: {'ok' if v.ok else 'FAILED'}", bold=True, fg="green" if v.ok else "red"))
+        for f in v.findings:
+            click.echo(f"  {'✓' if f.ok else '✗'} {f.what}" + (f"\n      {f.detail}" if f.detail and not f.ok else ""))
+    sys.exit(0 if all(v.ok for v in verdicts) else 1)
 
 
-def write_check_reports(results: list[LectureResult], *, every: bool, json_path: str | None, html_path: str | None,
-                        junit: str | None, summary: str | None) -> None:
-    """The files ``grader check`` writes.  One lecture: its LectureResult JSON and report; --all: a
-    SubmissionResult of every lecture.  JUnit XML; Markdown *appended* to --summary, as GitHub's
-    $GITHUB_STEP_SUMMARY expects from each step."""
-    from .results import SubmissionResult
-    whole = SubmissionResult(submission="all lectures", lectures=results,
-                             duration_s=round(sum(r.duration_s for r in results), 3))
-    if json_path:
-        (whole if every else results[0]).write_json(Path(json_path))
-    if html_path:
-        from .render.classpage import render_submission
-        from .render.html import render as render_html
-        write_atomic(Path(html_path), render_submission(whole, back_link="") if every else render_html(results[0]))
-    if junit:
-        from .render import junit as junit_render
-        write_atomic(Path(junit), junit_render.render(results))
-    if summary:
-        from .render import markdown
-        path = Path(summary)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(markdown.render(results))
+@click.command()
+@click.argument("lectures", nargs=-1)
+@click.option("--check", "check_only", is_flag=True, help="Only report stubs that differ; write nothing.")
+def stubs(lectures: tuple[str, ...], check_only: bool) -> None:
+    """Regenerate exercises/ from solutions/ (instructors)."""
+    from ..stubs import stale_stubs, write_stubs
+    from ..workspace import REPO_DIR, solutions_dir
+    try:
+        sol_root = solutions_dir()
+    except WorkspaceError as exc:
+        raise UsageProblem(str(exc)) from None
+    ids = [_lecture(x).id for x in lectures] if lectures else sorted(p.name for p in sol_root.glob("lecture*"))
+    stale_any = False
+    for lec_id in ids:
+        dest = REPO_DIR / "exercises" / lec_id
+        if check_only:
+            stale = stale_stubs(sol_root / lec_id, dest)
+            stale_any |= bool(stale)
+            click.echo(f"{lec_id}: {'stale: ' + ', '.join(stale) if stale else 'up to date'}")
+        else:
+            click.echo(f"{lec_id}: wrote {', '.join(write_stubs(sol_root / lec_id, dest))}")
+    sys.exit(1 if stale_any else 0)
 
 
 @click.command()
@@ -73,12 +68,12 @@ def write_check_reports(results: list[LectureResult], *, every: bool, json_path:
 def release(lectures: tuple[str, ...], out: str, force: bool) -> None:
     """Write the student bundle: stubs, READMEs, metadata and the public checks only (never
     solutions, never checks marked `hidden = true`).  All lectures by default."""
-    from .release import ReleaseError, build_release
+    from ..release import ReleaseError, build_release
     lecs = _lectures(lectures) if lectures else all_lectures()
     try:
         manifest = build_release(Path(out), lecs, force=force)
     except (ReleaseError, CourseError) as exc:
-        raise _usage_problem()(str(exc)) from None
+        raise UsageProblem(str(exc)) from None
     click.echo(f"Released {len(manifest['lectures'])} lecture(s) to {out}: {', '.join(manifest['lectures'])}; "
                f"{manifest['public_checks']} public checks, {manifest['hidden_checks']} hidden check(s) left out")
     click.echo(f"Learners: cd {out} && python -m grader check {manifest['lectures'][0]}")
@@ -107,13 +102,10 @@ def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str
     then OUT/index.html, OUT/grades.csv, OUT/junit.xml and OUT/class.json.  A rerun skips the
     submissions already graded (same files, same lectures) unless --force.
     """
-    from .batch import run_batch
-    from .cli import _device
-    lecs = _lectures(lecture_texts)
-    _require_sandbox(allow_unsandboxed)
     try:
-        summary = run_batch([Path(s) for s in submissions], lecs, Path(out), jobs=jobs, timeout=timeout, force=force,
-                            device=_device(device), progress=not no_progress)
+        with exit_codes():
+            summary = api.grade(submissions, lecture_texts, out, jobs=jobs, timeout=timeout, force=force,
+                                device=device, progress=not no_progress, allow_unsandboxed=allow_unsandboxed)
     except KeyboardInterrupt:
         done = len(list((Path(out) / "submissions").glob("*/result.json")))
         click.echo(f"interrupted: {done} result(s) are kept in {out}; run the same command again to go on", err=True)
@@ -134,13 +126,13 @@ def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str
               help="Let the autograder grade where the bubblewrap sandbox cannot run (it refuses by default).")
 def gradescope(lecture: str, out: str, hidden_visibility: str, allow_unsandboxed: bool) -> None:
     """Build a Gradescope autograder zip for LECTURE (setup.sh, run_autograder, the grader)."""
-    from .release import ReleaseError, build_gradescope
+    from ..release import ReleaseError, build_gradescope
     (lec,) = _lectures([lecture])
     try:
         names = build_gradescope(Path(out), lec, hidden_visibility=hidden_visibility,
                                  allow_unsandboxed=allow_unsandboxed)
     except ReleaseError as exc:
-        raise _usage_problem()(str(exc)) from None
+        raise UsageProblem(str(exc)) from None
     click.echo(f"Wrote {out} ({len(names)} files): upload it as the autograder of {lec.id} on Gradescope")
 
 
@@ -152,11 +144,10 @@ def gradescope(lecture: str, out: str, hidden_visibility: str, allow_unsandboxed
 @click.option("--allow-unsandboxed", is_flag=True, help="Grade even where the bubblewrap sandbox cannot run.")
 def autograde(lecture: str, submission: str, results: str, hidden_visibility: str, allow_unsandboxed: bool) -> None:
     """Grade one submission and write Gradescope's results.json (what run_autograder calls)."""
-    import json
-    from .batch import closed_result, grade_submission
-    from .render import gradescope as gs
-    from .results import SubmissionResult
-    from .sandbox import SandboxUnavailable, require_sandbox
+    from ..batch import closed_result, grade_submission
+    from ..render.export import write
+    from ..results import SubmissionResult
+    from ..sandbox import SandboxUnavailable, require_sandbox
     (lec,) = _lectures([lecture])
     code = 0
     try:
@@ -166,16 +157,13 @@ def autograde(lecture: str, submission: str, results: str, hidden_visibility: st
         message = f"the autograder refused to grade: {exc}. This is not a verdict on your code"
         result = SubmissionResult("submission", [closed_result(lec, "error", message)], problems=[message])
         click.echo(message, err=True)
-        code = 3
+        code = GRADER_PROBLEM
     except Exception as exc:  # fail closed: Gradescope must get a result, and a zero, not a crash
         message = f"the autograder failed ({type(exc).__name__}: {exc}); this is not a verdict on your code"
         result = SubmissionResult("submission", [closed_result(lec, "error", message)], problems=[message])
-    write_atomic(Path(results), json.dumps(gs.render(result, hidden_visibility=hidden_visibility), indent=2,
-                                           ensure_ascii=False))
+    write(result, {"gradescope": results}, hidden_visibility=hidden_visibility)
     click.echo(f"{lec.id}: {result.score:g}/{result.max_score:g}")
     sys.exit(code)
 
 
-def register(group: click.Group) -> None:
-    for command in (release, grade, gradescope, autograde):
-        group.add_command(command)
+COMMANDS = (verify, stubs, release, grade, gradescope, autograde)

@@ -1,0 +1,52 @@
+"""The command line (click): the ``grader`` group, its commands registered in two sections.
+
+``learner.py`` holds the learner's commands (list, check, hint, init), ``instructor.py`` the
+instructor's and CI's (verify, stubs, release, grade, gradescope, autograde), ``_common.py`` the
+exit codes and the helpers both use.  Each is a thin layer over plain functions (``grader.api``
+and the modules it names); none of these modules imports this one or each other in a circle.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from . import instructor, learner
+from ._common import GRADER_PROBLEM, GraderProblem, UsageProblem
+
+__all__ = ["main", "GRADER_PROBLEM", "GraderProblem", "UsageProblem"]
+
+SECTIONS = (("Learner commands", learner.COMMANDS), ("Instructor commands", instructor.COMMANDS))
+
+
+class SectionedGroup(click.Group):
+    """A group whose --help lists its commands by section, in the order they are registered there."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        sections, placed = [], set()
+        for title, commands in SECTIONS:
+            shown = [(c.name, c) for c in commands if self.commands.get(c.name) is c and not c.hidden]
+            placed |= {name for name, _ in shown}
+            if shown:
+                sections.append((title, shown))
+        other = [(n, c) for n, c in sorted(self.commands.items()) if n not in placed and not c.hidden]
+        if other:  # added by someone else: shown all the same
+            sections.append(("Other commands", other))
+        if not sections:
+            return
+        width = max(len(name) for _, shown in sections for name, _ in shown)
+        limit = formatter.width - 6 - width
+        for title, shown in sections:
+            with formatter.section(title):
+                formatter.write_dl([(name.ljust(width), c.get_short_help_str(limit)) for name, c in shown])
+
+
+@click.group(cls=SectionedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grader")
+def main() -> None:
+    """Autograder of the PyTorch practice course (PyTorch深度学习实践)."""
+
+
+for _, _commands in SECTIONS:
+    for _command in _commands:
+        main.add_command(_command)
