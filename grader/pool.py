@@ -56,7 +56,7 @@ def _child_main(task: Callable[[], Result], result_path: str, tmp: str) -> None:
     # every temporary folder of this grading (staging, the workers' scratch) inside one that the
     # parent removes, also when this process is killed before its own clean-up could run
     os.makedirs(tmp, exist_ok=True)
-    tempfile.tempdir = tmp
+    tempfile.tempdir = os.path.abspath(tmp)
     if os.environ.get("OMP_NUM_THREADS", "").isdigit():
         import torch
         torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))  # the checks' own reference computations

@@ -16,7 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.batch import Job, Pool, closed_result
+from grader.batch import closed_result
+from grader.pool import Job, Pool
 from grader.course import load_lecture
 from grader.results import SubmissionResult
 
@@ -132,7 +133,7 @@ def test_rerun_skips_what_is_done_and_regrades_what_changed(klass):
 def _job(name, task):
     def on_fail(status, message):
         return SubmissionResult(name, [closed_result(LEC, status, message)], problems=[message])
-    return Job(path=None, id=name, fingerprint="", task=task, on_fail=on_fail)
+    return Job(id=name, task=task, on_fail=on_fail)
 
 
 def test_a_grading_process_that_hangs_or_crashes_costs_only_its_submission(tmp_path):

@@ -118,3 +118,14 @@ def test_the_probe_starts_the_sandbox_for_an_ordinary_user():
         assert r.returncode == 0 and r.stdout.startswith("65534 REASON None"), r.stdout + r.stderr
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+def test_grade_with_a_relative_out_folder(tmp_path):
+    """`grader grade ... --out graded/` from the folder that holds it: the workers' scratch folders
+    live under it, and the sandbox binds them whatever the current directory is."""
+    _solved(tmp_path)
+    r = run_grader("grade", "alice", "--lecture", "lecture05", "--out", "graded", "--no-progress", "--jobs", "1",
+                   cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    result = json.loads((tmp_path / "graded" / "submissions" / "alice" / "result.json").read_text())
+    assert result["score"] == 11 and not result["lectures"][0].get("grader_error"), result

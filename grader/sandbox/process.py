@@ -235,7 +235,7 @@ def start_worker(lecture_dir: Path, modules: list[str], *, limits: Limits, devic
     learner's files as they know it (``exercises/lecture06``), for the paths in tracebacks.
     """
     mode, reason = choose_sandbox(sandbox)
-    scratch = Path(tempfile.mkdtemp(prefix="grader-worker-"))
+    scratch = Path(tempfile.mkdtemp(prefix="grader-worker-")).resolve()  # bwrap binds it from any cwd
     code_dir = scratch / "code"
     shutil.copytree(lecture_dir, code_dir, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".grader"),
                     symlinks=True)
