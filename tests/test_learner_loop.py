@@ -56,3 +56,16 @@ def test_an_import_that_hangs_costs_one_limit(workdir):
     assert all(c.status == "timed_out" for c in result.checks), [(c.name, c.status) for c in result.checks]
     assert sum("not run again" in c.message for c in result.checks) == len(result.checks) - 1
     assert not [n for n in result.notes if "restarted" in n], result.notes   # one worker, one time limit
+
+
+def test_the_lectures_time_used_up_is_the_learners_not_a_start_failure(workdir):
+    """A hang that uses up the whole lecture's time: the checks after it are timed out (the
+    learner's), never "the grader could not start" (which a batch would grade again)."""
+    training = (SOLUTIONS / "lecture05" / "training.py").read_text().replace(
+        "    losses = []\n    for _ in range(epochs):", "    losses = []\n    while True:\n        pass\n    for _ in range(epochs):")
+    folder = submission(workdir, "lecture05", {"training.py": training})
+    result = run_lecture(load_lecture("lecture05"), folder, limits=Limits(call_s=20, submission_s=8))
+    assert not result.grader_error, result.grader_error
+    by = {c.name: c for c in result.checks}
+    assert by["loss_history"].status == "timed_out"
+    assert all(c.status in ("passed", "timed_out") for c in result.checks), [(c.name, c.status) for c in result.checks]

@@ -236,6 +236,8 @@ class Learner:
     def _ensure_ready(self) -> None:
         if self.import_failure is not None:  # it hung, exited or hit a limit before: not again
             raise _again(self.import_failure)
+        if time.monotonic() >= self.deadline:  # no worker is started for a lecture whose time is up
+            raise TimedOut("your code", self.submission_s, "submission")
         self.start()
         if self.start_failure:
             raise WorkerStartFailed(self.start_failure)
@@ -244,6 +246,11 @@ class Learner:
             # the grader's (an interpreter the sandbox cannot see, a broken torch), said as such
             try:
                 self._exchange({"op": "ping"}, where="starting the worker", limit=STARTUP_S, kind="call")
+            except TimedOut as exc:
+                if exc.what == "submission":
+                    raise  # the lecture's time was used up by the learner's code before: theirs, not ours
+                self.start_failure = _start_detail(exc)
+                raise WorkerStartFailed(self.start_failure) from None
             except LearnerProblem as exc:
                 self.start_failure = _start_detail(exc)
                 raise WorkerStartFailed(self.start_failure) from None
