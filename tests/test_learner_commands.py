@@ -317,3 +317,21 @@ def test_shell_completion_of_lectures_and_exercises(course):
     # inside a lecture's folder the first argument of hint and reset may be an exercise
     assert _complete("grader hint tr", cwd=course / "exercises" / "lecture05") == ["training_loop", "train"]
     assert _complete("grader check tr", cwd=course / "exercises" / "lecture05") == []
+
+
+def test_readme_sets_a_learner_up_apart_from_the_test_command():
+    from conftest import REPO
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    top, rest = readme.split("## Learning with it", 1)
+    learner = rest.split("## The course", 1)[0]
+    # the two commands at the top: install and check a lecture; install and pass the tests
+    assert ".venv/bin/pip install -e . && .venv/bin/grader check lecture05" in top and "bash scripts/test.sh" in top
+    blocks = re.findall(r"```bash\n(.*?)```", learner, re.S)
+    setup = blocks[0].strip().splitlines()
+    assert len(setup) == 2 and "activate" in setup[0] and "lecture01" in setup[1]
+    for line in (x for block in blocks for x in block.splitlines() if x.startswith("grader ")):
+        assert line.split()[1] in main.commands, line  # every command shown exists
+    assert 'eval "$(_GRADER_COMPLETE=bash_source grader)"' in learner
+    chinese = learner.split("### 中文说明", 1)[1]
+    for word in ("张量", "梯度", "反向传播", "损失函数", "优化器", "数据集"):  # the seed notes' vocabulary
+        assert word in chinese, word
