@@ -80,6 +80,7 @@ class Screen:
     def _read(self, stream) -> None:
         for line in stream:
             self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)  # the process closed its output: no line will come
 
     def wait_for(self, prefix: str, timeout: float = 120) -> tuple[float, list[str]]:
         """Wait for a line starting with `prefix`; return when it came and the lines since the last wait."""
@@ -91,6 +92,9 @@ class Screen:
             except queue.Empty:
                 raise AssertionError(f"no line starting {prefix!r} in {timeout} s; last lines:\n" +
                                      "\n".join((self.seen + since)[-30:])) from None
+            if line is None:
+                raise AssertionError(f"the output ended before a line starting {prefix!r}; last lines:\n" +
+                                     "\n".join((self.seen + since)[-30:]))
             since.append(line)
             if line.startswith(prefix):
                 self.seen += since
