@@ -141,11 +141,16 @@ def _run(lecture: Lecture, workdir: Path, device: str, on_check: OnCheck | None 
     from .runner import run_lecture
     started = time.time()
     result = run_lecture(lecture, workdir / "exercises" / lecture.id, device=device, on_check=on_check)
+    if any(note.startswith(INTERRUPTED) for note in result.notes):
+        return result  # Ctrl-C mid-check (`grader watch` quits so): not the learner's last result
     try:
         State(workdir).save_result(result, started)
     except OSError:
         pass  # a read-only working directory still gets its result
     return result
+
+
+INTERRUPTED = "the grading was interrupted"  # how grader.runner notes a run stopped by SIGINT
 
 
 def check(lecture: str | Lecture, workdir: str | os.PathLike | None = None, device: str = "auto",

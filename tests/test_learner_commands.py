@@ -335,3 +335,19 @@ def test_readme_sets_a_learner_up_apart_from_the_test_command():
     chinese = learner.split("### 中文说明", 1)[1]
     for word in ("张量", "梯度", "反向传播", "损失函数", "优化器", "数据集"):  # the seed notes' vocabulary
         assert word in chinese, word
+
+
+def test_an_interrupted_check_is_not_saved_as_the_last_result(course, monkeypatch):
+    """Ctrl-C in the middle of a check (how `grader watch` is often stopped) leaves the last result as it was."""
+    import grader.runner
+    before = saved_result(course, "lecture05", "all")
+
+    def interrupted(lecture, folder, **kw):
+        checks = [CheckResult(name=c.name, exercise=c.exercise, status="error", points=0, max_points=c.points,
+                              message="the grading was interrupted (SIGINT) before this check finished")
+                  for c in lecture.checks]
+        return LectureResult(lecture=lecture.id, title=lecture.title, checks=checks,
+                             notes=["the grading was interrupted: checks that did not finish count as errors"])
+    monkeypatch.setattr(grader.runner, "run_lecture", interrupted)
+    assert api.check("lecture05", workdir=course, device="cpu").score == 0
+    assert State(course).last_result("lecture05") == before
