@@ -200,7 +200,7 @@ def render_focus(result: LectureResult, console: Console, *, following: tuple[st
         if others:
             console.print(Text("\nthe other exercises:", style="bold"))
         for e in others:
-            label, style = SYMBOLS["passed" if e.status == "passed" else e.status if e.status in SYMBOLS else "failed"]
+            label, style = SYMBOLS.get(e.status, SYMBOLS["failed"])
             row = Text("  ")
             row.append(f"{label:<16}", style=style)
             row.append(f"{e.name:<28}")
