@@ -2,8 +2,12 @@
 functions for scripts and notebooks; the click commands (``grader.cli``) are thin layers over them.
 
     from grader import api
-    result = api.check("lecture05")          # a LectureResult, also saved in the learner's .grader/
+    result = api.check("lecture05", on_check=print)   # a LectureResult, also saved in the learner's .grader/;
+                                                      # on_check: each check's result as it finishes
     print(api.hint("lecture05"))             # the next hint of the first unfinished exercise
+    print(api.hint("lecture05", "train"))    # ... of the exercise that asks for `train`
+    api.reset("lecture05", "train")          # that exercise's code as shipped (the learner's file backed up)
+    api.watch("lecture05", on_result=...)    # check again on every save, until KeyboardInterrupt
     summary = api.grade(["alice.zip", "bob/"], ["lecture05"], "out/")   # a class, in batch
 
 A request that cannot be done as asked (an unknown lecture, a missing folder, no CUDA) raises
@@ -16,12 +20,17 @@ runner) happen inside the functions, so importing this module stays cheap.
 from __future__ import annotations
 
 import os
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .course import CourseError, Lecture, all_lectures, load_lecture
-from .results import LectureResult, SubmissionResult
-from .workspace import State, WorkspaceError, find_workdir
+from .course import CourseError, Exercise, Lecture, all_lectures, lecture_ids, load_lecture
+from .results import CheckResult, LectureResult, SubmissionResult
+from .workspace import State, WorkspaceError, find_workdir, lecture_at, pristine_stubs
+
+
+OnCheck = Callable[[CheckResult], None]  # told each check's result as soon as its verdict is final
 
 
 class UsageError(ValueError):
@@ -54,16 +63,48 @@ def resolve_lectures(lectures: Iterable[str | Lecture]) -> list[Lecture]:
 
 
 def resolve_workdir(path: str | os.PathLike | None = None) -> Path:
-    """The given working directory, or the nearest one (this directory or a parent) holding exercises/."""
+    """The given working directory, or the nearest one (this directory or a parent) holding exercises/.
+    A given path may also be the ``exercises/`` folder itself, or a lecture's folder in it."""
     try:
         if path:
             p = Path(path).resolve()
             if not p.is_dir():
                 raise UsageError(f"--workdir {path}: no such directory ({p})")
+            if not (p / "exercises").is_dir():
+                if p.name == "exercises":
+                    return p.parent
+                if lecture_at(p) and p.parent.name == "exercises":
+                    return p.parent.parent
             return p
         return find_workdir()
     except WorkspaceError as exc:
         raise UsageError(str(exc)) from None
+
+
+def lecture_here(path: str | os.PathLike | None = None) -> Lecture | None:
+    """The lecture whose folder ``exercises/lectureNN/`` holds ``path`` (default: the current directory)."""
+    found = lecture_at(Path(path) if path else None)
+    return resolve_lecture(found) if found else None
+
+
+def resolve_exercise(lecture: Lecture, name: str) -> Exercise:
+    """An exercise by its name or by a function or class it asks for (``train`` is lecture05's ``training_loop``)."""
+    try:
+        return lecture.exercise(name)
+    except KeyError:
+        pass
+    ex = lecture.exercise_of_symbol(name)
+    if ex:
+        return ex
+    known = "; ".join(f"{e.name} ({', '.join(e.symbols)})" for e in lecture.exercises)
+    raise UsageError(f"{lecture.id} has no exercise `{name}`; its exercises (and what they define): {known}")
+
+
+def next_lecture(lecture: str | Lecture) -> Lecture | None:
+    """The lecture after this one in the course; None after the last."""
+    lec = resolve_lecture(lecture)
+    later = [x for x in lecture_ids() if x > lec.id]
+    return load_lecture(later[0]) if later else None
 
 
 def resolve_device(choice: str = "auto") -> str:
@@ -96,20 +137,27 @@ def with_data(lecture: Lecture, name: str) -> Lecture:
 
 # ---------------------------------------------------------------- a learner's own work
 
-def _run(lecture: Lecture, workdir: Path, device: str) -> LectureResult:
+def _run(lecture: Lecture, workdir: Path, device: str, on_check: OnCheck | None = None) -> LectureResult:
     from .runner import run_lecture
-    result = run_lecture(lecture, workdir / "exercises" / lecture.id, device=device)
+    started = time.time()
+    result = run_lecture(lecture, workdir / "exercises" / lecture.id, device=device, on_check=on_check)
+    if any(note.startswith(INTERRUPTED) for note in result.notes):
+        return result  # Ctrl-C mid-check (`grader watch` quits so): not the learner's last result
     try:
-        State(workdir).save_result(result)
+        State(workdir).save_result(result, started)
     except OSError:
         pass  # a read-only working directory still gets its result
     return result
 
 
+INTERRUPTED = "the grading was interrupted"  # how grader.runner notes a run stopped by SIGINT
+
+
 def check(lecture: str | Lecture, workdir: str | os.PathLike | None = None, device: str = "auto",
-          data: str | None = None) -> LectureResult:
+          data: str | None = None, *, on_check: OnCheck | None = None) -> LectureResult:
     """Grade ``WORKDIR/exercises/LECTURE/`` (the nearest working directory by default), on ``data``
-    (a full-size data set, e.g. ``fashion-mnist``) when given; save the result as the learner's last."""
+    (a full-size data set, e.g. ``fashion-mnist``) when given; save the result as the learner's last.
+    ``on_check`` is called with each check's ``CheckResult`` as its verdict comes in (live progress)."""
     wd = resolve_workdir(workdir)
     lec = resolve_lecture(lecture)
     folder = wd / "exercises" / lec.id
@@ -117,13 +165,15 @@ def check(lecture: str | Lecture, workdir: str | os.PathLike | None = None, devi
         raise UsageError(f"no folder for {lec.id}: looked for {folder}")
     if data:
         lec = with_data(lec, data)
-    return _run(lec, wd, resolve_device(device))
+    return _run(lec, wd, resolve_device(device), on_check)
 
 
 def check_all(workdir: str | os.PathLike | None = None, device: str = "auto", *,
-              each: Callable[[LectureResult], None] | None = None) -> SubmissionResult:
-    """Grade every lecture that has a folder in ``WORKDIR/exercises/``, one after the other (``each`` is
-    called with each result as it is done); the lot as one submission named "all lectures"."""
+              each: Callable[[LectureResult], None] | None = None, on_check: OnCheck | None = None,
+              before: Callable[[Lecture], None] | None = None) -> SubmissionResult:
+    """Grade every lecture that has a folder in ``WORKDIR/exercises/``, one after the other (``before`` is
+    called with each lecture as it starts, ``on_check`` with each check's result as it comes in, ``each``
+    with each lecture's result as it is done); the lot as one submission named "all lectures"."""
     wd = resolve_workdir(workdir)
     lecs = [x for x in all_lectures() if (wd / "exercises" / x.id).is_dir()]
     if not lecs:
@@ -131,27 +181,70 @@ def check_all(workdir: str | os.PathLike | None = None, device: str = "auto", *,
     dev = resolve_device(device)
     results = []
     for lec in lecs:
-        results.append(_run(lec, wd, dev))
+        if before:
+            before(lec)
+        results.append(_run(lec, wd, dev, on_check))
         if each:
             each(results[-1])
     return SubmissionResult.of(results, name="all lectures")
 
 
+def watch(lecture: str | Lecture, workdir: str | os.PathLike | None = None, device: str = "auto", *,
+          on_result: Callable[[LectureResult, list[str]], None], on_check: OnCheck | None = None,
+          before: Callable[[list[str]], None] | None = None, on_problem: Callable[[str], None] | None = None,
+          stop_event=None) -> None:
+    """Check ``lecture`` now, then again after every save of one of its ``.py`` files (watchfiles), until
+    ``KeyboardInterrupt`` (or ``stop_event`` is set).  ``before`` is told the files changed (none the first
+    time), ``on_check`` each check as it comes in, ``on_result`` the result and those files.  A grading the
+    grader itself could not finish (an error in the grader, a folder gone) is told to ``on_problem`` and
+    watching goes on; the learner's code, broken or not, is graded like any other."""
+    from watchfiles import PythonFilter
+    from watchfiles import watch as watch_files
+    lec = resolve_lecture(lecture)
+    wd = resolve_workdir(workdir)
+    folder = wd / "exercises" / lec.id
+    if not folder.is_dir():
+        raise UsageError(f"no folder for {lec.id}: looked for {folder}")
+    dev = resolve_device(device)
+
+    def once(changed: list[str]) -> None:
+        if before:
+            before(changed)
+        try:
+            result = _run(lec, wd, dev, on_check)
+        except Exception as exc:  # the grader's own failure: said, and the next save is checked again
+            if on_problem:
+                on_problem(f"{type(exc).__name__}: {exc}")
+            return
+        on_result(result, changed)
+
+    once([])
+    # step: a save is graded 50 ms after the last event of it; debounce: at most 400 ms of events grouped
+    for changes in watch_files(folder, watch_filter=PythonFilter(), debounce=400, step=50, stop_event=stop_event,
+                               raise_interrupt=True):
+        once(sorted({Path(path).name for _, path in changes}))
+
+
 def hint(lecture: str | Lecture, exercise: str | None = None, workdir: str | os.PathLike | None = None) -> str:
-    """Reveal the next hint of ``exercise`` (by default the first one not passed at the last check) and
-    return what to show; once every hint is revealed, all of them."""
+    """Reveal the next hint of ``exercise`` (a name, or a function it defines; by default the first one
+    not passed at the last check) and return what to show; once every hint is revealed, all of them.
+    An exercise whose checks all passed at the last check gets no hint (the text says so)."""
     lec = resolve_lecture(lecture)
     state = State(resolve_workdir(workdir))
+    last = state.last_result(lec.id)
+    done = {e.name for e in last.exercises if e.status == "passed"} if last else set()
     if exercise is None:
-        last = state.last_result(lec.id)
-        done = {e.name for e in last.exercises if e.status == "passed"} if last else set()
         pending = [e for e in lec.exercises if e.name not in done]
-        ex = (pending or list(lec.exercises))[0]
+        if not pending:
+            after = next_lecture(lec)
+            return (f"{lec.id}: every exercise passed at your last check; no hint needed. "
+                    + (f"next: {after.id} · {after.title}" if after else "That was the last lecture: the course is done."))
+        ex = pending[0]
     else:
-        names = [e.name for e in lec.exercises]
-        if exercise not in names:
-            raise UsageError(f"{lec.id} has no exercise `{exercise}`; its exercises: {', '.join(names)}")
-        ex = lec.exercise(exercise)
+        ex = resolve_exercise(lec, exercise)
+        if ex.name in done:
+            return (f"{lec.id}/{ex.name}: its checks passed at your last check; no hint needed "
+                    f"(`grader check {lec.id}` again if you changed it since)")
     shown = state.hints_revealed(lec.id, ex.name)
     if shown >= len(ex.hints):
         return "\n".join([f"{lec.id}/{ex.name}: all {len(ex.hints)} hints are shown:",
@@ -159,6 +252,157 @@ def hint(lecture: str | Lecture, exercise: str | None = None, workdir: str | os.
     n = state.reveal_hint(lec.id, ex.name)
     return (f"{lec.id}/{ex.name} ({ex.title} · {ex.title_zh}), hint {n} of {len(ex.hints)}:\n"
             f"  {ex.hints[n - 1]}")
+
+
+def forget_hints(lecture: str | Lecture | None = None, exercise: str | None = None,
+                 workdir: str | os.PathLike | None = None) -> str:
+    """Forget the hints revealed: of one exercise, of one lecture, or (no lecture) of the whole course."""
+    state = State(resolve_workdir(workdir))
+    if lecture is None:
+        n = state.forget_hints()
+        return f"forgot the {n} hint(s) revealed in the course" if n else "no hints were revealed"
+    lec = resolve_lecture(lecture)
+    ex = resolve_exercise(lec, exercise) if exercise else None
+    n = state.forget_hints(lec.id, ex.name if ex else None)
+    where = f"{lec.id}/{ex.name}" if ex else lec.id
+    return f"{where}: forgot the {n} hint(s) revealed" if n else f"{where}: no hints were revealed"
+
+
+# ---------------------------------------------------------------- the learner's files
+
+def init(directory: str | os.PathLike) -> Path:
+    """Make a working directory with every lecture's pristine stubs (never an edited working copy); returns
+    its ``exercises/`` folder."""
+    target = Path(directory).resolve() / "exercises"
+    if target.exists():
+        raise UsageError(f"{target} already exists: choose an empty directory")
+    stubs = {lec: _pristine(lec) for lec in lecture_ids()}
+    for lec, files in stubs.items():
+        (target / lec).mkdir(parents=True)
+        for name, text in files.items():
+            (target / lec / name).write_text(text, encoding="utf-8")
+    return target
+
+
+def _pristine(lecture_id: str) -> dict[str, str]:
+    try:
+        return pristine_stubs(lecture_id)
+    except WorkspaceError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@dataclass
+class Reset:
+    """What ``reset`` did: the files restored, those already as shipped, and where the learner's copies went."""
+    lecture: str
+    restored: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    backup: Path | None = None
+    note: str = ""
+
+
+def reset(lecture: str | Lecture, exercise: str | None = None, workdir: str | os.PathLike | None = None) -> Reset:
+    """Restore the stubs of ``lecture`` (or only what ``exercise`` asks for: its functions and classes, where
+    its file holds other exercises too) from the pristine originals, after copying each file it changes
+    into ``.grader/backups/``."""
+    lec = resolve_lecture(lecture)
+    wd = resolve_workdir(workdir)
+    folder = wd / "exercises" / lec.id
+    pristine = _pristine(lec.id)
+    out = Reset(lec.id)
+    if exercise is None:
+        wanted = dict(pristine)
+    else:
+        ex = resolve_exercise(lec, exercise)
+        own = [s for s in ex.symbols if lec.exercise_of_symbol(s) == ex]  # what it asks the learner to write
+        if not own:
+            raise UsageError(f"{lec.id}/{ex.name} asks for no code of its own (it uses {', '.join(ex.symbols)} of "
+                             "other exercises): reset those, or the whole lecture")
+        if ex.file not in pristine:
+            raise UsageError(f"no pristine copy of {ex.file}")
+        current = _read_or_none(folder / ex.file)
+        others = [e.name for e in lec.exercises if e != ex and e.file == ex.file
+                  and any(lec.exercise_of_symbol(s) == e for s in e.symbols)]
+        text = pristine[ex.file]
+        if current is not None and others:
+            try:  # only this exercise's functions and classes: the others in its file stay as they are
+                text = replace_definitions(current, pristine[ex.file], own)
+            except ValueError as exc:
+                out.note = f"{ex.file} also holds {', '.join(others)}: the whole file was reset, because {exc}"
+        wanted = {ex.file: text}
+    changed = []
+    for name, text in wanted.items():
+        if _read_or_none(folder / name) == text:
+            out.unchanged.append(name)
+        else:
+            changed.append(name)
+    existing = [folder / n for n in changed if (folder / n).is_file()]
+    if existing:
+        out.backup = State(wd).backup(existing, lec.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in changed:
+        (folder / name).write_text(wanted[name], encoding="utf-8")
+        out.restored.append(name)
+    return out
+
+
+def _read_or_none(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def replace_definitions(current: str, pristine: str, symbols: Iterable[str]) -> str:
+    """``current`` with the top-level definitions of ``symbols`` (decorators and all) replaced by
+    ``pristine``'s; ValueError when either does not parse or lacks one of them."""
+    import ast
+
+    def spans(text: str, what: str) -> dict[str, tuple[int, int]]:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as exc:
+            raise ValueError(f"{what} does not parse (line {exc.lineno}: {exc.msg})") from None
+        lines = text.splitlines()
+        found = {}
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                end = j = node.end_lineno
+                while j < len(lines):  # comments still indented into the body (`# END SOLUTION`) belong to it
+                    line = lines[j]
+                    if line.strip() and not (line.lstrip().startswith("#")
+                                             and len(line) - len(line.lstrip()) > node.col_offset):
+                        break
+                    j += 1
+                    end = j if line.strip() else end
+                found[node.name] = (start - 1, end)
+        return found
+
+    have, ship = spans(current, "your file"), spans(pristine, "the stub")
+    lines, stub_lines = current.splitlines(keepends=True), pristine.splitlines(keepends=True)
+    for symbol in symbols:
+        if symbol not in have:
+            raise ValueError(f"your file defines no `{symbol}`")
+        if symbol not in ship:
+            raise ValueError(f"the stub defines no `{symbol}`")
+    # from the bottom up, so the line numbers above stay right
+    for symbol in sorted(symbols, key=lambda s: have[s][0], reverse=True):
+        a, b = have[symbol]
+        c, d = ship[symbol]
+        lines[a:b] = stub_lines[c:d]
+    return "".join(lines)
+
+
+def course_overview(workdir: str | os.PathLike | None = None) -> list[tuple[Lecture, LectureResult | None, bool]]:
+    """Each lecture of the course with the learner's last result (None: never checked) and whether it is
+    stale (a file of the lecture changed after that check began)."""
+    state = State(resolve_workdir(workdir))
+    rows = []
+    for lec in all_lectures():
+        last = state.last_result(lec.id)
+        rows.append((lec, last, bool(last) and state.is_stale(lec.id)))
+    return rows
 
 
 # ---------------------------------------------------------------- a class

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -31,6 +32,18 @@ class MissingFile(LearnerProblem):
     pass
 
 
+DIAGNOSIS = "\nlikely cause: "  # how classify ends an error's text with the mistake it diagnosed
+
+
+def _diagnosis(text: str, exc: BaseException) -> str:
+    """The mistake ``classify`` diagnosed behind a learner's error (the ``likely cause:`` it appends), for
+    the check's hint; never a line the learner's own message or traceback wrote."""
+    if not isinstance(exc, LearnerError) or DIAGNOSIS not in text:
+        return ""
+    cause = text.rsplit(DIAGNOSIS, 1)[1].strip()
+    return "" if DIAGNOSIS.strip() + " " + cause in f"{exc.message}\n{exc.traceback}" else cause
+
+
 def _first_paragraph(doc: str | None) -> str:
     return inspect.cleandoc(doc or "").split("\n\n")[0].replace("\n", " ")
 
@@ -38,14 +51,16 @@ def _first_paragraph(doc: str | None) -> str:
 class GraderPlugin:
     """Collects one outcome per check; fixtures are methods so they exist only in this run."""
 
-    def __init__(self, lecture: Lecture, learner: Learner, lecture_dir: Path, device: str):
+    def __init__(self, lecture: Lecture, learner: Learner, lecture_dir: Path, device: str,
+                 on_verdict: Callable[[str], None] | None = None):
         # underscored: a plain attribute named like a fixture method would shadow it
         self._lecture, self._learner, self._dir, self._device = lecture, learner, lecture_dir, device
+        self._on_verdict = on_verdict  # called with a check's name once its verdict is final
         self.outcomes: dict[str, tuple[str, str, float]] = {}
         self.descriptions: dict[str, str] = {}
         self.collect_errors: list[str] = []
         self.setup_s: dict[str, float] = {}
-        self.details: dict[str, dict] = {}   # a failed check's expected / actual / cause / help
+        self.details: dict[str, dict] = {}   # a failed check's expected / actual / cause / help; an error's diagnosis
 
     # -- fixtures ------------------------------------------------------------
     @pytest.fixture
@@ -114,11 +129,17 @@ class GraderPlugin:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             self.outcomes[name] = ("skipped", reason.removeprefix("Skipped: "), duration)
         elif call.excinfo is not None:
-            self.outcomes[name] = (*self.classify(call.excinfo.value), duration)
-            if isinstance(call.excinfo.value, CheckFailed):
-                self.details[name] = call.excinfo.value.details()
+            exc = call.excinfo.value
+            status, text = self.classify(exc)
+            self.outcomes[name] = (status, text, duration)
+            if isinstance(exc, CheckFailed):
+                self.details[name] = exc.details()
+            elif status == "error" and (cause := _diagnosis(text, exc)):
+                self.details[name] = {"diagnosis": cause}
         else:
             self.outcomes[name] = ("passed", "", duration)
+        if self._on_verdict is not None:
+            self._on_verdict(name)  # setup failed, skipped, or the call reported: nothing later changes it
 
     def classify(self, exc: BaseException) -> tuple[str, str]:
         if isinstance(exc, WorkerStartFailed):

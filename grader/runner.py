@@ -16,6 +16,7 @@ import io
 import time
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import Callable
 
 from . import data as datasets
 from .course import Lecture
@@ -32,8 +33,14 @@ def worker_data_files(lecture: Lecture) -> dict[str, Path]:
 
 
 def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", limits: Limits | None = None,
-                select: list[str] | None = None) -> LectureResult:
-    """Grade ``lecture_dir`` (a folder holding the lecture's files) and return the result model."""
+                select: list[str] | None = None,
+                on_check: Callable[[CheckResult], None] | None = None) -> LectureResult:
+    """Grade ``lecture_dir`` (a folder holding the lecture's files) and return the result model.
+
+    ``on_check`` is called with each check's ``CheckResult`` as soon as its verdict is final (from the
+    pytest hook, while the other checks still run), once per check; a check that never reported (an
+    interrupted run) is told at the end.  Its errors never change a verdict: the first one ends the
+    calls and is noted in the result."""
     started = time.monotonic()
     lecture_dir = Path(lecture_dir).resolve()
     limits = limits or Limits(call_s=lecture.call_s, submission_s=lecture.submission_s)
@@ -48,7 +55,25 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
 
     from .plugin import GraderPlugin
 
-    plugin = GraderPlugin(lecture, learner, lecture_dir, device)
+    announced: set[str] = set()
+    callback_failed: list[str] = []
+
+    def tell(result: CheckResult) -> None:
+        announced.add(result.name)
+        if on_check is None or callback_failed:
+            return
+        try:
+            on_check(result)
+        except Exception as exc:  # a display that broke must not break the grading
+            callback_failed.append(f"{type(exc).__name__}: {exc}")
+
+    specs = {spec.name: spec for spec in lecture.checks if not select or spec.name in select}
+
+    def verdict(name: str) -> None:
+        if name in specs and name not in announced:
+            tell(_check_result(lecture, specs[name], plugin, learner, False))
+
+    plugin = GraderPlugin(lecture, learner, lecture_dir, device, on_verdict=verdict)
     args = [*(str(p) for p in lecture.check_modules), "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--noconftest",
             "--import-mode=importlib", "--rootdir", str(lecture.checks_path.parent), "-c", str(_EMPTY_INI),
             "-W", "ignore::DeprecationWarning", "-o", "python_files=lecture*.py"]
@@ -63,31 +88,11 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
     finally:
         learner.close()
     interrupted = exit_code == pytest.ExitCode.INTERRUPTED
-    checks = []
-    for spec in lecture.checks:
-        if select and spec.name not in select:
-            continue
-        status, message, duration = plugin.outcomes.get(spec.name, ("error", "", 0.0))
-        if spec.name not in plugin.outcomes:
-            # no verdict from the check's own call is never a pass (fail closed)
-            if interrupted:
-                message = "the grading was interrupted (SIGINT) before this check finished"
-            else:
-                detail = "; ".join(plugin.collect_errors)[-1500:] or "the check is missing from the check module"
-                message = f"internal error: the check did not run ({detail})"
-        exercise = lecture.exercise(spec.exercise)
-        if status == "not_attempted":
-            message = f"not attempted: fill in {_where_to_fill(lecture, exercise)} (exercise `{exercise.name}`)"
-        no_hint = status == "passed"
-        details = plugin.details.get(spec.name, {})
-        if learner.start_failure and status == "error" and message.startswith("the grader could not start"):
-            message, no_hint = NOT_GRADED, True  # the whole reason is said once, as the grader's problem
-        checks.append(CheckResult(
-            name=spec.name, exercise=spec.exercise, status=status,
-            points=spec.points if status == "passed" else 0.0, max_points=spec.points,
-            message=message, hint="" if no_hint else (details.get("help") or spec.hint), duration_s=round(duration, 3),
-            description=plugin.descriptions.get(spec.name, ""), hidden=spec.hidden,
-            expected=details.get("expected", ""), actual=details.get("actual", ""), cause=details.get("cause", "")))
+    checks = [_check_result(lecture, spec, plugin, learner, interrupted) for spec in lecture.checks
+              if not select or spec.name in select]
+    for c in checks:  # a check with no verdict from its own call (interrupted, missing) is told last
+        if c.name not in announced:
+            tell(c)
     exercises = [summarize_exercise(e.name, e.title, e.file, checks) for e in lecture.exercises
                  if any(c.exercise == e.name for c in checks)]
     notes = [learner.sandbox_notice] if learner.sandbox_notice else []  # the fallback, said once
@@ -97,9 +102,38 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
         notes.append(f"the worker was restarted {learner.restarts} time(s) after a crash or time-out")
     if interrupted:
         notes.append("the grading was interrupted: checks that did not finish count as errors")
+    if callback_failed:
+        notes.append(f"the progress display failed ({callback_failed[0]}); the results are complete")
     return LectureResult(lecture=lecture.id, title=lecture.title, checks=checks, exercises=exercises, device=device,
                          duration_s=round(time.monotonic() - started, 3), notes=notes,
                          grader_error=str(WorkerStartFailed(learner.start_failure)) if learner.start_failure else "")
+
+
+def _check_result(lecture: Lecture, spec, plugin, learner: Learner, interrupted: bool) -> CheckResult:
+    """One check's result from what the plugin recorded: its verdict final, or (no verdict) an error."""
+    status, message, duration = plugin.outcomes.get(spec.name, ("error", "", 0.0))
+    if spec.name not in plugin.outcomes:
+        # no verdict from the check's own call is never a pass (fail closed)
+        if interrupted:
+            message = "the grading was interrupted (SIGINT) before this check finished"
+        else:
+            detail = "; ".join(plugin.collect_errors)[-1500:] or "the check is missing from the check module"
+            message = f"internal error: the check did not run ({detail})"
+    exercise = lecture.exercise(spec.exercise)
+    if status == "not_attempted":
+        message = f"not attempted: fill in {_where_to_fill(lecture, exercise)} (exercise `{exercise.name}`)"
+    details = plugin.details.get(spec.name, {})
+    # The hint teaches, it does not give the answer: only a diagnosed cause (a failure's help, an
+    # error's likely cause), never the check's own TOML hint (the lecture's hints are `grader hint`'s).
+    hint = "" if status == "passed" else (details.get("help") or details.get("diagnosis") or "")
+    if learner.start_failure and status == "error" and message.startswith("the grader could not start"):
+        message, hint = NOT_GRADED, ""  # the whole reason is said once, as the grader's problem
+    return CheckResult(
+        name=spec.name, exercise=spec.exercise, status=status,
+        points=spec.points if status == "passed" else 0.0, max_points=spec.points,
+        message=message, hint=hint, duration_s=round(duration, 3),
+        description=plugin.descriptions.get(spec.name, ""), hidden=spec.hidden,
+        expected=details.get("expected", ""), actual=details.get("actual", ""), cause=details.get("cause", ""))
 
 
 def _where_to_fill(lecture: Lecture, exercise) -> str:

@@ -40,8 +40,9 @@ def verify(lectures: tuple[str, ...], jobs: int) -> None:
 @click.command()
 @click.argument("lectures", nargs=-1)
 @click.option("--check", "check_only", is_flag=True, help="Only report stubs that differ; write nothing.")
-def stubs(lectures: tuple[str, ...], check_only: bool) -> None:
-    """Regenerate exercises/ from solutions/ (instructors)."""
+@click.option("--force", is_flag=True, help="Overwrite exercises that were edited (differ from what would be written).")
+def stubs(lectures: tuple[str, ...], check_only: bool, force: bool) -> None:
+    """Regenerate exercises/ from solutions/ (instructors); edited exercises only with --force."""
     from ..stubs import stale_stubs, write_stubs
     from ..workspace import REPO_DIR, solutions_dir
     try:
@@ -49,16 +50,37 @@ def stubs(lectures: tuple[str, ...], check_only: bool) -> None:
     except WorkspaceError as exc:
         raise UsageProblem(str(exc)) from None
     ids = [_lecture(x).id for x in lectures] if lectures else sorted(p.name for p in sol_root.glob("lecture*"))
-    stale_any = False
+    stale_any = refused = False
     for lec_id in ids:
         dest = REPO_DIR / "exercises" / lec_id
+        stale = stale_stubs(sol_root / lec_id, dest)
         if check_only:
-            stale = stale_stubs(sol_root / lec_id, dest)
             stale_any |= bool(stale)
             click.echo(f"{lec_id}: {'stale: ' + ', '.join(stale) if stale else 'up to date'}")
-        else:
-            click.echo(f"{lec_id}: wrote {', '.join(write_stubs(sol_root / lec_id, dest))}")
-    sys.exit(1 if stale_any else 0)
+            continue
+        edited = [name for name in stale if _edited(dest / name)]
+        if edited and not force:
+            refused = True
+            click.echo(f"{lec_id}: not written: {', '.join(edited)} differ from what `grader stubs` would write and "
+                       "from the committed stubs (edited by hand, or a learner's work); --force overwrites them", err=True)
+            continue
+        click.echo(f"{lec_id}: wrote {', '.join(write_stubs(sol_root / lec_id, dest))}")
+    sys.exit(1 if stale_any or refused else 0)
+
+
+def _edited(path: Path) -> bool:
+    """Whether a stub that differs from what the generator makes now was edited, rather than left as the
+    generator made it before its solution changed: edited unless it is the committed version (the
+    committed stubs are proven to be the generator's output).  A file that is missing was not edited."""
+    if not path.is_file():
+        return False
+    import subprocess
+    try:
+        committed = subprocess.run(["git", "-C", str(path.parent), "show", f"HEAD:./{path.name}"],
+                                   capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return True
+    return committed.returncode != 0 or committed.stdout != path.read_bytes()
 
 
 @click.command()

@@ -1,76 +1,181 @@
-"""The learner's commands: list, check, hint, init.
+"""The learner's commands: list, check, watch, hint, reset, init.
 
-Thin click layers over ``grader.api`` (check, hint) and the renderers: the terminal view of each
-lecture as it is graded, and the report files ``grader check`` writes through the one export path
-(``grader.render.export.write``).  Heavy imports (torch, pytest, rich, jinja2) happen inside the
-commands, so ``grader list`` and ``--help`` stay fast and ``grader check`` can start its worker first.
+Thin click layers over ``grader.api`` (check, watch, hint, reset, init) and the renderers: the terminal
+view of each lecture (its checks shown live as they finish, in a terminal), and the report files
+``grader check`` writes through the one export path (``grader.render.export.write``).  Heavy imports
+(torch, pytest, rich, jinja2, watchfiles) happen inside the commands, so ``--help`` and shell completion
+stay fast and ``grader check`` can start its worker first.
+
+A LECTURE may be left out inside a lecture's folder (``exercises/lecture05/``); an EXERCISE is named as
+in the lecture's TOML or by a function or class it asks for (``train``).  Both complete in the shell
+(click's completion: ``eval "$(_GRADER_COMPLETE=bash_source grader)"``).
 """
 
 from __future__ import annotations
 
-import shutil
+import signal
 import sys
-from pathlib import Path
 
 import click
+from click.shell_completion import CompletionItem
 
 from .. import api
-from ..course import all_lectures
+from ..course import lecture_ids, load_lecture
 from ..results import SubmissionResult
-from ..workspace import State, resource_dir
-from ._common import GRADER_PROBLEM, UsageProblem, _workdir, exit_codes
+from ._common import GRADER_PROBLEM, UsageProblem, exit_codes
 
+WHERE = "or run it inside a lecture's folder, exercises/lectureNN/"
+
+
+# ---------------------------------------------------------------- completion and names
+
+def _complete_lecture(ctx, param, incomplete: str) -> list[CompletionItem]:
+    out = []
+    for lec_id in lecture_ids():
+        if lec_id.startswith(incomplete) or lec_id.removeprefix("lecture").startswith(incomplete):
+            try:
+                out.append(CompletionItem(lec_id, help=load_lecture(lec_id).title))
+            except Exception:
+                out.append(CompletionItem(lec_id))
+    if ctx.command.name in ("hint", "reset"):  # inside a lecture's folder the first name may be an exercise
+        out += _exercises(_here(ctx), incomplete)
+    return out
+
+
+def _here(ctx):
+    try:
+        return api.lecture_here(ctx.params.get("workdir")) or api.lecture_here()
+    except Exception:
+        return None
+
+
+def _complete_exercise(ctx, param, incomplete: str) -> list[CompletionItem]:
+    try:
+        text = ctx.params.get("lecture")
+        lec = api.resolve_lecture(text) if text else _here(ctx)
+    except Exception:
+        return []
+    return _exercises(lec, incomplete)
+
+
+def _exercises(lec, incomplete: str) -> list[CompletionItem]:
+    """An exercise's names: its own and those of the functions and classes it asks for."""
+    if lec is None:
+        return []
+    out, seen = [], set()
+    for ex in lec.exercises:
+        for name, help_text in ((ex.name, ex.title), *((s, f"in {ex.name}") for s in ex.symbols)):
+            if name.startswith(incomplete) and name not in seen:
+                seen.add(name)
+                out.append(CompletionItem(name, help=help_text))
+    return out
+
+
+def _lecture_or_here(lecture: str | None, workdir: str | None, command: str):
+    """The lecture named, or the one whose folder the working directory (or --workdir) is in."""
+    with exit_codes():
+        if lecture:
+            return api.resolve_lecture(lecture)
+        here = api.lecture_here(workdir) if workdir else None
+        here = here or api.lecture_here()
+    if here is None:
+        raise UsageProblem(f"which lecture? give one, e.g. `grader {command} lecture05` (or 05, or 5), {WHERE}")
+    return here
+
+
+def _lecture_and_exercise(lecture: str | None, exercise: str | None, workdir: str | None, command: str):
+    """LECTURE [EXERCISE]; inside a lecture's folder a lone argument may be the exercise."""
+    if lecture and exercise is None:
+        try:
+            return api.resolve_lecture(lecture), None
+        except api.UsageError:
+            here = api.lecture_here(workdir) if workdir else api.lecture_here()
+            if here is not None:
+                try:
+                    return here, api.resolve_exercise(here, lecture).name
+                except api.UsageError:
+                    pass
+            raise
+    return _lecture_or_here(lecture, workdir, command), exercise
+
+
+def _following(lecture) -> tuple[str, str] | None:
+    after = api.next_lecture(lecture)
+    return (after.id, after.title) if after else None
+
+
+# ---------------------------------------------------------------- the commands
 
 @click.command("list")
 @click.option("--workdir", type=click.Path(file_okay=False), help="Working directory (default: nearest with exercises/).")
 def list_cmd(workdir: str | None) -> None:
-    """The lectures, with exercises, points and your last result."""
-    try:
-        state = State(_workdir(workdir))
-    except UsageProblem:
-        state = None
-    for lec in all_lectures():
-        last = state.last_result(lec.id) if state else None
-        status = f"{last.score:g}/{last.max_score:g}" if last else "not checked"
-        click.echo(f"{lec.id}  {lec.title} ({lec.title_zh})  {len(lec.exercises)} exercises, "
-                   f"{lec.max_points:g} points  [{status}]")
+    """The lectures, with exercises, points and your last result (stale: changed since), the course's total."""
+    from ..render import terminal
+    with exit_codes():
+        rows = api.course_overview(workdir)
+    pending = [lec for lec, last, _ in rows if not (last and last.all_passed)]
+    terminal.render_overview(terminal.console(), rows,
+                             following=(pending[0].id, pending[0].title) if pending else None)
 
 
 @click.command()
-@click.argument("lecture", required=False)
+@click.argument("lecture", required=False, shell_complete=_complete_lecture)
 @click.option("--all", "every", is_flag=True, help="Check every lecture that has a folder in exercises/.")
-@click.option("--workdir", type=click.Path(), help="Folder holding exercises/ (default: the nearest one).")
+@click.option("--workdir", type=click.Path(),
+              help="Folder holding exercises/, or that exercises/ folder (default: the nearest one).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the canonical JSON result here.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report here.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Write JUnit XML here (for CI).")
 @click.option("--summary", "summary_path", type=click.Path(dir_okay=False),
               help="Append a Markdown summary here (for CI: $GITHUB_STEP_SUMMARY).")
-@click.option("--quiet", "-q", is_flag=True, help="Only the score line and problems.")
+@click.option("--quiet", "-q", is_flag=True, help="Only the score line and the problems.")
 @click.option("--data", "data", metavar="NAME",
               help="Train and evaluate on a full-size data set where it is installed (fashion-mnist: lectures 10, 11).")
 def check(lecture: str | None, every: bool, workdir: str | None, device: str, json_path: str | None,
           html_path: str | None, junit_path: str | None, summary_path: str | None, quiet: bool,
           data: str | None) -> None:
-    """Check your exercises for LECTURE (lecture05, 05 or 5), or for every lecture with --all."""
-    if bool(lecture) == every:
+    """Check your exercises for LECTURE (lecture05, 05 or 5; inside exercises/lectureNN/ it may be left out),
+    or for every lecture with --all."""
+    if lecture and every:
         raise UsageProblem("give one LECTURE (e.g. `grader check lecture05`) or --all, not both")
     if data and every:
         raise UsageProblem("--data goes with one LECTURE, not --all")
+    if not every:
+        lec = _lecture_or_here(lecture, workdir, "check")
+    from ..render import terminal
+    console = terminal.console()
+    live: list = []
+
+    def start(lec) -> None:  # each check's row as it finishes, in a terminal
+        if not quiet:
+            live.append(terminal.LiveChecks(console, lec.id, lec.title, len(lec.checks)).__enter__())
+
+    def tell(check_result) -> None:
+        if live:
+            live[-1](check_result)
 
     def show(result) -> None:
-        from ..render import terminal
-        terminal.render(result, verbose=not quiet)
+        while live:
+            live.pop().__exit__(None, None, None)
+        terminal.render(result, console, verbose=not quiet)
 
-    with exit_codes():
-        if every:  # one submission of every lecture: its JSON, and its page as a report
-            whole = api.check_all(workdir, device, each=show)
-            json_format, html_format = "json", "submission-html"
-        else:  # one lecture: its LectureResult JSON and its report
-            result = api.check(lecture, workdir, device, data)
-            show(result)
-            whole = SubmissionResult.of(result)
-            json_format, html_format = "lecture-json", "html"
+    try:
+        with exit_codes():
+            if every:  # one submission of every lecture: its JSON, and its page as a report
+                whole = api.check_all(workdir, device, each=show, on_check=tell, before=start)
+                json_format, html_format = "json", "submission-html"
+            else:  # one lecture: its LectureResult JSON and its report
+                start(lec)
+                result = api.check(lec, workdir, device, data, on_check=tell)
+                show(result)
+                if not quiet:
+                    terminal.render_next(console, result, _following(lec))
+                whole = SubmissionResult.of(result)
+                json_format, html_format = "lecture-json", "html"
+    finally:
+        while live:
+            live.pop().__exit__(None, None, None)
     from ..render.export import write
     targets = {json_format: json_path, html_format: html_path, "junit": junit_path, "markdown": summary_path}
     write(whole, {fmt: path for fmt, path in targets.items() if path}, back_link="")
@@ -80,27 +185,107 @@ def check(lecture: str | None, every: bool, workdir: str | None, device: str, js
 
 
 @click.command()
-@click.argument("lecture")
-@click.argument("exercise", required=False)
+@click.argument("lecture", required=False, shell_complete=_complete_lecture)
+@click.option("--workdir", type=click.Path(), help="Folder holding exercises/, or that exercises/ folder.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+def watch(lecture: str | None, workdir: str | None, device: str) -> None:
+    """Check LECTURE again on every save of one of its files, the first unfinished exercise first; Ctrl-C quits."""
+    lec = _lecture_or_here(lecture, workdir, "watch")
+    from ..render import terminal
+    console = terminal.console()
+    following = _following(lec)
+    stopping: list[bool] = []
+    live: list = []
+
+    def interrupted(signum, frame):  # pytest turns the KeyboardInterrupt into an interrupted run: remember it
+        stopping.append(True)
+        raise KeyboardInterrupt
+
+    def before(changed: list[str]) -> None:
+        if console.is_terminal:
+            console.clear()
+        elif changed:
+            console.print(f"\n--- {', '.join(changed)} changed: checking {lec.id} again ---")
+        live.append(terminal.LiveChecks(console, lec.id, lec.title, len(lec.checks)).__enter__())
+
+    def tell(check_result) -> None:
+        if live:
+            live[-1](check_result)
+
+    def done() -> None:
+        while live:
+            live.pop().__exit__(None, None, None)
+        if stopping:
+            raise KeyboardInterrupt
+
+    def after(result, changed: list[str]) -> None:
+        done()
+        terminal.render_focus(result, console, following=following, changed=changed)
+        console.print(f"watching exercises/{lec.id}/ for changes · Ctrl-C quits", style="dim")
+
+    def problem(text: str) -> None:
+        done()
+        console.print(f"grader problem: {text}; watching on", style="bold red")
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        with exit_codes():
+            api.watch(lec, workdir, device, on_result=after, on_check=tell, before=before, on_problem=problem)
+    except KeyboardInterrupt:
+        while live:
+            live.pop().__exit__(None, None, None)
+        console.print("\nstopped watching.", style="dim")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    sys.exit(0)
+
+
+@click.command()
+@click.argument("lecture", required=False, shell_complete=_complete_lecture)
+@click.argument("exercise", required=False, shell_complete=_complete_exercise)
+@click.option("--reset", "forget", is_flag=True,
+              help="Forget the hints revealed (of EXERCISE, of LECTURE, or of the whole course).")
 @click.option("--workdir", type=click.Path(file_okay=False))
-def hint(lecture: str, exercise: str | None, workdir: str | None) -> None:
-    """Reveal the next hint for an exercise (the first unfinished one by default)."""
+def hint(lecture: str | None, exercise: str | None, forget: bool, workdir: str | None) -> None:
+    """Reveal the next hint of an exercise (the first unfinished one by default), one at a time."""
     with exit_codes():
-        click.echo(api.hint(lecture, exercise, workdir))
+        if forget:  # without a LECTURE, outside a lecture's folder: every hint of the course
+            here = lecture or (api.lecture_here(workdir) if workdir else None) or api.lecture_here()
+            lec, ex = _lecture_and_exercise(lecture, exercise, workdir, "hint") if here else (None, None)
+            click.echo(api.forget_hints(lec, ex, workdir))
+            return
+        lec, ex = _lecture_and_exercise(lecture, exercise, workdir, "hint")
+        click.echo(api.hint(lec, ex, workdir))
+
+
+@click.command()
+@click.argument("lecture", required=False, shell_complete=_complete_lecture)
+@click.argument("exercise", required=False, shell_complete=_complete_exercise)
+@click.option("--workdir", type=click.Path(file_okay=False))
+def reset(lecture: str | None, exercise: str | None, workdir: str | None) -> None:
+    """Restore LECTURE's stubs (or only EXERCISE's part) as the course ships them; your files are backed up first."""
+    with exit_codes():
+        lec, ex = _lecture_and_exercise(lecture, exercise, workdir, "reset")
+        done = api.reset(lec, ex, workdir)
+    what = f"{done.lecture}/{ex}" if ex else done.lecture
+    if done.restored:
+        click.echo(f"{what}: restored {', '.join(done.restored)} as shipped")
+    if done.unchanged:
+        click.echo(f"{what}: already as shipped: {', '.join(done.unchanged)}")
+    if done.note:
+        click.echo(f"note: {done.note}")
+    if done.backup:
+        click.echo(f"your version is kept in {done.backup}")
 
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 def init(directory: str) -> None:
-    """Make a working directory with the course's stubs (and nothing hidden)."""
-    dest = Path(directory).resolve()
-    target = dest / "exercises"
-    if target.exists():
-        raise UsageProblem(f"{target} already exists: choose an empty directory")
-    src = resource_dir("exercises")
-    shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    """Make a working directory with the course's stubs as shipped (and nothing hidden)."""
+    with exit_codes():
+        target = api.init(directory)
     click.echo(f"Copied the stubs of {len(list(target.glob('lecture*')))} lectures into {target}")
-    click.echo(f"Next: cd {dest} && grader check lecture05")
+    click.echo(f"Next: cd {target.parent} && grader check lecture01 (or `grader watch lecture01`)")
 
 
-COMMANDS = (list_cmd, check, hint, init)
+COMMANDS = (list_cmd, check, watch, hint, reset, init)

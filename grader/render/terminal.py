@@ -10,7 +10,7 @@ import re
 from rich.console import Console
 from rich.text import Text
 
-from ..results import LectureResult
+from ..results import CheckResult, LectureResult
 
 SYMBOLS = {
     "passed": ("✓ passed", "green"),
@@ -38,8 +38,54 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def console() -> Console:
+    """The learner's console, bound to the real stdout now (the runner captures sys.stdout while checks
+    run, and the live rows are drawn from inside that).  Colour and live rows only in a terminal."""
+    import sys
+    return Console(file=sys.stdout, highlight=False)
+
+
+def _row(c: CheckResult, name: str | None = None) -> Text:
+    label, style = SYMBOLS[c.status]
+    row = Text("  ")
+    row.append(f"{label:<16}", style=style)
+    name = name or c.name
+    row.append(f"{name:<28}" if len(name) < 28 else f"{name}  ")
+    row.append(f"{_fmt(c.points)}/{_fmt(c.max_points)}", style="dim")
+    return row
+
+
+def _problem(console: Console, c: CheckResult, indent: str = "      ") -> None:
+    """A check that did not pass: its message (learner text made safe) and the diagnosed hint, if any
+    that the message does not already say."""
+    for msg_line in c.message.splitlines() or [""]:
+        if msg_line:
+            console.print(Text(f"{indent}{learner_safe(msg_line)}"))
+    if c.hint and c.status != "not_attempted" and c.hint not in c.message:
+        console.print(Text(f"{indent}hint: {c.hint}", style="magenta"))
+
+
+def _score_line(result: LectureResult, *, lecture: bool = False) -> Text:
+    counts = result.counts()
+    summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items() if n)
+    where = f"  {result.lecture}" if lecture else ""
+    return Text(f"Score: {_fmt(result.score)}/{_fmt(result.max_score)}{where}  ({summary})  in {result.duration_s:.1f} s",
+                style="bold green" if result.all_passed else "bold")
+
+
 def render(result: LectureResult, console: Console | None = None, *, verbose: bool = True) -> None:
+    """The report of one lecture; ``verbose=False`` (``grader check -q``): only the problems (each check
+    that did not pass, with its message and hint) and the score line."""
     console = console or Console(highlight=False)
+    if not verbose:
+        for c in result.checks:
+            if c.status not in ("passed", "skipped"):
+                console.print(_row(c, f"{c.exercise}/{c.name}"))
+                _problem(console, c, "      ")
+        console.print(_score_line(result, lecture=True), soft_wrap=True)
+        if result.grader_error:
+            console.print(Text(f"grader problem: {result.grader_error}", style="bold red"))
+        return
     head = Text(f"{result.lecture} · {result.title}", style="bold")
     head.append(f"   device: {result.device}", style="dim")
     console.print(head)
@@ -54,25 +100,13 @@ def render(result: LectureResult, console: Console | None = None, *, verbose: bo
             line.append(f"  {ex.title} ({ex.file})  {_fmt(ex.points)}/{_fmt(ex.max_points)}", style="cyan")
         console.print(line)
         for c in checks:
-            label, style = SYMBOLS[c.status]
-            row = Text("  ")
-            row.append(f"{label:<16}", style=style)
-            row.append(f"{c.name:<28}")
-            row.append(f"{_fmt(c.points)}/{_fmt(c.max_points)}", style="dim")
-            console.print(row)
-            if c.description and (verbose or c.status != "passed"):
+            console.print(_row(c))
+            if c.description:
                 console.print(Text(f"      {c.description}", style="dim"))
             if c.status != "passed":
-                for msg_line in c.message.splitlines() or [""]:
-                    if msg_line:
-                        console.print(Text(f"      {learner_safe(msg_line)}"))
-                if c.hint and c.status != "not_attempted":
-                    console.print(Text(f"      hint: {c.hint}", style="magenta"))
+                _problem(console, c)
     counts = result.counts()
-    summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items() if n)
-    style = "bold green" if result.all_passed else "bold"
-    console.print(Text(f"\nScore: {_fmt(result.score)}/{_fmt(result.max_score)}  ({summary})  "
-                       f"in {result.duration_s:.1f} s", style=style))
+    console.print(Text("\n") + _score_line(result), soft_wrap=True)
     for note in result.notes:
         console.print(Text(f"note: {note}", style="dim"))
     if result.grader_error:
@@ -80,3 +114,134 @@ def render(result: LectureResult, console: Console | None = None, *, verbose: bo
         return
     if counts["not_attempted"] and not result.all_passed:
         console.print(Text(f"Stuck? `grader hint {result.lecture}` reveals hints one at a time.", style="dim"))
+
+
+def render_next(console: Console, result: LectureResult, following: tuple[str, str] | None) -> None:
+    """After a lecture whose every check passed: the lecture to go on with (id, title), or the end."""
+    if not result.all_passed or result.grader_error:
+        return
+    if following:
+        console.print(Text(f"next: {following[0]} · {following[1]}", style="bold green"))
+    else:
+        console.print(Text(f"{result.lecture} was the last lecture: the course is done. 恭喜，课程完成！",
+                           style="bold green"))
+
+
+class LiveChecks:
+    """Each check's row as its verdict comes in, under a spinner (rich's Live display, cleared when the
+    lecture is done, before its report).  Where the output is not a terminal it shows nothing, so what
+    is printed there stays plain and the same from run to run."""
+
+    def __init__(self, console: Console, lecture: str, title: str, total: int):
+        self.console, self.rows, self.total = console, [], total
+        self.head = f"checking {lecture} · {title}"
+        self.live = None
+        if console.is_terminal:
+            from rich.live import Live
+            self.live = Live(self._view(), console=console, transient=True, refresh_per_second=10,
+                             redirect_stdout=False, redirect_stderr=False)
+
+    def _view(self):
+        from rich.console import Group
+        from rich.spinner import Spinner
+        spinner = Spinner("dots", text=Text(f"{self.head}   {len(self.rows)}/{self.total}", style="bold"))
+        return Group(*self.rows, spinner)
+
+    def __call__(self, check: CheckResult) -> None:
+        self.rows.append(_row(check, f"{check.exercise}/{check.name}"))
+        if self.live is not None:
+            self.live.update(self._view())
+
+    def __enter__(self) -> "LiveChecks":
+        if self.live is not None:
+            self.live.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+
+def first_unfinished(result: LectureResult):
+    """The first exercise (in the lecture's order) not passed, or None when all passed."""
+    return next((e for e in result.exercises if e.status != "passed"), None)
+
+
+def render_focus(result: LectureResult, console: Console, *, following: tuple[str, str] | None = None,
+                 changed: list[str] | None = None) -> None:
+    """``grader watch``'s screen: the first unfinished exercise first, with its problems in full; the
+    others one line each; the score; what to do next."""
+    head = Text(f"{result.lecture} · {result.title}", style="bold")
+    head.append(f"   {_fmt(result.score)}/{_fmt(result.max_score)} points", style="bold")
+    if changed:
+        head.append(f"   (after a change to {', '.join(changed)})", style="dim")
+    console.print(head)
+    if result.grader_error:
+        console.print(Text(f"grader problem: {result.grader_error}", style="bold red"))
+        return
+    focus = first_unfinished(result)
+    if focus is None:
+        console.print(Text(f"\n✓ every check of {result.lecture} passes", style="bold green"))
+        render_next(console, result, following)
+    else:
+        line = Text("\nnow: ", style="bold")
+        line.append(f"{focus.name}", style="bold cyan")
+        line.append(f"  {focus.title} (exercises/{result.lecture}/{focus.file})  "
+                    f"{_fmt(focus.points)}/{_fmt(focus.max_points)}", style="cyan")
+        console.print(line)
+        for c in result.checks:
+            if c.exercise == focus.name:
+                console.print(_row(c))
+                if c.status != "passed":
+                    if c.description:
+                        console.print(Text(f"      {c.description}", style="dim"))
+                    _problem(console, c)
+        others = [e for e in result.exercises if e is not focus]
+        if others:
+            console.print(Text("\nthe other exercises:", style="bold"))
+        for e in others:
+            label, style = SYMBOLS.get(e.status, SYMBOLS["failed"])
+            row = Text("  ")
+            row.append(f"{label:<16}", style=style)
+            row.append(f"{e.name:<28}")
+            row.append(f"{_fmt(e.points)}/{_fmt(e.max_points)}", style="dim")
+            console.print(row)
+    console.print(Text("\n") + _score_line(result), soft_wrap=True)
+
+
+def render_overview(console: Console, rows: list, *, following: tuple[str, str] | None) -> None:
+    """``grader list``: one aligned row per lecture (``rows``: (Lecture, its last LectureResult or None,
+    stale)), the course's total and the lecture to go on with.  A result is *stale* when a file of
+    its lecture changed after that check began."""
+    from rich.cells import cell_len
+
+    def pad(text: str, width: int) -> str:
+        return text + " " * max(0, width - cell_len(text))
+
+    titles = [f"{lec.title} · {lec.title_zh}" for lec, _, _ in rows]
+    title_w = max(cell_len(t) for t in titles) if titles else 10
+    head = Text(f"{'lecture':<11}{pad('title', title_w)}  {'exercises':>9}  {'points':>6}  last check", style="bold")
+    console.print(head, soft_wrap=True)
+    score = max_score = 0.0
+    passed = 0
+    for (lec, last, stale), title in zip(rows, titles):
+        line = Text(f"{lec.id:<11}{pad(title, title_w)}  {len(lec.exercises):>9}  {_fmt(lec.max_points):>6}  ")
+        max_score += lec.max_points
+        if last is None:
+            line.append("not checked", style="dim")
+        else:
+            score += last.score
+            done = last.all_passed
+            passed += done
+            line.append(f"{_fmt(last.score)}/{_fmt(last.max_score)}", style="green" if done else "yellow")
+            if done:
+                line.append(" ✓", style="green")
+            if stale:
+                line.append("  stale: files changed since", style="magenta")
+        console.print(line, soft_wrap=True)
+    console.print(Text(f"\ncourse: {_fmt(score)}/{_fmt(max_score)} points, {passed} of {len(rows)} lectures passed",
+                       style="bold"), soft_wrap=True)
+    if following:
+        console.print(Text(f"next: {following[0]} · {following[1]}", style="bold green"), soft_wrap=True)
+    else:
+        console.print(Text("every lecture passed: the course is done. 恭喜，课程完成！", style="bold green"), soft_wrap=True)
