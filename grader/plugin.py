@@ -15,7 +15,7 @@ import pytest
 from . import data as datasets
 from .checks.api import CheckFailed
 from .course import Lecture
-from .diagnose import hint_for_error
+from .diagnose import diagnose
 from .sandbox.learner import (IMPORTING, Learner, LearnerError, LearnerProblem, LimitExceeded, NotAttempted, ProtocolError, TimedOut,
                       WorkerDied, WorkerStartFailed)
 
@@ -114,13 +114,17 @@ class GraderPlugin:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             self.outcomes[name] = ("skipped", reason.removeprefix("Skipped: "), duration)
         elif call.excinfo is not None:
-            self.outcomes[name] = (*self.classify(call.excinfo.value), duration)
+            self.outcomes[name] = (*self.classify(call.excinfo.value, getattr(item.module, "MISTAKES", ())),
+                                   duration)
             if isinstance(call.excinfo.value, CheckFailed):
                 self.details[name] = call.excinfo.value.details()
         else:
             self.outcomes[name] = ("passed", "", duration)
 
-    def classify(self, exc: BaseException) -> tuple[str, str]:
+    def classify(self, exc: BaseException, mistakes=()) -> tuple[str, str]:
+        """(status, message) of a check that raised ``exc``; ``mistakes`` is the check module's own table
+        of its lecture's typical errors (``MISTAKES``): an error it recognises is a failure that names
+        the mistake, any other error gets the shared table's hint."""
         if isinstance(exc, WorkerStartFailed):
             return "error", str(exc)
         if isinstance(exc, NotAttempted):
@@ -132,16 +136,17 @@ class GraderPlugin:
         if isinstance(exc, TimedOut):
             return "timed_out", str(exc)
         if isinstance(exc, LearnerError):
+            raised = f"{exc.where} raised {exc.exc_type}: {exc.message}"
             if exc.exited:
                 text = f"your code stopped the run with {exc.exc_type} in {exc.where}; graded code must return, not exit"
             else:
-                text = f"{exc.where} raised {exc.exc_type}: {exc.message}"
+                text = raised
             if exc.traceback:
                 text += "\n" + exc.traceback
-            hint = hint_for_error(exc.message)
+            hint, known = diagnose(raised, mistakes)
             if not hint and exc.where == IMPORTING and "in <module>" in exc.traceback:
                 hint = TOP_LEVEL_HINT
-            return "error", text + (f"\nlikely cause: {hint}" if hint else "")
+            return "failed" if known and not exc.exited else "error", text + (f"\nlikely cause: {hint}" if hint else "")
         if isinstance(exc, WorkerDied):
             text = str(exc) + "; it may have run out of memory, crashed, or exited"
             return "error", text + (f"\nlast output:\n{exc.output[-800:]}" if exc.output.strip() else "")
