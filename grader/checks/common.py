@@ -378,8 +378,13 @@ def expect_modes(modes, what: str) -> list[tuple[bool, bool]]:
     return pairs
 
 
-def judge_modes(modes, who: str, eval_fix: str, no_grad_fix: str) -> None:
-    """Evaluating code (``who``: predict, accuracy, evaluate) runs the model in eval mode, without a graph."""
+EVAL_FIX = "call model.eval() before the loop (dropout and batch-norm behave differently when evaluating)"
+NO_GRAD_FIX = "wrap the loop in `with torch.no_grad():` (faster, less memory)"
+
+
+def judge_modes(modes, who: str, eval_fix: str = EVAL_FIX, no_grad_fix: str = NO_GRAD_FIX) -> None:
+    """Evaluating code (``who``: predict, accuracy, evaluate) runs the model in eval mode, without a graph;
+    the fixes default to those for an evaluation loop."""
     pairs = expect_modes(modes, who)
     if any(training for training, _ in pairs):
         fail(f"{who} ran the model in training mode: {eval_fix}", expected="model.training False",
