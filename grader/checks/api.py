@@ -20,7 +20,7 @@ from .common import (CheckFailed, Mistake, describe, expect_close, expect_close_
                      expect_number, expect_parameter_count, expect_probabilities, expect_shape, expect_state,
                      expect_tensor, expect_zero_grad_each_step, fail, fail_mistake, fix_of, glue, judge_accuracy,
                      judge_fraction_correct, judge_mean_loss, judge_modes, judge_zero_grad, predict_classes,
-                     randint, randn, reject_probabilities, seeded_state, weight_and_bias)
+                     randint, randn, reject_probabilities, seeded_state, shapes_of, weight_and_bias)
 
 __all__ = [
     # failing
@@ -28,7 +28,7 @@ __all__ = [
     # expectations on what came back
     "expect_close", "expect_close_or_mistake", "expect_count", "expect_device", "expect_dtype", "expect_history",
     "expect_list", "expect_modes", "expect_near", "expect_number", "expect_probabilities", "expect_shape",
-    "expect_state", "expect_tensor", "reject_probabilities",
+    "expect_state", "expect_tensor", "reject_probabilities", "shapes_of",
     # work in the worker
     "glue", "expect_parameter_count", "expect_zero_grad_each_step", "weight_and_bias",
     # verdicts

@@ -259,6 +259,11 @@ def expect_state(state, shapes: dict[str, tuple], owner: str, advice: str, *,
     return {name: state[name] for name in shapes}
 
 
+def shapes_of(module) -> dict[str, tuple]:
+    """The names and shapes of a module's state (a trusted copy of the lecture's model, made here)."""
+    return {name: tuple(t.shape) for name, t in module.state_dict().items()}
+
+
 def weight_and_bias(learner, model, owner: str, prefix: str = "linear.") -> tuple[float, float]:
     """w and b of a one-input, one-output layer kept as `self.linear` (lectures 05 and 06)."""
     state = learner.method(model, "state_dict")

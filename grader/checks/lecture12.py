@@ -10,7 +10,8 @@ import torch
 from torch import nn
 
 from grader.checks.api import (Mistake, expect_close, expect_close_or_mistake, expect_history, expect_parameter_count,
-                               expect_shape, expect_state, expect_tensor, expect_zero_grad_each_step, fail, glue, randn)
+                               expect_shape, expect_state, expect_tensor, expect_zero_grad_each_step, fail, glue, randn,
+                               shapes_of)
 
 IDX2CHAR = ["e", "h", "l", "o"]
 HELLO = torch.tensor([[1, 0, 2, 2, 3]])
@@ -32,9 +33,9 @@ def _torch_cell(w_ih, w_hh, b_ih, b_hh, nonlinearity: str = "tanh") -> nn.RNNCel
 
 
 def _tensors_of(state, like: nn.Module, owner: str, advice: str) -> dict:
-    """The learner's tensors named and shaped as ``like``'s parameters, as float32."""
-    shapes = {name: tuple(t.shape) for name, t in like.state_dict().items()}
-    return {n: t.detach().float() for n, t in expect_state(state, shapes, owner, advice, extra_ok=True).items()}
+    """The learner's tensors named and shaped as ``like``'s, as float32."""
+    state = expect_state(state, shapes_of(like), owner, advice, extra_ok=True)
+    return {n: t.detach().float() for n, t in state.items()}
 
 
 # ---------------------------------------------------------------- the cell by hand
