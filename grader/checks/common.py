@@ -463,27 +463,3 @@ def judge_accuracy(pred: torch.Tensor, labels: torch.Tensor, threshold: float, w
              "weights your training left", expected=f">= {threshold}", actual=f"{acc:.3f}")
     return acc
 
-
-# ---------------------------------------------------------------- TEMPORARY: glue still in strings (lectures not yet moved)
-
-RECORDING_SGD = """
-class RecordingSGD(torch.optim.SGD):
-    def __init__(self, params, lr=0.0):
-        super().__init__(params, lr=lr)
-        self.seen = []
-
-    def step(self, closure=None):
-        self.seen.append([None if p.grad is None else p.grad.detach().clone().cpu()
-                          for group in self.param_groups for p in group["params"]])
-        return super().step(closure)
-"""
-
-PARAMETER_COUNT = """
-count = sum(p.numel() for p in model.parameters())
-names = [name for name, _ in model.named_parameters()]
-"""
-
-TRAINED_STATE = """
-state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-param_device = next(model.parameters()).device.type
-"""
