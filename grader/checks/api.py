@@ -15,12 +15,13 @@ recognises is a failure that names the mistake.
 
 from ..data import DATA_DIR, WORKER_DATA_ROOT, public_files, read_csv_table, read_idx, read_names
 from ..sandbox.learner import Handle, LearnerError, NotAttempted
-from .common import (CheckFailed, Mistake, describe, expect_close, expect_close_or_mistake, expect_count,
-                     expect_device, expect_dtype, expect_history, expect_list, expect_modes, expect_near,
-                     expect_number, expect_parameter_count, expect_probabilities, expect_shape, expect_state,
-                     expect_tensor, expect_zero_grad_each_step, fail, fail_mistake, fix_of, glue, judge_accuracy,
-                     judge_fraction_correct, judge_mean_loss, judge_modes, judge_zero_grad, predict_classes,
-                     randint, randn, reject_probabilities, seeded_state, shapes_of, weight_and_bias)
+from .common import (CheckFailed, Mistake, describe, expect_class_scores, expect_close, expect_close_or_mistake,
+                     expect_count, expect_device, expect_dtype, expect_history, expect_line_training, expect_list,
+                     expect_modes, expect_near, expect_number, expect_parameter_count, expect_probabilities,
+                     expect_shape, expect_state, expect_tensor, expect_zero_grad_each_step, fail, fail_mistake,
+                     fix_of, glue, judge_accuracy, judge_fraction_correct, judge_mean_loss, judge_modes,
+                     judge_zero_grad, line_model_outputs, predict_classes, randint, randn, reject_probabilities,
+                     seeded_state, shapes_of, simulate_line_sgd, weight_and_bias)
 
 __all__ = [
     # failing
@@ -29,14 +30,15 @@ __all__ = [
     "expect_close", "expect_close_or_mistake", "expect_count", "expect_device", "expect_dtype", "expect_history",
     "expect_list", "expect_modes", "expect_near", "expect_number", "expect_probabilities", "expect_shape",
     "expect_state", "expect_tensor", "reject_probabilities", "shapes_of",
-    # work in the worker
-    "glue", "expect_parameter_count", "expect_zero_grad_each_step", "weight_and_bias",
+    # the learner's objects at work, in the worker
+    "glue", "expect_class_scores", "expect_line_training", "expect_parameter_count", "expect_zero_grad_each_step",
+    "line_model_outputs", "weight_and_bias",
     # verdicts
     "judge_accuracy", "judge_fraction_correct", "judge_mean_loss", "judge_modes", "judge_zero_grad",
     "predict_classes",
-    # inputs made here
-    "randint", "randn", "seeded_state",
+    # inputs and references made here
+    "randint", "randn", "seeded_state", "simulate_line_sgd",
     # from the sandbox and the data
-    "Handle", "LearnerError", "NotAttempted",
-    "DATA_DIR", "WORKER_DATA_ROOT", "public_files", "read_csv_table", "read_idx", "read_names",
+    "Handle", "LearnerError", "NotAttempted", "DATA_DIR", "WORKER_DATA_ROOT", "public_files", "read_csv_table",
+    "read_idx", "read_names",
 ]

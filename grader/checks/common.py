@@ -227,6 +227,15 @@ def reject_probabilities(out: torch.Tensor, owner: str, last: str) -> None:
              actual="rows that sum to 1", cause="softmax before CrossEntropyLoss", help=fix)
 
 
+def expect_class_scores(learner, cls: str, classes: int = 10) -> None:
+    """The learner's ``cls()`` maps (batch, 1, 28, 28) images to (batch, classes) scores, for batch 1 and 3."""
+    learner.seed(0)
+    net = learner.call(cls)
+    for batch in (1, 3):
+        expect_shape(learner.call(net, torch.randn(batch, 1, 28, 28)), (batch, classes),
+                     f"{cls}()(x) for a batch of {batch}")
+
+
 def expect_count(value, expected: int, what: str, names=None) -> None:
     n = int(expect_number(value, what))
     if n != expected:
@@ -259,6 +268,30 @@ def expect_state(state, shapes: dict[str, tuple], owner: str, advice: str, *,
     return {name: state[name] for name in shapes}
 
 
+def line_model_outputs(learner, cls: str, low: float, high: float):
+    """The learner's ``cls()``, one input to one output kept as `self.linear` (lectures 05 and 06), made after
+    seed 0: for batches x of N = 1 and then 5 inputs from ``low`` to ``high``, (w, b, N, x, its (N, 1) output)."""
+    learner.seed(0)
+    model = learner.new(cls)
+    w, b = weight_and_bias(learner, model, cls)
+    for n in (1, 5):
+        x = torch.linspace(low, high, n).reshape(n, 1)
+        yield w, b, n, x, expect_shape(learner.call(model, x), (n, 1), f"{cls}()(x) with x of shape ({n}, 1)")
+
+
+def expect_line_training(learner, model, prefix: str, criterion, x, y, simulate, *, lr: float = 0.01,
+                         steps: int = 100) -> list[float]:
+    """The learner's ``train(model, criterion, SGD(lr), x, y, steps)`` (lectures 05 and 06, ``model`` a line
+    whose layer's parameters are named ``prefix`` weight and bias) returns the loss before each step, as
+    ``simulate(w0, b0, lr, steps)`` computes them here from the model's first w and b.  The losses."""
+    w0, b0 = weight_and_bias(learner, model, "the model", prefix=prefix)
+    optimizer = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=lr)
+    values = expect_history(learner.call("train", model, criterion, optimizer, x, y, steps), "train", steps)
+    _, _, reference = simulate(w0, b0, lr, steps)
+    expect_close(torch.tensor(values), torch.tensor(reference), "the loss history", atol=1e-3, rtol=1e-3)
+    return values
+
+
 def shapes_of(module) -> dict[str, tuple]:
     """The names and shapes of a module's state (a trusted copy of the lecture's model, made here)."""
     return {name: tuple(t.shape) for name, t in module.state_dict().items()}
@@ -285,6 +318,21 @@ def randn(*shape: int, seed: int) -> torch.Tensor:
 def randint(high: int, shape: tuple, seed: int) -> torch.Tensor:
     """Integers in [0, high) of ``shape`` (class indices) from their own seeded generator."""
     return torch.randint(0, high, shape, generator=torch.Generator().manual_seed(seed))
+
+
+def simulate_line_sgd(x: torch.Tensor, y: torch.Tensor, w: float, b: float, lr: float, steps: int, loss,
+                      loss_grad, link=lambda z: z) -> tuple[float, float, list[float]]:
+    """The reference of lectures 05 and 06: full-batch SGD of y_hat = link(w * x + b) on a summed loss, in
+    float32 like the learner's; ``loss_grad(z, y)`` is the summed loss's gradient with respect to each z.
+    The final w and b, and the loss before each step."""
+    w_t, b_t = torch.tensor(w), torch.tensor(b)
+    losses = []
+    for _ in range(steps):
+        z = w_t * x + b_t
+        losses.append(float(loss(link(z), y)))
+        g = loss_grad(z, y)
+        w_t, b_t = w_t - lr * (g * x).sum(), b_t - lr * g.sum()
+    return float(w_t), float(b_t), losses
 
 
 def seeded_state(shapes: dict[str, tuple], seed: int) -> dict[str, torch.Tensor]:

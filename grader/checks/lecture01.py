@@ -91,29 +91,29 @@ def test_average_of_ints(learner):
 
 def test_from_numpy_shares_memory(learner):
     """numpy_to_tensor(a) keeps the array's dtype (float64) and shares its memory: a write to the array is seen in the tensor, and a write to the tensor in the array."""
-    got = glue(learner, "numpy_to_tensor_probe", where="numpy_to_tensor (tensors.py)")
-    if got["is_tensor"] is not True:
+    got = glue(learner, "numpy_bridge_probe", "numpy_to_tensor", 100.0, where="numpy_to_tensor (tensors.py)")
+    if got["converted"] is not True:
         fail("numpy_to_tensor(a) did not return a torch.Tensor: use torch.from_numpy(a)")
-    before = expect_shape(got["before"], (2, 3), "numpy_to_tensor(np.arange(6.0).reshape(2, 3))")
+    before = expect_shape(got["values"], (2, 3), "numpy_to_tensor(np.arange(6.0).reshape(2, 3))")
     if before.dtype != torch.float64:
         fail(f"numpy_to_tensor of a float64 array returned {before.dtype}: the conversion copied and changed the "
              "dtype (torch.Tensor(a) and .float() do); torch.from_numpy(a) keeps float64 and shares memory")
     expect_close(before, torch.arange(6, dtype=torch.float64).reshape(2, 3), "numpy_to_tensor(np.arange(6.0).reshape(2, 3))")
-    if got["seen_in_tensor"] != 100.0 or got["seen_in_array"] != -5.0:
+    if got["seen_in_result"] != 100.0 or got["seen_in_source"] != -5.0:
         fail(f"the tensor and the array do not share memory: after a[0, 1] = 100 the tensor held "
-             f"{got['seen_in_tensor']}, after t[1, 2] = -5 the array held {got['seen_in_array']}; "
+             f"{got['seen_in_result']}, after t[1, 2] = -5 the array held {got['seen_in_source']}; "
              "torch.tensor(a) copies the data: use torch.from_numpy(a)")
 
 
 def test_to_numpy_shares_memory(learner):
     """tensor_to_numpy(t) works on a tensor that requires grad and returns a NumPy array sharing t's memory."""
-    got = glue(learner, "tensor_to_numpy_probe", where="tensor_to_numpy (tensors.py)")
-    if got["is_array"] is not True:
+    got = glue(learner, "numpy_bridge_probe", "tensor_to_numpy", 50.0, where="tensor_to_numpy (tensors.py)")
+    if got["converted"] is not True:
         fail("tensor_to_numpy(t) did not return a numpy.ndarray: use t.detach().numpy()")
     expect_close(got["values"], torch.arange(6, dtype=torch.float64).reshape(2, 3), "tensor_to_numpy(t)")
-    if got["seen_in_array"] != 50.0 or got["seen_in_tensor"] != -5.0:
+    if got["seen_in_result"] != 50.0 or got["seen_in_source"] != -5.0:
         fail(f"the array does not share memory with the tensor: after t[0, 1] = 50 the array held "
-             f"{got['seen_in_array']}, after a[1, 2] = -5 the tensor held {got['seen_in_tensor']}; "
+             f"{got['seen_in_result']}, after a[1, 2] = -5 the tensor held {got['seen_in_source']}; "
              "a copy was made (np.array(...), .clone(), .tolist()): t.detach().numpy() shares memory")
 
 

@@ -6,33 +6,23 @@ the sum of squared errors); the worker only builds and runs the learner's code.
 
 import torch
 
-from grader.checks.api import (expect_close, expect_history, expect_list, expect_near, expect_number,
-                               expect_parameter_count, expect_shape, expect_tensor, expect_zero_grad_each_step, fail,
-                               glue, weight_and_bias)
+from grader.checks.api import (expect_close, expect_line_training, expect_list, expect_near,
+                               expect_number, expect_parameter_count, expect_tensor, expect_zero_grad_each_step, fail,
+                               glue, line_model_outputs, simulate_line_sgd, weight_and_bias)
 
 X = torch.tensor([[1.0], [2.0], [3.0]])
 Y = torch.tensor([[2.0], [4.0], [6.0]])
 
 
 def _simulate_sgd(w: float, b: float, lr: float, steps: int) -> tuple[float, float, list[float]]:
-    """The reference: full-batch SGD on the summed squared error, in float32 like the learner's."""
-    w_t, b_t = torch.tensor(w), torch.tensor(b)
-    losses = []
-    for _ in range(steps):
-        r = w_t * X.squeeze(1) + b_t - Y.squeeze(1)
-        losses.append(float((r ** 2).sum()))
-        w_t, b_t = w_t - lr * 2 * (r * X.squeeze(1)).sum(), b_t - lr * 2 * r.sum()
-    return float(w_t), float(b_t), losses
+    """The reference: full-batch SGD on the summed squared error (its gradient w.r.t. each prediction is 2r)."""
+    return simulate_line_sgd(X.squeeze(1), Y.squeeze(1), w, b, lr, steps, lambda p, y: ((p - y) ** 2).sum(),
+                             lambda z, y: 2 * (z - y))
 
 
 def test_output_shape(learner):
     """LinearModel maps a batch of shape (N, 1) to predictions w*x + b of shape (N, 1), for N = 1 and N = 5."""
-    learner.seed(0)
-    model = learner.new("LinearModel")
-    w, b = weight_and_bias(learner, model, "LinearModel")
-    for n in (1, 5):
-        x = torch.linspace(-2, 3, n).reshape(n, 1)
-        out = expect_shape(learner.call(model, x), (n, 1), f"LinearModel()(x) with x of shape ({n}, 1)")
+    for w, b, n, x, out in line_model_outputs(learner, "LinearModel", -2, 3):
         expect_close(out, w * x + b, f"LinearModel()(x) for N = {n}", atol=1e-5)
 
 
@@ -79,12 +69,8 @@ def test_loss_history(learner):
     """train(...) returns one Python float per step, the loss before each update, and the losses fall as w, b approach the reference."""
     learner.seed(1)
     model = learner.new("torch.nn.Linear", 1, 1)
-    w0, b0 = weight_and_bias(learner, model, "nn.Linear(1, 1)", prefix="")
     crit = learner.new("torch.nn.MSELoss", reduction="sum")
-    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=0.01)
-    values = expect_history(learner.call("train", model, crit, opt, X, Y, 100), "train", 100)
-    w_ref, b_ref, ref = _simulate_sgd(w0, b0, 0.01, 100)
-    expect_close(torch.tensor(values), torch.tensor(ref), "the loss history", atol=1e-3, rtol=1e-3)
+    values = expect_line_training(learner, model, "", crit, X, Y, _simulate_sgd)
     if not values[-1] < values[0]:
         fail(f"the loss did not decrease: first {values[0]:.4g}, last {values[-1]:.4g}")
 
@@ -92,8 +78,7 @@ def test_loss_history(learner):
 def test_zero_grad_each_step(learner):
     """Each step of train(...) starts from zeroed gradients (checked with lr = 0 on the same data)."""
     learner.seed(2)
-    model = learner.new("torch.nn.Linear", 1, 1)
-    crit = learner.new("torch.nn.MSELoss", reduction="sum")
+    model, crit = learner.new("torch.nn.Linear", 1, 1), learner.new("torch.nn.MSELoss", reduction="sum")
     expect_zero_grad_each_step(learner, model, lambda opt: learner.call("train", model, crit, opt, X, Y, 3))
 
 

@@ -10,9 +10,10 @@ import math
 import torch
 import torch.nn.functional as F
 
-from grader.checks.api import (expect_close, expect_history, expect_near, expect_number, expect_parameter_count,
-                               expect_probabilities, expect_shape, expect_tensor, expect_zero_grad_each_step, fail,
-                               glue, weight_and_bias)
+from grader.checks.api import (expect_close, expect_line_training, expect_near, expect_number,
+                               expect_parameter_count, expect_probabilities, expect_shape, expect_tensor,
+                               expect_zero_grad_each_step, fail, glue, line_model_outputs, simulate_line_sgd,
+                               weight_and_bias)
 
 X = torch.tensor([[1.0], [2.0], [3.0]])
 Y = torch.tensor([[0.0], [0.0], [1.0]])
@@ -28,27 +29,16 @@ def _bce(learner, p, y, reduction):
 
 
 def _simulate(w: float, b: float, lr: float, steps: int) -> tuple[float, float, list[float]]:
-    """Full-batch SGD on the summed BCE of sigmoid(w x + b), in float32 like the learner's.
-    The gradient of the summed BCE w.r.t. the logit is p - y."""
-    x, y = X.squeeze(1), Y.squeeze(1)
-    w_t, b_t = torch.tensor(w), torch.tensor(b)
-    losses = []
-    for _ in range(steps):
-        p = torch.sigmoid(w_t * x + b_t)
-        losses.append(float(F.binary_cross_entropy(p, y, reduction="sum")))
-        w_t, b_t = w_t - lr * ((p - y) * x).sum(), b_t - lr * (p - y).sum()
-    return float(w_t), float(b_t), losses
+    """Full-batch SGD on the summed BCE of sigmoid(w x + b); its gradient w.r.t. each logit is p - y."""
+    return simulate_line_sgd(X.squeeze(1), Y.squeeze(1), w, b, lr, steps,
+                             lambda p, y: F.binary_cross_entropy(p, y, reduction="sum"),
+                             lambda z, y: torch.sigmoid(z) - y, link=torch.sigmoid)
 
 
 def test_model_output(learner):
     """LogisticRegressionModel maps a batch of shape (N, 1) to probabilities sigmoid(w*x + b) of shape (N, 1), for N = 1 and N = 5."""
-    learner.seed(0)
-    model = learner.new("LogisticRegressionModel")
-    w, b = weight_and_bias(learner, model, "LogisticRegressionModel")
-    for n in (1, 5):
-        x = torch.linspace(-4, 6, n).reshape(n, 1)
+    for w, b, n, x, out in line_model_outputs(learner, "LogisticRegressionModel", -4, 6):
         what = f"LogisticRegressionModel()(x) with x of shape ({n}, 1)"
-        out = expect_shape(learner.call(model, x), (n, 1), what)
         if n > 1 and torch.allclose(out.double(), (w * x + b).double(), atol=1e-5):
             fail(f"{what} returned w*x + b itself (values {out.flatten()[:3].tolist()}...), not a probability: "
                  "apply torch.sigmoid to the linear layer's output")
@@ -149,19 +139,13 @@ def test_loss_history(learner):
     """train(...) returns one Python float per step, the summed BCE before each update, matching SGD simulated from the same start."""
     learner.seed(1)
     model = _sigmoid_model(learner)
-    w0, b0 = weight_and_bias(learner, model, "the model", prefix="0.")
-    crit = learner.new("torch.nn.BCELoss", reduction="sum")
-    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=0.01)
-    values = expect_history(learner.call("train", model, crit, opt, X, Y, 100), "train", 100)
-    _, _, ref = _simulate(w0, b0, 0.01, 100)
-    expect_close(torch.tensor(values), torch.tensor(ref), "the loss history", atol=1e-3, rtol=1e-3)
+    expect_line_training(learner, model, "0.", learner.new("torch.nn.BCELoss", reduction="sum"), X, Y, _simulate)
 
 
 def test_zero_grad_each_step(learner):
     """Each step of train(...) starts from zeroed gradients (checked with lr = 0 on the same data)."""
     learner.seed(2)
-    model = _sigmoid_model(learner)
-    crit = learner.new("torch.nn.BCELoss", reduction="sum")
+    model, crit = _sigmoid_model(learner), learner.new("torch.nn.BCELoss", reduction="sum")
     expect_zero_grad_each_step(learner, model, lambda opt: learner.call("train", model, crit, opt, X, Y, 3))
 
 

@@ -13,7 +13,7 @@ from torch import nn
 
 from grader.checks.api import (expect_close, expect_dtype, expect_history, expect_list, expect_parameter_count,
                                expect_probabilities, expect_shape, expect_tensor, expect_zero_grad_each_step, fail,
-                               glue, judge_accuracy, judge_modes, public_files, read_csv_table, seeded_state)
+                               glue, judge_accuracy, judge_modes, public_files, randn, read_csv_table, seeded_state)
 
 TABLE = "data/breast_cancer/breast_cancer.csv"   # where the worker finds the public table
 ACTIVATIONS = {"ReLU": torch.relu, "Tanh": torch.tanh, "Sigmoid": torch.sigmoid}
@@ -87,7 +87,7 @@ def test_parameter_count(learner):
 
 def test_activation_is_a_parameter(learner):
     """MultiLayerModel's output equals Linear -> activation -> ... -> Linear -> sigmoid recomputed from its own weights, with activation = nn.ReLU, nn.Tanh and nn.Sigmoid."""
-    x = torch.randn(6, 30, generator=torch.Generator().manual_seed(8)) * 2
+    x = randn(6, 30, seed=8) * 2
     outputs = {}
     for activation in ACTIVATIONS:
         learner.seed(1)

@@ -10,11 +10,12 @@ where the labels stay.
 import torch
 import torch.nn.functional as F
 
-from grader.checks.api import (DATA_DIR, WORKER_DATA_ROOT, Handle, Mistake, expect_close, expect_close_or_mistake,
-                               expect_device, expect_list, expect_number, expect_parameter_count, expect_shape,
-                               expect_state, expect_tensor, expect_zero_grad_each_step, fail, fail_mistake, glue,
-                               judge_accuracy, judge_fraction_correct, judge_mean_loss, judge_modes, predict_classes,
-                               randint, randn, read_idx, reject_probabilities, seeded_state)
+from grader.checks.api import (DATA_DIR, WORKER_DATA_ROOT, Handle, Mistake, expect_class_scores, expect_close,
+                               expect_close_or_mistake, expect_device, expect_list, expect_number,
+                               expect_parameter_count, expect_shape, expect_state, expect_tensor,
+                               expect_zero_grad_each_step, fail, fail_mistake, glue, judge_accuracy,
+                               judge_fraction_correct, judge_mean_loss, judge_modes, predict_classes, randint, randn,
+                               read_idx, reject_probabilities, seeded_state)
 
 MEAN, STD = 0.1307, 0.3081
 SLIDE_Z = torch.tensor([0.2, 0.1, -0.1])
@@ -228,10 +229,7 @@ def net_forward(x: torch.Tensor, w: dict, no_relu=()) -> torch.Tensor:
 
 def test_net_output_shape(learner):
     """Net maps (batch, 1, 28, 28) images to (batch, 10) class scores, for batch 1 and batch 3."""
-    learner.seed(0)
-    net = learner.new("Net")
-    for batch in (1, 3):
-        expect_shape(learner.call(net, torch.randn(batch, 1, 28, 28)), (batch, 10), f"Net()(x) for a batch of {batch}")
+    expect_class_scores(learner, "Net")
 
 
 def test_net_parameter_count(learner):

@@ -10,10 +10,10 @@ where the labels stay.
 import torch
 import torch.nn.functional as F
 
-from grader.checks.api import (WORKER_DATA_ROOT, expect_close, expect_device, expect_number, expect_parameter_count,
-                               expect_shape, expect_state, expect_zero_grad_each_step, fail, glue, judge_accuracy,
-                               judge_fraction_correct, judge_mean_loss, judge_modes, predict_classes,
-                               reject_probabilities, seeded_state)
+from grader.checks.api import (WORKER_DATA_ROOT, expect_class_scores, expect_close, expect_device, expect_number,
+                               expect_parameter_count, expect_shape, expect_state, expect_zero_grad_each_step, fail,
+                               glue, judge_accuracy, judge_fraction_correct, judge_mean_loss, judge_modes,
+                               predict_classes, randn, reject_probabilities, seeded_state)
 
 IMAGE = torch.tensor([[3, 4, 6, 5, 7], [2, 4, 6, 8, 2], [1, 6, 7, 8, 4], [9, 7, 4, 6, 2], [3, 7, 5, 4, 1.0]])
 KERNEL = torch.arange(1, 10.0).reshape(3, 3)
@@ -72,10 +72,7 @@ def test_max_pool_example(learner):
 
 def test_net_output_shape(learner):
     """Net maps (batch, 1, 28, 28) images to (batch, 10) class scores, for batch 1 and batch 3."""
-    learner.seed(0)
-    net = learner.new("Net")
-    for batch in (1, 3):
-        expect_shape(learner.call(net, torch.randn(batch, 1, 28, 28)), (batch, 10), f"Net()(x) for a batch of {batch}")
+    expect_class_scores(learner, "Net")
 
 
 def test_net_parameter_count(learner):
@@ -102,7 +99,7 @@ def test_net_returns_logits(learner):
     learner.seed(1)
     net = learner.new("Net")
     w = expect_state(learner.method(net, "state_dict"), NET_SHAPES, "Net", NET_ADVICE, extra_ok=True)
-    x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(3))
+    x = randn(4, 1, 28, 28, seed=3)
     out = expect_shape(learner.call(net, x), (4, 10), "Net()(x)")
     ref = net_forward(x, w)
     reject_probabilities(out, "Net", "fc")

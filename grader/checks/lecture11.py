@@ -16,9 +16,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from grader.checks.api import (WORKER_DATA_ROOT, Mistake, expect_close, expect_close_or_mistake, expect_device,
-                               expect_parameter_count, expect_shape, expect_state, expect_tensor, fail, fail_mistake,
-                               glue, judge_accuracy, predict_classes, reject_probabilities, seeded_state)
+from grader.checks.api import (WORKER_DATA_ROOT, Mistake, expect_class_scores, expect_close, expect_close_or_mistake,
+                               expect_device, expect_parameter_count, expect_shape, expect_state, expect_tensor, fail,
+                               fail_mistake, glue, judge_accuracy, predict_classes, randn, reject_probabilities,
+                               seeded_state)
 
 
 # ---------------------------------------------------------------- the lecture's layers, as data
@@ -204,6 +205,9 @@ INCEPTION_NET_ADVICE = ("the lecture's layers are conv1 = Conv2d(1, 10, 5), ince
                         "conv2 = Conv2d(88, 20, 5), incep2 = InceptionA(20), fc = Linear(1408, 10)")
 RESIDUAL_NET_ADVICE = ("the lecture's layers are conv1 = Conv2d(1, 16, 5), rblock1 = ResidualBlock(16), "
                        "conv2 = Conv2d(16, 32, 5), rblock2 = ResidualBlock(32), fc = Linear(512, 10)")
+# net -> (its parameter shapes, the advice when they differ, its forward from weights)
+NETWORKS = {"InceptionNet": (inception_net_shapes, INCEPTION_NET_ADVICE, inception_net_ref),
+            "ResidualNet": (residual_net_shapes, RESIDUAL_NET_ADVICE, residual_net_ref)}
 
 
 def _block_with(learner, cls: str, channels: int, state: dict, shapes: dict, advice: str):
@@ -214,17 +218,34 @@ def _block_with(learner, cls: str, channels: int, state: dict, shapes: dict, adv
     return block
 
 
+# block -> (its parameter shapes for c input channels, the advice when they differ)
+BLOCKS = {"InceptionA": (inception_shapes, INCEPTION_ADVICE), "ResidualBlock": (residual_shapes, RESIDUAL_ADVICE)}
+
+
+def _known_block_output(learner, cls: str, channels: int, seed: int, shape: tuple, x_seed: int):
+    """The learner's ``cls(channels)`` given weights made here from ``seed``, on an input made here from
+    ``x_seed``: (its output, the input, the weights)."""
+    shapes, advice = BLOCKS[cls]
+    w, x = seeded_state(shapes(channels), seed), randn(*shape, seed=x_seed)
+    return learner.call(_block_with(learner, cls, channels, w, shapes(channels), advice), x), x, w
+
+
+def _block_outputs(learner, cls: str, cases):
+    """The learner's ``cls(c)`` on a random input of ``shape``, for each (c, shape) of ``cases`` (after seed 0;
+    only shapes are judged): (shape, its output, what it was)."""
+    learner.seed(0)
+    for c, shape in cases:
+        what = f"{cls}({c}) on an input of shape {shape}"
+        yield shape, expect_tensor(learner.call(learner.call(cls, c), torch.randn(*shape)), what), what
+
+
 # ---------------------------------------------------------------- InceptionA
 
 def test_inception_output_shape(learner):
     """InceptionA(c) maps (batch, c, H, W) to (batch, 88, H, W): four branches joined on dim 1, for batch 1 and 3, odd and even H, W, and 10 or 20 input channels."""
-    learner.seed(0)
-    for c, shape in ((10, (1, 10, 12, 12)), (10, (3, 10, 7, 9)), (20, (2, 20, 4, 4)), (20, (1, 20, 5, 3))):
-        block = learner.call("InceptionA", c)
-        out = expect_tensor(learner.call(block, torch.randn(*shape)),
-                            f"InceptionA({c}) on an input of shape {shape}")
+    cases = ((10, (1, 10, 12, 12)), (10, (3, 10, 7, 9)), (20, (2, 20, 4, 4)), (20, (1, 20, 5, 3)))
+    for shape, out, what in _block_outputs(learner, "InceptionA", cases):
         b, _, h, w = shape
-        what = f"InceptionA({c}) on an input of shape {shape}"
         if out.dim() != 4:
             fail(f"{what}: expected a 4-d output (batch, 88, H, W), got shape {tuple(out.shape)}")
         if out.shape[0] != b:
@@ -242,18 +263,7 @@ def test_inception_output_shape(learner):
 def test_inception_parameter_count(learner):
     """InceptionA has the lecture's seven convolutions: 19,104 parameters for 10 input channels, 19,824 for 20."""
     for c, want in ((10, 19104), (20, 19824)):
-        block = learner.call("InceptionA", c)
-        expect_parameter_count(learner, block, want, f"InceptionA({c})")
-
-
-def test_inception_matches_reference(learner):
-    """InceptionA, given known weights with load_state_dict, computes the lecture's four branches and joins them as torch.cat([branch1x1, branch5x5, branch3x3, branch_pool], dim=1) (odd sizes, batch 1 and 2)."""
-    for seed, c, shape in ((0, 10, (1, 10, 9, 7)), (1, 3, (2, 3, 6, 5))):
-        w = seeded_state(inception_shapes(c), seed)
-        block = _block_with(learner, "InceptionA", c, w, inception_shapes(c), INCEPTION_ADVICE)
-        x = torch.randn(*shape, generator=torch.Generator().manual_seed(100 + seed))
-        out = learner.call(block, x)
-        judge_inception(out, x, w, f"InceptionA({c}) on an input of shape {shape}")
+        expect_parameter_count(learner, learner.call("InceptionA", c), want, f"InceptionA({c})")
 
 
 BRANCH_CHANNELS = {"branch1x1": (0, 16), "branch5x5": (16, 40), "branch3x3": (40, 64), "branch_pool": (64, 88)}
@@ -285,68 +295,76 @@ def judge_inception(out, x, w, what: str) -> None:
     expect_close(out, ref, what, atol=1e-4, rtol=1e-4)
 
 
+def test_inception_matches_reference(learner):
+    """InceptionA, given known weights with load_state_dict, computes the lecture's four branches and joins them as torch.cat([branch1x1, branch5x5, branch3x3, branch_pool], dim=1) (odd sizes, batch 1 and 2)."""
+    for seed, c, shape in ((0, 10, (1, 10, 9, 7)), (1, 3, (2, 3, 6, 5))):
+        out, x, w = _known_block_output(learner, "InceptionA", c, seed, shape, 100 + seed)
+        judge_inception(out, x, w, f"InceptionA({c}) on an input of shape {shape}")
+
+
 # ---------------------------------------------------------------- the Inception network
 
 def test_inception_net_output_shape(learner):
     """InceptionNet maps (batch, 1, 28, 28) images to (batch, 10) class scores, for batch 1 and 3."""
-    learner.seed(0)
-    net = learner.call("InceptionNet")
-    for batch in (1, 3):
-        expect_shape(learner.call(net, torch.randn(batch, 1, 28, 28)), (batch, 10),
-                     f"InceptionNet()(x) for a batch of {batch}")
+    expect_class_scores(learner, "InceptionNet")
 
 
 def test_inception_net_parameter_count(learner):
     """InceptionNet has the lecture's layers: 97,298 trainable parameters, with fc = Linear(1408, 10)."""
-    net = learner.call("InceptionNet")
-    state = learner.method(net, "state_dict")
-    if isinstance(state, dict) and isinstance(state.get("fc.weight"), torch.Tensor) \
-            and tuple(state["fc.weight"].shape) != (10, 1408):
-        fail(f"InceptionNet's fc has weight shape {tuple(state['fc.weight'].shape)}: the last map is "
-             "88 x 4 x 4 = 1408 numbers per image, so fc = nn.Linear(1408, 10)")
-    expect_parameter_count(learner, net, 97298, "InceptionNet")
+    _expect_net_parameters(learner, "InceptionNet", 97298)
 
 
 def test_inception_net_returns_logits(learner):
     """InceptionNet's output equals conv1 -> mp -> relu -> incep1 -> conv2 -> mp -> relu -> incep2 -> flatten -> fc computed from its own weights: raw logits, no softmax."""
+    _expect_net_logits(learner, "InceptionNet")
+
+
+def _expect_net_parameters(learner, net: str, count: int) -> None:
+    """The learner's ``net`` has fc = Linear(features, 10) for the lecture's last map, and ``count`` parameters."""
+    model = learner.call(net)
+    state = learner.method(model, "state_dict")
+    text, features = NET_FEATURES[net]
+    if isinstance(state, dict) and isinstance(state.get("fc.weight"), torch.Tensor) \
+            and tuple(state["fc.weight"].shape) != (10, features):
+        fail(f"{net}'s fc has weight shape {tuple(state['fc.weight'].shape)}: the last map is "
+             f"{text} numbers per image, so fc = nn.Linear({features}, 10)")
+    expect_parameter_count(learner, model, count, net)
+
+
+def _expect_net_logits(learner, net: str) -> None:
+    """The learner's ``net`` computes the lecture's layers, in order, from its own weights: raw logits."""
+    shapes, advice, forward = NETWORKS[net]
     learner.seed(1)
-    net = learner.call("InceptionNet")
-    w = expect_state(learner.method(net, "state_dict"), inception_net_shapes(), "InceptionNet", INCEPTION_NET_ADVICE)
-    x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(3))
-    out = expect_shape(learner.call(net, x), (4, 10), "InceptionNet()(x)")
-    reject_probabilities(out, "InceptionNet", "fc")
-    expect_close(out, inception_net_ref(x, w), "InceptionNet()(x) against the lecture's layer order computed from "
-                 "your weights", atol=1e-4, rtol=1e-4)
+    model = learner.call(net)
+    w = expect_state(learner.method(model, "state_dict"), shapes(), net, advice)
+    x = randn(4, 1, 28, 28, seed=3)
+    out = expect_shape(learner.call(model, x), (4, 10), f"{net}()(x)")
+    reject_probabilities(out, net, "fc")
+    expect_close(out, forward(x, w), f"{net}()(x) against the lecture's layer order computed from your weights",
+                 atol=1e-4, rtol=1e-4)
 
 
 # ---------------------------------------------------------------- ResidualBlock
 
 def test_residual_block_shape(learner):
     """ResidualBlock(c) keeps the shape of its input, (batch, c, H, W), for batch 1 and 3, odd sizes and 3, 16 or 32 channels."""
-    learner.seed(0)
-    for c, shape in ((16, (1, 16, 12, 12)), (16, (3, 16, 7, 5)), (32, (2, 32, 4, 4)), (3, (2, 3, 9, 9))):
-        block = learner.call("ResidualBlock", c)
-        out = expect_tensor(learner.call(block, torch.randn(*shape)),
-                            f"ResidualBlock({c}) on an input of shape {shape}")
+    cases = ((16, (1, 16, 12, 12)), (16, (3, 16, 7, 5)), (32, (2, 32, 4, 4)), (3, (2, 3, 9, 9)))
+    for shape, out, what in _block_outputs(learner, "ResidualBlock", cases):
         if tuple(out.shape) != shape:
-            fail(f"ResidualBlock({c}) on an input of shape {shape}: got shape {tuple(out.shape)}; the output must "
+            fail(f"{what}: got shape {tuple(out.shape)}; the output must "
                  "have the input's shape (both convs Conv2d(channels, channels, 3, padding=1), so x + y can be added)")
 
 
 def test_residual_block_parameter_count(learner):
     """ResidualBlock(c) has two 3x3 convolutions from c to c channels: 4,640 parameters for 16 channels, 18,496 for 32."""
     for c, want in ((16, 4640), (32, 18496)):
-        block = learner.call("ResidualBlock", c)
-        expect_parameter_count(learner, block, want, f"ResidualBlock({c})")
+        expect_parameter_count(learner, learner.call("ResidualBlock", c), want, f"ResidualBlock({c})")
 
 
 def test_residual_block_matches_reference(learner):
     """ResidualBlock, given known weights with load_state_dict, computes y = relu(x + conv2(relu(conv1(x)))) (odd sizes, batch 1 and 2)."""
     for seed, c, shape in ((0, 16, (1, 16, 7, 9)), (1, 4, (2, 4, 6, 5))):
-        w = seeded_state(residual_shapes(c), seed)
-        block = _block_with(learner, "ResidualBlock", c, w, residual_shapes(c), RESIDUAL_ADVICE)
-        x = torch.randn(*shape, generator=torch.Generator().manual_seed(200 + seed))
-        out = learner.call(block, x)
+        out, x, w = _known_block_output(learner, "ResidualBlock", c, seed, shape, 200 + seed)
         expect_close_or_mistake(out, residual_ref(x, w), f"ResidualBlock({c}) on an input of shape {shape}",
                                 residual_mistakes(x, w), atol=1e-4, rtol=1e-4)
 
@@ -361,7 +379,7 @@ def test_residual_identity_when_conv2_zero(learner):
     """With conv2's weight and bias set to zero, ResidualBlock(x) is relu(x): only the skip connection is left."""
     c, shape = 8, (2, 8, 5, 7)
     block = _block_with(learner, "ResidualBlock", c, _zeroed_conv2(c, 3), residual_shapes(c), RESIDUAL_ADVICE)
-    x = torch.randn(*shape, generator=torch.Generator().manual_seed(7))
+    x = randn(*shape, seed=7)
     out = expect_shape(learner.call(block, x), shape, "ResidualBlock with conv2 = 0")
     if torch.allclose(out, torch.zeros(shape), atol=1e-6):
         fail("with conv2 = 0 the block returned all zeros instead of relu(x): the skip connection is missing; "
@@ -398,34 +416,17 @@ def test_residual_gradient_reaches_input(learner):
 
 def test_residual_net_output_shape(learner):
     """ResidualNet maps (batch, 1, 28, 28) images to (batch, 10) class scores, for batch 1 and 3."""
-    learner.seed(0)
-    net = learner.call("ResidualNet")
-    for batch in (1, 3):
-        expect_shape(learner.call(net, torch.randn(batch, 1, 28, 28)), (batch, 10),
-                     f"ResidualNet()(x) for a batch of {batch}")
+    expect_class_scores(learner, "ResidualNet")
 
 
 def test_residual_net_parameter_count(learner):
     """ResidualNet has the lecture's layers: 41,514 trainable parameters, with fc = Linear(512, 10)."""
-    net = learner.call("ResidualNet")
-    state = learner.method(net, "state_dict")
-    if isinstance(state, dict) and isinstance(state.get("fc.weight"), torch.Tensor) \
-            and tuple(state["fc.weight"].shape) != (10, 512):
-        fail(f"ResidualNet's fc has weight shape {tuple(state['fc.weight'].shape)}: the last map is "
-             "32 x 4 x 4 = 512 numbers per image, so fc = nn.Linear(512, 10)")
-    expect_parameter_count(learner, net, 41514, "ResidualNet")
+    _expect_net_parameters(learner, "ResidualNet", 41514)
 
 
 def test_residual_net_returns_logits(learner):
     """ResidualNet's output equals conv1 -> mp -> relu -> rblock1 -> conv2 -> mp -> relu -> rblock2 -> flatten -> fc computed from its own weights: raw logits, no softmax."""
-    learner.seed(1)
-    net = learner.call("ResidualNet")
-    w = expect_state(learner.method(net, "state_dict"), residual_net_shapes(), "ResidualNet", RESIDUAL_NET_ADVICE)
-    x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(3))
-    out = expect_shape(learner.call(net, x), (4, 10), "ResidualNet()(x)")
-    reject_probabilities(out, "ResidualNet", "fc")
-    expect_close(out, residual_net_ref(x, w), "ResidualNet()(x) against the lecture's layer order computed from "
-                 "your weights", atol=1e-4, rtol=1e-4)
+    _expect_net_logits(learner, "ResidualNet")
 
 
 # ---------------------------------------------------------------- accuracy after training
@@ -436,10 +437,6 @@ def test_residual_net_returns_logits(learner):
 # The training glue (glue's train_with_adam) runs in the worker with the grader's loop (lecture 10 graded the
 # loop itself).  Only the trained weights come back; the evaluation images are never sent: the grader computes
 # the predictions with the lecture's layers (NETWORKS).
-# net -> (its parameter shapes, the advice when they differ, its forward from weights)
-NETWORKS = {"InceptionNet": (inception_net_shapes, INCEPTION_NET_ADVICE, inception_net_ref),
-            "ResidualNet": (residual_net_shapes, RESIDUAL_NET_ADVICE, residual_net_ref)}
-
 
 def train_net(learner, net: str, seed: int, device: str, thresholds: dict, data) -> dict:
     """The learner's network trained by the grader's loop in the worker: its weights, checked against the

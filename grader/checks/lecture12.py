@@ -10,8 +10,8 @@ import torch
 from torch import nn
 
 from grader.checks.api import (Mistake, expect_close, expect_close_or_mistake, expect_history, expect_parameter_count,
-                               expect_shape, expect_state, expect_tensor, expect_zero_grad_each_step, fail, glue, randn,
-                               shapes_of)
+                               expect_shape, expect_state, expect_tensor, expect_zero_grad_each_step, fail, glue,
+                               randint, randn, shapes_of)
 
 IDX2CHAR = ["e", "h", "l", "o"]
 HELLO = torch.tensor([[1, 0, 2, 2, 3]])
@@ -200,7 +200,7 @@ def _reference_of(learner, model, batch_first: bool = True) -> _HelloReference:
 
 
 def _indices(batch: int, seq: int, seed: int) -> torch.Tensor:
-    return torch.randint(0, 4, (batch, seq), generator=torch.Generator().manual_seed(seed))
+    return randint(4, (batch, seq), seed)
 
 
 def test_hello_model_shape(learner):

@@ -167,37 +167,25 @@ def _seeded_loader(data, batch_size: int, seed: int):
 
 # ---------------------------------------------------------------- lecture 01: tensor basics
 
-def numpy_to_tensor_probe() -> dict:
-    """numpy_to_tensor on a float64 (2, 3) array: what it returns, and whether a write to either side is
-    seen in the other."""
-    a = torch.arange(6, dtype=torch.float64).reshape(2, 3).numpy()
-    t = resolve("numpy_to_tensor")(a)
-    got = {"is_tensor": type(t) is torch.Tensor, "before": None, "seen_in_tensor": None, "seen_in_array": None}
-    if got["is_tensor"]:
-        got["before"] = t.clone()
-        if tuple(t.shape) == (2, 3):
-            a[0, 1] = 100.0
-            got["seen_in_tensor"] = float(t[0, 1])
-            t[1, 2] = -5.0
-            got["seen_in_array"] = float(a[1, 2])
-    return got
-
-
-def tensor_to_numpy_probe() -> dict:
-    """tensor_to_numpy on a (2, 3) tensor that requires grad: whether it returns an array, its values, and
-    whether a write to either side is seen in the other."""
-    t = torch.arange(6, dtype=torch.float32).reshape(2, 3).requires_grad_()
-    a = resolve("tensor_to_numpy")(t)
-    ndarray = type(torch.zeros(0).numpy())  # numpy's, reached through torch
-    got = {"is_array": type(a) is ndarray, "values": None, "seen_in_array": None, "seen_in_tensor": None}
-    if got["is_array"]:
-        got["values"] = torch.tensor(a, dtype=torch.float64)
-        if a.shape == (2, 3):
+def numpy_bridge_probe(function: str, written: float) -> dict:
+    """numpy_to_tensor on a float64 (2, 3) array, or tensor_to_numpy on a float32 (2, 3) tensor that requires
+    grad: whether it returned the other kind (``converted``), a float64 copy of its values, and whether writes
+    go through: ``written`` put at [0, 1] of the source is ``seen_in_result``, -5 put at [1, 2] of the result is
+    ``seen_in_source``."""
+    to_tensor = function == "numpy_to_tensor"
+    t = torch.arange(6, dtype=torch.float64 if to_tensor else torch.float32).reshape(2, 3)
+    source = t.numpy() if to_tensor else t.requires_grad_()
+    out = resolve(function)(source)
+    kind = torch.Tensor if to_tensor else type(torch.zeros(0).numpy())  # numpy's ndarray, reached through torch
+    got = {"converted": type(out) is kind, "values": None, "seen_in_result": None, "seen_in_source": None}
+    if got["converted"]:
+        got["values"] = out.clone() if to_tensor else torch.tensor(out, dtype=torch.float64)
+        if tuple(out.shape) == (2, 3):
             with torch.no_grad():
-                t[0, 1] = 50.0
-            got["seen_in_array"] = float(a[0, 1])
-            a[1, 2] = -5.0
-            got["seen_in_tensor"] = float(t[1, 2])
+                source[0, 1] = written
+            got["seen_in_result"] = float(out[0, 1])
+            out[1, 2] = -5.0
+            got["seen_in_source"] = float(source[1, 2])
     return got
 
 
