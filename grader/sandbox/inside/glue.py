@@ -504,6 +504,15 @@ def train_cnn(root: str, dataset_class: str, train_size: int, seed: int, device:
 
 # ---------------------------------------------------------------- lecture 11: advanced CNN
 
+def train_step(model, optimizer, criterion, inputs, target):
+    """One step of the grader's own training: zero the gradients, forward, loss, backward, update; the loss."""
+    optimizer.zero_grad()
+    loss = criterion(model(inputs), target)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
+
+
 def input_gradient(block, x, upstream) -> dict:
     """x.grad after backward through the learner's block from the weighting ``upstream`` of its output."""
     x = x.clone().requires_grad_(True)
@@ -524,12 +533,8 @@ def train_with_adam(net: str, root: str, dataset_class: str, train_size: int, se
     criterion = nn.CrossEntropyLoss()
     for _ in range(epochs):
         model.train()
-        for inputs, target in loader:
-            inputs, target = inputs.to(dev), target.to(dev)
-            optimizer.zero_grad()
-            loss = criterion(model(inputs), target)
-            loss.backward()
-            optimizer.step()
+        for inputs, labels in loader:
+            train_step(model, optimizer, criterion, inputs.to(dev), labels.to(dev))
     return trained_state(model)
 
 
