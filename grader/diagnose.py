@@ -1,15 +1,21 @@
 """From an error a learner's code raised to the common mistake behind it.
 
-The table is COURSE.md's list of learner mistakes, keyed by the text PyTorch
-prints; the first matching pattern gives the hint, with ``{1}``, ``{2}``, ...
-filled in from the pattern's groups (the sizes in the error, say).
+The shared table is COURSE.md's list of learner mistakes, keyed by the text PyTorch prints; the
+first matching pattern gives the hint, with ``{1}``, ``{2}``, ... filled in from the pattern's
+groups (the sizes in the error, say).  A check module may declare a table of its own, a module-level
+``MISTAKES`` of the same form (its hints may also be functions of the match), for the errors of its
+lecture's typical mistakes; it is consulted first.  The text matched is the error's first line as the
+learner sees it, ``"{where} raised {type}: {message}"``, so a pattern may also ask where it was raised.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Callable, Union
 
-MISTAKES: list[tuple[str, str]] = [
+Hint = Union[str, Callable[[re.Match], str]]
+
+MISTAKES: list[tuple[str, Hint]] = [
     (r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)",
      "a Linear layer's in_features does not match the size of what reaches it: each sample arrives with "
      "{2} numbers, but the layer was built for {3}; after convolutions and poolings, count channels x "
@@ -75,9 +81,25 @@ MISTAKES: list[tuple[str, str]] = [
 ]
 
 
-def hint_for_error(text: str) -> str:
-    for pattern, hint in MISTAKES:
+def _first_hint(text: str, table) -> str:
+    for pattern, hint in table:
         m = re.search(pattern, text)
         if m:
+            if callable(hint):
+                return hint(m)
             return hint.format(None, *m.groups()) if m.groups() else hint
     return ""
+
+
+def diagnose(text: str, mistakes=()) -> tuple[str, bool]:
+    """(the hint for the error ``text``, whether it came from ``mistakes``, a check module's own table,
+    which is consulted before the shared one); ("", False) when nothing is known."""
+    hint = _first_hint(text, mistakes)
+    if hint:
+        return hint, True
+    return _first_hint(text, MISTAKES), False
+
+
+def hint_for_error(text: str, mistakes=()) -> str:
+    """The hint for the error ``text``: from ``mistakes`` (a check module's table) first, then the shared one."""
+    return diagnose(text, mistakes)[0]

@@ -16,8 +16,8 @@ import pytest
 from . import data as datasets
 from .checks.api import CheckFailed
 from .course import Lecture
-from .diagnose import hint_for_error
-from .sandbox.learner import (IMPORTING, Learner, LearnerError, LearnerProblem, LimitExceeded, NotAttempted, ProtocolError, TimedOut,
+from .diagnose import diagnose
+from .sandbox.learner import (Learner, LearnerError, LearnerProblem, LimitExceeded, NotAttempted, ProtocolError, TimedOut,
                       WorkerDied, WorkerStartFailed)
 
 
@@ -130,18 +130,21 @@ class GraderPlugin:
             self.outcomes[name] = ("skipped", reason.removeprefix("Skipped: "), duration)
         elif call.excinfo is not None:
             exc = call.excinfo.value
-            status, text = self.classify(exc)
+            status, text = self.classify(exc, getattr(item.module, "MISTAKES", ()))
             self.outcomes[name] = (status, text, duration)
             if isinstance(exc, CheckFailed):
                 self.details[name] = exc.details()
-            elif status == "error" and (cause := _diagnosis(text, exc)):
+            elif status in ("error", "failed") and (cause := _diagnosis(text, exc)):
                 self.details[name] = {"diagnosis": cause}
         else:
             self.outcomes[name] = ("passed", "", duration)
         if self._on_verdict is not None:
             self._on_verdict(name)  # setup failed, skipped, or the call reported: nothing later changes it
 
-    def classify(self, exc: BaseException) -> tuple[str, str]:
+    def classify(self, exc: BaseException, mistakes=()) -> tuple[str, str]:
+        """(status, message) of a check that raised ``exc``; ``mistakes`` is the check module's own table
+        of its lecture's typical errors (``MISTAKES``): an error it recognises is a failure that names
+        the mistake, any other error gets the shared table's hint."""
         if isinstance(exc, WorkerStartFailed):
             return "error", str(exc)
         if isinstance(exc, NotAttempted):
@@ -153,16 +156,17 @@ class GraderPlugin:
         if isinstance(exc, TimedOut):
             return "timed_out", str(exc)
         if isinstance(exc, LearnerError):
+            raised = f"{exc.where} raised {exc.exc_type}: {exc.message}"
             if exc.exited:
                 text = f"your code stopped the run with {exc.exc_type} in {exc.where}; graded code must return, not exit"
             else:
-                text = f"{exc.where} raised {exc.exc_type}: {exc.message}"
+                text = raised
             if exc.traceback:
                 text += "\n" + exc.traceback
-            hint = hint_for_error(exc.message)
+            hint, known = diagnose(raised, mistakes)
             if not hint and exc.where.startswith("importing ") and "in <module>" in exc.traceback:
                 hint = TOP_LEVEL_HINT
-            return "error", text + (f"\nlikely cause: {hint}" if hint else "")
+            return "failed" if known and not exc.exited else "error", text + (f"\nlikely cause: {hint}" if hint else "")
         if isinstance(exc, WorkerDied):
             text = str(exc) + "; it may have run out of memory, crashed, or exited"
             return "error", text + (f"\nlast output:\n{exc.output[-800:]}" if exc.output.strip() else "")

@@ -3,8 +3,9 @@
 1. A loop over what came back checks its length first, so no check passes vacuously: each case plants
    a wrong learner file that also shortens (or empties) what the check loops over, and asserts that
    the check fails and says what came back short.  Learner code shares the worker with the grader's
-   glue, so it can reach the glue's variables (its frame's globals) and even rewrite them after the
-   glue has run (by tracing the glue's frame): `_rewrite_when_done` below does that.
+   glue (grader/sandbox/inside/glue.py), so it can reach the variables of the glue function that
+   called it (its frame's locals) and even rewrite what that function returns after it has run (by
+   tracing its frame): `_rewrite_when_done` below does that.
 2. Accuracy of a fixed architecture is judged from the trained weights, with the predictions
    computed in the grader's process: a submission whose forward (or predict) looks the answers up
    in the training data it saw (a 1-nearest-neighbour table), while its layers learn nothing, passed
@@ -30,18 +31,19 @@ import sys as _sys
 
 
 def _glue_frame():
-    """The frame of the grader's glue code that called into the learner's code."""
+    """The frame of the grader's glue function that called into the learner's code."""
     f = _sys._getframe(1)
-    while f is not None and f.f_code.co_filename != "<grader>":
+    while f is not None and not f.f_code.co_filename.endswith("glue.py"):
         f = f.f_back
     return f
 
 
 def _rewrite_when_done(**values):
-    """Replace the glue's variables once it has finished, just before the worker sends them back."""
+    """Replace entries of what the glue function returns once it has finished, just before the worker
+    sends them back."""
     def tracer(frame, event, arg):
-        if event == "return":
-            frame.f_globals.update(values)
+        if event == "return" and isinstance(arg, dict):
+            arg.update(values)
         return tracer
     _glue_frame().f_trace = tracer
     _sys.settrace(lambda *args: None)
@@ -182,7 +184,7 @@ def test_lecture09_transform_results_cannot_come_back_empty(workdir):
     """make_transform forgets Normalize and empties the list of images the check's loop runs over."""
     files = planted("lecture09", "data.py", '''
 def make_transform():
-    _sys._getframe(1).f_globals["images"].clear()
+    _sys._getframe(1).f_locals["images"].clear()
     return transforms.ToTensor()
 ''')
     r = grade(workdir, "lecture09", files, ["transform_normalizes"])
@@ -261,7 +263,7 @@ _NameDataset = NameDataset
 class NameDataset(_NameDataset):
     def __init__(self, path):
         super().__init__(path)
-        _sys._getframe(1).f_globals["picks"].clear()
+        _sys._getframe(1).f_locals["picks"].clear()
 
     def __getitem__(self, index):
         name, label = super().__getitem__(index)
@@ -315,7 +317,7 @@ def _looking_up(cls):
         def forward(self, x):
             memory = self.__dict__.setdefault("_memory", [])
             if self.training:  # the grader's loop holds the batch's labels: remember them, learn nothing
-                memory.append((x.reshape(len(x), -1).cpu(), _glue_frame().f_globals["target"].cpu()))
+                memory.append((x.reshape(len(x), -1).cpu(), _glue_frame().f_locals["target"].cpu()))
                 return sum(p.sum() for p in self.parameters()) * 0 + _torch.zeros(len(x), 10, device=x.device)
             return _F.one_hot(_nearest(x, memory), 10).float().to(x.device)
     LookingUp.__name__ = LookingUp.__qualname__ = cls.__name__

@@ -103,7 +103,7 @@ def test_worker_computes_with_one_thread_unless_told(workdir, monkeypatch, setti
     learner = Learner(lambda: start_worker(folder, ["linear_model", "training"], limits=Limits()),
                       call_s=20, submission_s=120)
     try:
-        assert learner.exec("n = torch.get_num_threads()", returns=("n",))["n"] == threads
+        assert learner.call("torch.get_num_threads") == threads
     finally:
         learner.close()
 

@@ -1,32 +1,181 @@
-"""Glue shared by several lectures' checks: snippets run in the worker (nothing
-secret: they only build objects beside the learner's) and the verdicts on what
-they report, which are computed here."""
+"""The checks' vocabulary: each expectation and verdict the lectures share, written once.
+
+Every value that came from the worker is treated as suspect: expectations first make sure it is a
+real ``torch.Tensor`` (or a real number, a real list), then compare it to values computed here, in
+the grader's process.  A failure says what was expected and what came back (``expected``,
+``actual``: short strings) and, where it recognises a known mistake, names it (``cause``) and gives
+the fix for it (``help``, which replaces the check's own hint).
+
+Work in the worker goes through ``glue``: the helpers of ``grader/sandbox/inside/glue.py``, called
+by name.  Check modules import all of this through ``grader.checks.api``.
+"""
 
 from __future__ import annotations
 
+import math
+from typing import Any, Callable, NamedTuple
+
 import torch
 
-from .api import _describe, expect_close, expect_number, expect_tensor, fail
+from ..sandbox.learner import Handle
 
-# An SGD that records the gradients it sees at each step.  With lr=0 the
-# parameters never move, so on identical batches every step must see the same
-# gradient; a missing zero_grad makes step k see (k+1) times it.
-RECORDING_SGD = """
-class RecordingSGD(torch.optim.SGD):
-    def __init__(self, params, lr=0.0):
-        super().__init__(params, lr=lr)
-        self.seen = []
+# ---------------------------------------------------------------- failing
 
-    def step(self, closure=None):
-        self.seen.append([None if p.grad is None else p.grad.detach().clone().cpu()
-                          for group in self.param_groups for p in group["params"]])
-        return super().step(closure)
-"""
 
-PARAMETER_COUNT = """
-count = sum(p.numel() for p in model.parameters())
-names = [name for name, _ in model.named_parameters()]
-"""
+class CheckFailed(AssertionError):
+    """A check's verdict: the learner's answer is wrong.  ``message`` is shown as is; the optional
+    parts let a report lay them out (check50's Mismatch and Failure): what was ``expected``, what
+    came ``actual``-ly back, the diagnosed ``cause`` (a mistake's name), and the ``help`` that
+    follows from that cause (it replaces the check's own hint; without a cause, no help)."""
+
+    def __init__(self, message: str, *, expected: str = "", actual: str = "", cause: str = "", help: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.expected, self.actual, self.cause, self.help = expected, actual, cause, help
+
+    def details(self) -> dict:
+        return {"expected": self.expected, "actual": self.actual, "cause": self.cause, "help": self.help}
+
+
+def fail(message: str, **details) -> None:
+    """Fail the check: ``message`` for the learner; ``details`` as in CheckFailed."""
+    raise CheckFailed(message, **details)
+
+
+def fix_of(message: str) -> str:
+    """The fix a mistake's message gives: what follows its first ': ' or '; ' (else the whole message)."""
+    cuts = [i for i in (message.find(": "), message.find("; ")) if i >= 0]
+    return message[min(cuts) + 2:] if cuts else message
+
+
+class Mistake(NamedTuple):
+    """A known mistake: what it computes (``result``, made here), the ``message`` naming it, its short
+    name (a failure's ``cause``) and the ``fix`` (a failure's ``help``; by default ``fix_of(message)``)."""
+    result: Any
+    message: str
+    cause: str
+    fix: str = ""
+
+    @property
+    def help(self) -> str:
+        return self.fix or fix_of(self.message)
+
+
+def fail_mistake(message: str, mistake: Mistake, *, expected: str = "", actual: str = "") -> None:
+    """Fail naming a recognised mistake: its cause and its fix go with the message."""
+    fail(message, expected=expected, actual=actual, cause=mistake.cause, help=mistake.help)
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if isinstance(value, Handle):
+        return f"an object of type {value.type}"
+    return f"{type(value).__name__} {value!r}"[:200]
+
+
+def _kind(value: Any) -> str:
+    """What came back, in a few words (a failure's ``actual``)."""
+    if isinstance(value, torch.Tensor):
+        return f"tensor {tuple(value.shape)} {value.dtype}"
+    if isinstance(value, Handle):
+        return value.type
+    return type(value).__name__
+
+
+# ---------------------------------------------------------------- expectations on what came back
+
+def expect_tensor(value: Any, what: str) -> torch.Tensor:
+    if type(value) is not torch.Tensor:
+        fail(f"{what}: expected a tensor, got {describe(value)}", expected="a tensor", actual=_kind(value))
+    return value
+
+
+def expect_shape(value: Any, shape: tuple, what: str) -> torch.Tensor:
+    t = expect_tensor(value, what)
+    if tuple(t.shape) != tuple(shape):
+        fail(f"{what}: expected shape {tuple(shape)}, got {tuple(t.shape)}", expected=str(tuple(shape)),
+             actual=str(tuple(t.shape)))
+    return t
+
+
+def expect_dtype(value: Any, dtype: torch.dtype, what: str) -> torch.Tensor:
+    t = expect_tensor(value, what)
+    if t.dtype != dtype:
+        fail(f"{what}: expected dtype {dtype}, got {t.dtype}", expected=str(dtype), actual=str(t.dtype))
+    return t
+
+
+def expect_number(value: Any, what: str) -> float:
+    """A real Python number or a one-element tensor; never an object that merely says it is one."""
+    if type(value) is torch.Tensor and value.numel() == 1:
+        value = value.item()
+    if type(value) not in (int, float) or isinstance(value, bool):
+        fail(f"{what}: expected a number, got {describe(value)}", expected="a number", actual=_kind(value))
+    if not math.isfinite(value):
+        fail(f"{what}: expected a finite number, got {value}", expected="a finite number", actual=str(value))
+    return float(value)
+
+
+def expect_near(value: Any, target: float, tol: float, what: str) -> float:
+    x = expect_number(value, what)
+    if not abs(x - target) <= tol:
+        fail(f"{what}: expected {target:g} (within {tol:g}), got {x:.6g} (off by {abs(x - target):.3g})",
+             expected=f"{target:g} ± {tol:g}", actual=f"{x:.6g}")
+    return x
+
+
+def _first_difference(got: torch.Tensor, want: torch.Tensor, atol: float, rtol: float) -> tuple[str, str]:
+    """(expected, actual) at the first place ``got`` and ``want`` differ, or their shapes."""
+    if got.shape != want.shape:
+        return str(tuple(want.shape)), str(tuple(got.shape))
+    a, e = got.detach().to(torch.float64), want.detach().to(torch.float64)
+    bad = ~torch.isclose(a, e, atol=atol, rtol=rtol, equal_nan=False)
+    if not bad.any():
+        return "", ""
+    idx = tuple(int(i) for i in bad.nonzero()[0].tolist())
+    where = f" at {list(idx)}" if idx else ""
+    return f"{e[idx].item():.6g}{where}", f"{a[idx].item():.6g}{where}"
+
+
+def expect_close(value: Any, expected: torch.Tensor, what: str, *, atol: float = 1e-5, rtol: float = 1e-4,
+                 check_dtype: bool = False) -> torch.Tensor:
+    """Shape, then values: the message gives max abs and rel error and the first differing index."""
+    expected = torch.as_tensor(expected)
+    t = expect_shape(value, tuple(expected.shape), what)
+    if check_dtype:
+        expect_dtype(t, expected.dtype, what)
+    if not (t.is_floating_point() or t.is_complex()) and expected.is_floating_point():
+        t = t.to(expected.dtype)
+    a, e = t.detach().to(torch.float64), expected.detach().to(torch.float64)
+    bad = ~torch.isclose(a, e, atol=atol, rtol=rtol, equal_nan=False)
+    if bad.any():
+        diff = (a - e).abs()
+        diff = torch.where(torch.isnan(diff), torch.full_like(diff, math.inf), diff)
+        rel = diff / e.abs().clamp_min(1e-12)
+        idx = tuple(int(i) for i in bad.nonzero()[0].tolist())
+        want, got = _first_difference(a, e, atol, rtol)
+        fail(f"{what}: values differ from the reference in {int(bad.sum())} of {bad.numel()} place(s); "
+             f"max abs error {diff.max().item():.3g}, max rel error {rel.max().item():.3g}; "
+             f"first at index {list(idx)}: expected {e[idx].item():.6g}, got {a[idx].item():.6g}",
+             expected=want, actual=got)
+    return t
+
+
+def expect_close_or_mistake(value, expected: torch.Tensor, what: str, mistakes=(), *, atol: float = 1e-5,
+                            rtol: float = 1e-4) -> torch.Tensor:
+    """``expect_close``, but when the value is not the reference and matches what a known mistake
+    computes (``mistakes``: ``Mistake``s, or tuples of their fields), the failure names it."""
+    t = expect_tensor(value, what)
+    expected = torch.as_tensor(expected)
+    same = lambda a, b: a.shape == b.shape and torch.allclose(a.double(), b.double(), atol=atol, rtol=rtol)
+    if not same(t.detach(), expected):
+        for mistake in mistakes:
+            mistake = Mistake(*mistake)
+            if same(t.detach(), torch.as_tensor(mistake.result)):
+                want, got = _first_difference(t, expected, atol, rtol)
+                fail_mistake(f"{what}: {mistake.message}", mistake, expected=want, actual=got)
+    return expect_close(t, expected, what, atol=atol, rtol=rtol)
 
 
 def expect_list(value, what: str, *, length: int | None = None, min_length: int | None = None,
@@ -35,63 +184,117 @@ def expect_list(value, what: str, *, length: int | None = None, min_length: int 
     zip, all() or any() over it can pass vacuously.  ``what`` names it for the learner, e.g.
     "the history train(..., epochs=100) returned" -> "... holds 0 losses, expected 100"."""
     if type(value) not in (list, tuple):
-        fail(f"{what}: expected a list of {noun}, got {_describe(value)}")
+        fail(f"{what}: expected a list of {noun}, got {describe(value)}", expected=f"a list of {noun}",
+             actual=_kind(value))
     n = len(value)
     if length is not None and n != length:
-        fail(f"{what} holds {n} {noun}, expected {length}")
+        fail(f"{what} holds {n} {noun}, expected {length}", expected=f"{length} {noun}", actual=f"{n} {noun}")
     if min_length is not None and n < min_length:
-        fail(f"{what} holds {n} {noun}, expected at least {min_length}")
+        fail(f"{what} holds {n} {noun}, expected at least {min_length}", expected=f"at least {min_length} {noun}",
+             actual=f"{n} {noun}")
     return list(value)
 
 
-def expect_modes(modes, what: str) -> list[tuple[bool, bool]]:
-    """A probe model's record of the modes it ran in: at least one call, each a pair
-    (model.training, torch.is_grad_enabled())."""
-    if type(modes) not in (list, tuple) or not modes:
-        fail(f"{what} never called the model")
-    pairs = []
-    for m in modes:
-        if type(m) not in (list, tuple) or len(m) != 2 or any(type(v) is not bool for v in m):
-            fail(f"{what}: the model's record of the modes it ran in was changed ({_describe(m)}); "
-                 "leave the model's attributes alone")
-        pairs.append((m[0], m[1]))
-    return pairs
+def expect_history(history, who: str, steps: int) -> list[float]:
+    """The losses a training function returned: a list of ``steps`` Python floats, one per step."""
+    if not isinstance(history, list):
+        what = "tensors" if isinstance(history, torch.Tensor) else type(history).__name__
+        fail(f"{who} must return a list of floats, got {what}", expected="a list of floats", actual=what)
+    if len(history) != steps:
+        fail(f"{who}(..., epochs={steps}) returned {len(history)} losses; expected one per step, {steps}",
+             expected=f"{steps} losses", actual=f"{len(history)} losses")
+    if any(isinstance(v, torch.Tensor) for v in history):
+        fail("the history holds tensors: append loss.item(), a Python float, so the graph is not kept alive",
+             expected="floats", actual="tensors", cause="tensors in the history",
+             help="append loss.item(), a Python float, so the graph is not kept alive")
+    return [expect_number(v, f"loss {i}") for i, v in enumerate(history)]
 
 
-def judge_zero_grad(seen, steps: int) -> None:
-    """Verdict on a RecordingSGD's record of ``steps`` identical steps at lr=0: exactly one
-    optimizer.step() per step, each with a gradient for every parameter."""
-    if not isinstance(seen, list) or not seen:
-        fail("optimizer.step() was never called, so the parameters never change: call it after loss.backward()")
-    if len(seen) != steps:
-        fail(f"optimizer.step() was called {len(seen)} time(s) in {steps} training steps; expected once per step "
-             "(each step: zero_grad, forward, loss, backward, step)")
-    flat = []
-    for i, step in enumerate(seen):
-        if not isinstance(step, list) or not step or len(step) != len(seen[0]) or any(g is None for g in step):
-            fail(f"at optimizer.step() number {i + 1} some parameters had no gradient: "
-                 "call loss.backward() before optimizer.step(), and zero_grad() before backward()")
-        flat.append(torch.cat([expect_tensor(g, "a recorded gradient").reshape(-1).double() for g in step]))
-    first = flat[0]
-    if first.abs().max() == 0:
-        fail("the gradients were all zero when optimizer.step() ran: optimizer.zero_grad() was called after "
-             "loss.backward(); call it before backward() (order: zero_grad, backward, step)")
-    for k, g in enumerate(flat[1:], start=1):
-        if torch.allclose(g, first, rtol=1e-4, atol=1e-7):
-            continue
-        ratio = (g.norm() / first.norm()).item()
-        if abs(ratio - (k + 1)) < 0.05 * (k + 1):
-            fail(f"gradients accumulate from step to step (at step {k + 1} they were {ratio:.2f} times the "
-                 "first step's on the same data): call optimizer.zero_grad() in every step, before loss.backward()")
-        fail(f"the gradient at step {k + 1} differs from the first ({ratio:.2f} times its size) although the "
-             "data and parameters did not change: compute a fresh loss each step and zero_grad before backward")
+def expect_probabilities(out: torch.Tensor, what: str, fix: str) -> None:
+    """Every value strictly between 0 and 1 (a sigmoid's output)."""
+    if not bool(((out > 0) & (out < 1)).all()):
+        low, high = out.min().item(), out.max().item()
+        fail(f"{what}: expected probabilities strictly between 0 and 1, got values from {low:.4g} to {high:.4g}: "
+             f"{fix}", expected="values in (0, 1)", actual=f"{low:.4g} to {high:.4g}", cause="no sigmoid", help=fix)
+
+
+def reject_probabilities(out: torch.Tensor, owner: str, last: str) -> None:
+    """Class scores must be raw logits: rows that are all >= 0 and sum to 1 went through a softmax."""
+    if torch.allclose(out.sum(dim=1), torch.ones(len(out)), atol=1e-4) and (out >= 0).all():
+        fix = (f"return {last}'s raw logits; CrossEntropyLoss applies log-softmax itself, and a softmax before it "
+               "slows learning badly")
+        fail(f"{owner}'s outputs are probabilities (each row sums to 1): {fix}", expected="raw logits",
+             actual="rows that sum to 1", cause="softmax before CrossEntropyLoss", help=fix)
+
+
+def expect_class_scores(learner, cls: str, classes: int = 10) -> None:
+    """The learner's ``cls()`` maps (batch, 1, 28, 28) images to (batch, classes) scores, for batch 1 and 3."""
+    learner.seed(0)
+    net = learner.call(cls)
+    for batch in (1, 3):
+        expect_shape(learner.call(net, torch.randn(batch, 1, 28, 28)), (batch, classes),
+                     f"{cls}()(x) for a batch of {batch}")
 
 
 def expect_count(value, expected: int, what: str, names=None) -> None:
     n = int(expect_number(value, what))
     if n != expected:
         detail = f" (parameters: {', '.join(names)})" if names else ""
-        fail(f"{what}: expected {expected:,} parameters, got {n:,}{detail}")
+        fail(f"{what}: expected {expected:,} parameters, got {n:,}{detail}", expected=f"{expected:,} parameters",
+             actual=f"{n:,} parameters")
+
+
+def expect_state(state, shapes: dict[str, tuple], owner: str, advice: str, *,
+                 extra_ok: bool = False) -> dict[str, torch.Tensor]:
+    """The learner's state_dict has the lecture's parameter names and shapes (plain tensors): exactly
+    those names, or at least those with ``extra_ok``.  Returns the named tensors."""
+    if not isinstance(state, dict):
+        fail(f"{owner}.state_dict() did not return a dict (got {type(state).__name__})", expected="a dict",
+             actual=_kind(state))
+    missing = [n for n in shapes if n not in state]
+    extra = [n for n in state if n not in shapes]
+    if missing:
+        fail(f"{owner} has no parameter(s) {', '.join(missing)}"
+             + (f" (it has {', '.join(map(str, extra))})" if extra else "") + f": {advice}",
+             expected=", ".join(shapes), actual=", ".join(map(str, state)))
+    if extra and not extra_ok:
+        fail(f"{owner} has parameter(s) the lecture's does not: {', '.join(map(str, extra))}: {advice}",
+             expected=", ".join(shapes), actual=", ".join(map(str, state)))
+    for name, shape in shapes.items():
+        got = expect_tensor(state[name], name)
+        if tuple(got.shape) != tuple(shape):
+            fail(f"{owner}'s {name} has shape {tuple(got.shape)}, expected {tuple(shape)}: {advice}",
+                 expected=str(tuple(shape)), actual=str(tuple(got.shape)))
+    return {name: state[name] for name in shapes}
+
+
+def line_model_outputs(learner, cls: str, low: float, high: float):
+    """The learner's ``cls()``, one input to one output kept as `self.linear` (lectures 05 and 06), made after
+    seed 0: for batches x of N = 1 and then 5 inputs from ``low`` to ``high``, (w, b, N, x, its (N, 1) output)."""
+    learner.seed(0)
+    model = learner.new(cls)
+    w, b = weight_and_bias(learner, model, cls)
+    for n in (1, 5):
+        x = torch.linspace(low, high, n).reshape(n, 1)
+        yield w, b, n, x, expect_shape(learner.call(model, x), (n, 1), f"{cls}()(x) with x of shape ({n}, 1)")
+
+
+def expect_line_training(learner, model, prefix: str, criterion, x, y, simulate, *, lr: float = 0.01,
+                         steps: int = 100) -> list[float]:
+    """The learner's ``train(model, criterion, SGD(lr), x, y, steps)`` (lectures 05 and 06, ``model`` a line
+    whose layer's parameters are named ``prefix`` weight and bias) returns the loss before each step, as
+    ``simulate(w0, b0, lr, steps)`` computes them here from the model's first w and b.  The losses."""
+    w0, b0 = weight_and_bias(learner, model, "the model", prefix=prefix)
+    optimizer = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=lr)
+    values = expect_history(learner.call("train", model, criterion, optimizer, x, y, steps), "train", steps)
+    _, _, reference = simulate(w0, b0, lr, steps)
+    expect_close(torch.tensor(values), torch.tensor(reference), "the loss history", atol=1e-3, rtol=1e-3)
+    return values
+
+
+def shapes_of(module) -> dict[str, tuple]:
+    """The names and shapes of a module's state (a trusted copy of the lecture's model, made here)."""
+    return {name: tuple(t.shape) for name, t in module.state_dict().items()}
 
 
 def weight_and_bias(learner, model, owner: str, prefix: str = "linear.") -> tuple[float, float]:
@@ -105,21 +308,32 @@ def weight_and_bias(learner, model, owner: str, prefix: str = "linear.") -> tupl
     return expect_number(w, prefix + "weight"), expect_number(b, prefix + "bias")
 
 
-def expect_close_or_mistake(value, expected: torch.Tensor, what: str, mistakes=(), *, atol: float = 1e-5,
-                            rtol: float = 1e-4) -> torch.Tensor:
-    """``expect_close``, but when the value is not the reference and matches what a known mistake
-    computes (``mistakes``: pairs of that result, computed here, and the message naming it), say so."""
-    t = expect_tensor(value, what)
-    expected = torch.as_tensor(expected)
-    same = lambda a, b: a.shape == b.shape and torch.allclose(a.double(), b.double(), atol=atol, rtol=rtol)
-    if not same(t.detach(), expected):
-        for result, message in mistakes:
-            if same(t.detach(), torch.as_tensor(result)):
-                fail(f"{what}: {message}")
-    return expect_close(t, expected, what, atol=atol, rtol=rtol)
+# ---------------------------------------------------------------- inputs made here
+
+def randn(*shape: int, seed: int) -> torch.Tensor:
+    """Standard normal numbers of ``shape`` from their own seeded generator."""
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
 
 
-# ---------------------------------------------------------------- weights made here, weights trained there
+def randint(high: int, shape: tuple, seed: int) -> torch.Tensor:
+    """Integers in [0, high) of ``shape`` (class indices) from their own seeded generator."""
+    return torch.randint(0, high, shape, generator=torch.Generator().manual_seed(seed))
+
+
+def simulate_line_sgd(x: torch.Tensor, y: torch.Tensor, w: float, b: float, lr: float, steps: int, loss,
+                      loss_grad, link=lambda z: z) -> tuple[float, float, list[float]]:
+    """The reference of lectures 05 and 06: full-batch SGD of y_hat = link(w * x + b) on a summed loss, in
+    float32 like the learner's; ``loss_grad(z, y)`` is the summed loss's gradient with respect to each z.
+    The final w and b, and the loss before each step."""
+    w_t, b_t = torch.tensor(w), torch.tensor(b)
+    losses = []
+    for _ in range(steps):
+        z = w_t * x + b_t
+        losses.append(float(loss(link(z), y)))
+        g = loss_grad(z, y)
+        w_t, b_t = w_t - lr * (g * x).sum(), b_t - lr * g.sum()
+    return float(w_t), float(b_t), losses
+
 
 def seeded_state(shapes: dict[str, tuple], seed: int) -> dict[str, torch.Tensor]:
     """Float32 weights of the given shapes, scaled like PyTorch's own initialisation, from a seed: made
@@ -135,38 +349,145 @@ def seeded_state(shapes: dict[str, tuple], seed: int) -> dict[str, torch.Tensor]
     return state
 
 
-# Run in the worker after the learner's code trained `model`: its weights as plain CPU tensors, and the
-# device it trained on.  The evaluation inputs are never sent: the grader computes the predictions from
-# these weights with the lecture's architecture, so a forward that looks answers up earns nothing.
-TRAINED_STATE = """
-state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-param_device = next(model.parameters()).device.type
-"""
+# ---------------------------------------------------------------- the worker's glue
+
+def glue(learner, name: str, *args, where: str = "your code", timeout: float | None = None, **kwargs) -> Any:
+    """Call ``name`` of grader/sandbox/inside/glue.py in the worker (handles and plain data cross as for
+    any call); an error, a time-out or a stub in the learner's code it runs is reported as in
+    ``where`` ("train (training.py)"), not in the glue."""
+    target = f"glue:{name}"
+    describe_target = learner.describe
+    learner.describe = lambda t: where if t == target else describe_target(t)
+    try:
+        return learner.call(target, *args, timeout=timeout, **kwargs)
+    finally:
+        learner.describe = describe_target
 
 
-def expect_state(state, shapes: dict[str, tuple], owner: str, advice: str) -> dict[str, torch.Tensor]:
-    """The learner's state_dict has exactly the lecture's parameter names and shapes (plain tensors)."""
-    if not isinstance(state, dict):
-        fail(f"{owner}.state_dict() did not return a dict (got {type(state).__name__})")
-    missing = [n for n in shapes if n not in state]
-    extra = [n for n in state if n not in shapes]
-    if missing:
-        fail(f"{owner} has no parameter(s) {', '.join(missing)}"
-             + (f" (it has {', '.join(map(str, extra))})" if extra else "") + f": {advice}")
-    if extra:
-        fail(f"{owner} has parameter(s) the lecture's does not: {', '.join(map(str, extra))}: {advice}")
-    for name, shape in shapes.items():
-        got = expect_tensor(state[name], name)
-        if tuple(got.shape) != tuple(shape):
-            fail(f"{owner}'s {name} has shape {tuple(got.shape)}, expected {tuple(shape)}: {advice}")
-    return state
+def expect_parameter_count(learner, model, expected: int, owner: str) -> None:
+    """``model`` (a handle) trains exactly ``expected`` numbers; ``owner`` names it ("Net", "InceptionA(10)")."""
+    got = glue(learner, "parameter_count", model, where=owner.partition("(")[0] + ".parameters()")
+    got = got if isinstance(got, dict) else {}
+    expect_count(got.get("count"), expected, owner, got.get("names"))
 
+
+# ---------------------------------------------------------------- verdicts on what the learner's training did
+
+def judge_zero_grad(seen, steps: int) -> None:
+    """Verdict on a RecordingSGD's record of ``steps`` identical steps at lr=0: exactly one
+    optimizer.step() per step, each with a gradient for every parameter."""
+    if not isinstance(seen, list) or not seen:
+        fail("optimizer.step() was never called, so the parameters never change: call it after loss.backward()",
+             expected=f"{steps} steps", actual="0 steps", cause="no optimizer.step()",
+             help="call optimizer.step() after loss.backward()")
+    if len(seen) != steps:
+        fail(f"optimizer.step() was called {len(seen)} time(s) in {steps} training steps; expected once per step "
+             "(each step: zero_grad, forward, loss, backward, step)", expected=f"{steps} steps",
+             actual=f"{len(seen)} steps")
+    flat = []
+    for i, step in enumerate(seen):
+        if not isinstance(step, list) or not step or len(step) != len(seen[0]) or any(g is None for g in step):
+            fail(f"at optimizer.step() number {i + 1} some parameters had no gradient: "
+                 "call loss.backward() before optimizer.step(), and zero_grad() before backward()")
+        flat.append(torch.cat([expect_tensor(g, "a recorded gradient").reshape(-1).double() for g in step]))
+    first = flat[0]
+    if first.abs().max() == 0:
+        fix = "call it before backward() (order: zero_grad, backward, step)"
+        fail("the gradients were all zero when optimizer.step() ran: optimizer.zero_grad() was called after "
+             f"loss.backward(); {fix}", cause="zero_grad after backward", help=fix)
+    for k, g in enumerate(flat[1:], start=1):
+        if torch.allclose(g, first, rtol=1e-4, atol=1e-7):
+            continue
+        ratio = (g.norm() / first.norm()).item()
+        if abs(ratio - (k + 1)) < 0.05 * (k + 1):
+            fix = "call optimizer.zero_grad() in every step, before loss.backward()"
+            fail(f"gradients accumulate from step to step (at step {k + 1} they were {ratio:.2f} times the "
+                 f"first step's on the same data): {fix}", expected="1.00 times the first step's gradient",
+                 actual=f"{ratio:.2f} times", cause="missing zero_grad", help=fix)
+        fail(f"the gradient at step {k + 1} differs from the first ({ratio:.2f} times its size) although the "
+             "data and parameters did not change: compute a fresh loss each step and zero_grad before backward",
+             expected="1.00 times the first step's gradient", actual=f"{ratio:.2f} times")
+
+
+def expect_zero_grad_each_step(learner, model, train: Callable[[Handle], Any], steps: int = 3) -> None:
+    """``train(optimizer)`` runs the learner's training for ``steps`` steps on identical data with an
+    optimizer (lr = 0) that records the gradients each step sees; they must all be the same."""
+    optimizer = glue(learner, "recording_sgd", model)
+    train(optimizer)
+    judge_zero_grad(glue(learner, "recorded_gradients", optimizer), steps)
+
+
+def expect_modes(modes, what: str) -> list[tuple[bool, bool]]:
+    """A probe model's record of the modes it ran in: at least one call, each a pair
+    (model.training, torch.is_grad_enabled())."""
+    if type(modes) not in (list, tuple) or not modes:
+        fail(f"{what} never called the model")
+    pairs = []
+    for m in modes:
+        if type(m) not in (list, tuple) or len(m) != 2 or any(type(v) is not bool for v in m):
+            fail(f"{what}: the model's record of the modes it ran in was changed ({describe(m)}); "
+                 "leave the model's attributes alone")
+        pairs.append((m[0], m[1]))
+    return pairs
+
+
+EVAL_FIX = "call model.eval() before the loop (dropout and batch-norm behave differently when evaluating)"
+NO_GRAD_FIX = "wrap the loop in `with torch.no_grad():` (faster, less memory)"
+
+
+def judge_modes(modes, who: str, eval_fix: str = EVAL_FIX, no_grad_fix: str = NO_GRAD_FIX) -> None:
+    """Evaluating code (``who``: predict, accuracy, evaluate) runs the model in eval mode, without a graph;
+    the fixes default to those for an evaluation loop."""
+    pairs = expect_modes(modes, who)
+    if any(training for training, _ in pairs):
+        fail(f"{who} ran the model in training mode: {eval_fix}", expected="model.training False",
+             actual="model.training True", cause="missing eval()", help=eval_fix)
+    if any(grad for _, grad in pairs):
+        fail(f"{who} built an autograd graph: {no_grad_fix}", expected="grad disabled", actual="grad enabled",
+             cause="missing no_grad", help=no_grad_fix)
+
+
+def judge_fraction_correct(value, who: str) -> None:
+    """``who`` counted 6 right predictions of 8, in batches of 5 (all right) and 3 (one right): 0.75."""
+    value = expect_number(value, f"{who}(...)'s return value")
+    for wrong, cause, message in (
+            (75.0, "a percentage", f"{who} returned 75.0, a percentage: return the fraction 0.75"),
+            (2 / 3, "mean of batch accuracies", f"{who} returned 0.667, the mean of per-batch accuracies; divide the "
+                                                "correct count by the number of samples (6 / 8 = 0.75)"),
+            (6.0, "a count", f"{who} returned 6, the number of correct predictions: divide by the number of "
+                             "samples (8)")):
+        if abs(value - wrong) < 1e-4:
+            fail_mistake(message, Mistake(wrong, message, cause), expected="0.75", actual=f"{value:.4g}")
+    if abs(value - 0.75) > 1e-6:
+        fail(f"{who} returned {value:.4g}; 6 of the 8 predictions were right, so expected 0.75", expected="0.75",
+             actual=f"{value:.4g}")
+
+
+def judge_mean_loss(value, losses: list[float], who: str, mistakes=()) -> None:
+    """``who`` returns the mean of its batch losses (``losses``, computed here); ``mistakes``: other
+    known wrong values (``Mistake``s with a number as result), tried first."""
+    value = expect_number(value, f"{who}(...)'s return value")
+    want = sum(losses) / len(losses)
+    known = [Mistake(*m) for m in mistakes] + [
+        Mistake(sum(losses), f"{who} returned the sum of the batch losses ({value:.4f}); return their mean "
+                             f"({want:.4f})", "summed losses"),
+        Mistake(losses[-1], f"{who} returned the last batch's loss ({value:.4f}); return the mean over the batches "
+                            f"({want:.4f})", "last batch's loss")]
+    for mistake in known:
+        if abs(value - mistake.result) < 1e-4 and abs(want - mistake.result) > 1e-4:
+            fail_mistake(mistake.message, mistake, expected=f"{want:.4f}", actual=f"{value:.4f}")
+    if abs(value - want) > 1e-4:
+        fail(f"{who} returned {value:.4f}; the mean of the batch losses was {want:.4f}", expected=f"{want:.4f}",
+             actual=f"{value:.4f}")
+
+
+# ---------------------------------------------------------------- accuracy of trained weights, judged here
 
 def expect_device(got: dict, device: str) -> None:
     """The model trained in the worker stayed on the device the grading asked for."""
     if got.get("param_device") != device:
         fail(f"the model's parameters ended up on {got.get('param_device')}, not on {device}: move the model with "
-             f".to(device) and keep it there")
+             f".to(device) and keep it there", expected=device, actual=str(got.get("param_device")))
 
 
 def predict_classes(forward, x: torch.Tensor, chunk: int = 500) -> torch.Tensor:
@@ -187,5 +508,6 @@ def judge_accuracy(pred: torch.Tensor, labels: torch.Tensor, threshold: float, w
         majority = torch.bincount(labels).max().item() / len(labels)
         fail(f"{what}: {acc:.3f}, below the threshold {threshold} (always answering the majority class scores "
              f"{majority:.3f}); the predictions are computed by the grader with the lecture's layers from the "
-             "weights your training left")
+             "weights your training left", expected=f">= {threshold}", actual=f"{acc:.3f}")
     return acc
+

@@ -2,18 +2,13 @@
 
 Inputs are made here from fixed generators and expected values computed here;
 the worker only runs the learner's functions (and, for the NumPy bridge, a glue
-snippet that writes through one side and reports what the other side sees).
+helper that writes through one side and reports what the other side sees).
 """
 
 import torch
 
-from grader.checks.api import expect_close, expect_dtype, expect_shape, expect_tensor, fail
-from grader.sandbox.learner import LearnerError, NotAttempted
-
-
-def _randn(*shape: int, seed: int = 0) -> torch.Tensor:
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
-
+from grader.checks.api import (LearnerError, NotAttempted, expect_close, expect_dtype, expect_shape, expect_tensor,
+                               fail, glue, randn)
 
 def test_float_tensor(learner):
     """float_tensor(values) makes a float32 tensor of the values' shape, also from Python ints and from a single number."""
@@ -94,69 +89,38 @@ def test_average_of_ints(learner):
         expect_dtype(got, torch.float32, f"average({text})")
 
 
-_FROM_NUMPY = """
-import numpy as np
-a = np.arange(6, dtype=np.float64).reshape(2, 3)
-t = resolve('numpy_to_tensor')(a)
-is_tensor = type(t) is torch.Tensor
-before = t.clone() if is_tensor else None
-if is_tensor and tuple(t.shape) == (2, 3):
-    a[0, 1] = 100.0
-    seen_in_tensor = float(t[0, 1])
-    t[1, 2] = -5.0
-    seen_in_array = float(a[1, 2])
-"""
-
-
 def test_from_numpy_shares_memory(learner):
     """numpy_to_tensor(a) keeps the array's dtype (float64) and shares its memory: a write to the array is seen in the tensor, and a write to the tensor in the array."""
-    got = learner.exec(_FROM_NUMPY, returns=("is_tensor", "before", "seen_in_tensor", "seen_in_array"),
-                       where="numpy_to_tensor (tensors.py)")
-    if got["is_tensor"] is not True:
+    got = glue(learner, "numpy_bridge_probe", "numpy_to_tensor", 100.0, where="numpy_to_tensor (tensors.py)")
+    if got["converted"] is not True:
         fail("numpy_to_tensor(a) did not return a torch.Tensor: use torch.from_numpy(a)")
-    before = expect_shape(got["before"], (2, 3), "numpy_to_tensor(np.arange(6.0).reshape(2, 3))")
+    before = expect_shape(got["values"], (2, 3), "numpy_to_tensor(np.arange(6.0).reshape(2, 3))")
     if before.dtype != torch.float64:
         fail(f"numpy_to_tensor of a float64 array returned {before.dtype}: the conversion copied and changed the "
              "dtype (torch.Tensor(a) and .float() do); torch.from_numpy(a) keeps float64 and shares memory")
     expect_close(before, torch.arange(6, dtype=torch.float64).reshape(2, 3), "numpy_to_tensor(np.arange(6.0).reshape(2, 3))")
-    if got["seen_in_tensor"] != 100.0 or got["seen_in_array"] != -5.0:
+    if got["seen_in_result"] != 100.0 or got["seen_in_source"] != -5.0:
         fail(f"the tensor and the array do not share memory: after a[0, 1] = 100 the tensor held "
-             f"{got['seen_in_tensor']}, after t[1, 2] = -5 the array held {got['seen_in_array']}; "
+             f"{got['seen_in_result']}, after t[1, 2] = -5 the array held {got['seen_in_source']}; "
              "torch.tensor(a) copies the data: use torch.from_numpy(a)")
-
-
-_TO_NUMPY = """
-import numpy as np
-t = torch.arange(6, dtype=torch.float32).reshape(2, 3).requires_grad_()
-a = resolve('tensor_to_numpy')(t)
-is_array = type(a) is np.ndarray
-values = torch.tensor(np.array(a, dtype=np.float64)) if is_array else None
-if is_array and a.shape == (2, 3):
-    with torch.no_grad():
-        t[0, 1] = 50.0
-    seen_in_array = float(a[0, 1])
-    a[1, 2] = -5.0
-    seen_in_tensor = float(t[1, 2])
-"""
 
 
 def test_to_numpy_shares_memory(learner):
     """tensor_to_numpy(t) works on a tensor that requires grad and returns a NumPy array sharing t's memory."""
-    got = learner.exec(_TO_NUMPY, returns=("is_array", "values", "seen_in_array", "seen_in_tensor"),
-                       where="tensor_to_numpy (tensors.py)")
-    if got["is_array"] is not True:
+    got = glue(learner, "numpy_bridge_probe", "tensor_to_numpy", 50.0, where="tensor_to_numpy (tensors.py)")
+    if got["converted"] is not True:
         fail("tensor_to_numpy(t) did not return a numpy.ndarray: use t.detach().numpy()")
     expect_close(got["values"], torch.arange(6, dtype=torch.float64).reshape(2, 3), "tensor_to_numpy(t)")
-    if got["seen_in_array"] != 50.0 or got["seen_in_tensor"] != -5.0:
+    if got["seen_in_result"] != 50.0 or got["seen_in_source"] != -5.0:
         fail(f"the array does not share memory with the tensor: after t[0, 1] = 50 the array held "
-             f"{got['seen_in_array']}, after a[1, 2] = -5 the tensor held {got['seen_in_tensor']}; "
+             f"{got['seen_in_result']}, after a[1, 2] = -5 the tensor held {got['seen_in_source']}; "
              "a copy was made (np.array(...), .clone(), .tolist()): t.detach().numpy() shares memory")
 
 
 def test_flatten_shapes(learner):
     """flatten(x) keeps the batch dimension and flattens the rest, in order: (4, 3, 5, 5) -> (4, 75), (1, 2, 3) -> (1, 6), (6, 2) -> (6, 2)."""
     for shape, seed in (((4, 3, 5, 5), 1), ((1, 2, 3), 2), ((6, 2), 3)):
-        x = _randn(*shape, seed=seed)
+        x = randn(*shape, seed=seed)
         want = x.reshape(shape[0], -1)
         got = expect_tensor(learner.call("flatten", x), f"flatten(x) with x of shape {shape}")
         if got.dim() == 1:
@@ -167,8 +131,8 @@ def test_flatten_shapes(learner):
 
 def test_flatten_non_contiguous(learner):
     """flatten(x) also works when x is not contiguous: a transposed (2, 3, 4) tensor and a permuted (channels-last) image batch."""
-    cases = ((_randn(2, 4, 3, seed=4).transpose(1, 2), "torch.randn(2, 4, 3).transpose(1, 2)"),
-             (_randn(3, 2, 5, 4, seed=5).permute(0, 2, 3, 1), "torch.randn(3, 2, 5, 4).permute(0, 2, 3, 1)"))
+    cases = ((randn(2, 4, 3, seed=4).transpose(1, 2), "torch.randn(2, 4, 3).transpose(1, 2)"),
+             (randn(3, 2, 5, 4, seed=5).permute(0, 2, 3, 1), "torch.randn(3, 2, 5, 4).permute(0, 2, 3, 1)"))
     for x, text in cases:
         assert not x.is_contiguous()
         got = learner.call("flatten", x)
@@ -220,7 +184,7 @@ def test_column_shape(learner):
 
 def test_split_features(learner):
     """split_features(data) returns (features, labels): data[:, :-1] of shape (N, D-1) and the last column as a (N, 1) column."""
-    data = _randn(5, 4, seed=6)
+    data = randn(5, 4, seed=6)
     got = learner.call("split_features", data)
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         fail("split_features(data) must return two tensors: (features, labels)")
@@ -235,9 +199,9 @@ def test_split_features(learner):
 
 def test_linear_shapes(learner):
     """linear(x, w, b) = x @ w.T + b maps (N, in) to (N, out) and a batch (B, N, in) to (B, N, out), with w of shape (out, in)."""
-    w, b = _randn(2, 3, seed=7), _randn(2, seed=8)
+    w, b = randn(2, 3, seed=7), randn(2, seed=8)
     for shape, seed in (((5, 3), 9), ((4, 5, 3), 10)):
-        x = _randn(*shape, seed=seed)
+        x = randn(*shape, seed=seed)
         try:
             got = learner.call("linear", x, w, b)
         except LearnerError as exc:

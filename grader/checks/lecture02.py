@@ -7,8 +7,8 @@ catches code that reads the slide's x_data and y_data instead of its arguments.
 
 import torch
 
-from grader.checks.api import expect_close, expect_near, expect_number, expect_shape, expect_tensor, fail
-from grader.checks.common import expect_close_or_mistake
+from grader.checks.api import (expect_close, expect_close_or_mistake, expect_near, expect_number, expect_shape,
+                               expect_tensor, fail)
 
 X = torch.tensor([1.0, 2.0, 3.0])
 Y = torch.tensor([2.0, 4.0, 6.0])
@@ -49,11 +49,13 @@ def test_mse_slide_values(learner):
         value = expect_number(learner.call("mse", x, y, w, b), what)
         err = x * w + b - y
         mistakes = (((err ** 2).sum(), "that is the SUM of the squared errors; the MSE divides by the number of "
-                                       "samples: take .mean()"),
-                    ((err ** 2).mean().sqrt(), "that is the square root of the MSE (RMSE); do not take the root"),
-                    (err.mean() ** 2, "that squares the mean error; square each error first, then take the mean"),
-                    (err.abs().mean(), "that is the mean absolute error; square the errors"),
-                    (err.mean(), "the errors are not squared: (y_hat - y) ** 2"))
+                                       "samples: take .mean()", "sum, not mean"),
+                    ((err ** 2).mean().sqrt(), "that is the square root of the MSE (RMSE); do not take the root",
+                     "RMSE"),
+                    (err.mean() ** 2, "that squares the mean error; square each error first, then take the mean",
+                     "mean squared before"),
+                    (err.abs().mean(), "that is the mean absolute error; square the errors", "absolute error"),
+                    (err.mean(), "the errors are not squared: (y_hat - y) ** 2", "errors not squared"))
         expect_close_or_mistake(torch.tensor(value), _mse(x, y, w, b), what, mistakes, atol=1e-4)
 
 
@@ -82,7 +84,7 @@ def test_sweep_costs(learner):
                  "not the globals x_data and y_data")
         expect_close_or_mistake(costs, want, f"the costs of sweep on {name}",
                                 ((want * len(x), "the costs are the SUM of squared errors; divide by the number "
-                                                 "of samples (the slide's l_sum / 3)"),), atol=1e-4)
+                                                 "of samples (the slide's l_sum / 3)", "sum, not mean"),), atol=1e-4)
 
 
 def test_best_w(learner):
@@ -111,7 +113,7 @@ def test_cost_surface(learner):
         expect_shape(got, (len(WS), len(BS)), what)
         expect_close_or_mistake(got, want, what,
                                 ((want * len(x), "the table holds the SUM of squared errors; divide by the "
-                                                 "number of samples"),), atol=1e-3)
+                                                 "number of samples", "sum, not mean"),), atol=1e-3)
 
 
 def test_surface_minimum(learner):

@@ -9,8 +9,7 @@ slide's x_data and y_data instead of its arguments.
 
 import torch
 
-from grader.checks.api import expect_near, expect_number, fail
-from grader.checks.common import expect_close_or_mistake
+from grader.checks.api import Mistake, expect_close_or_mistake, expect_near, expect_number, fail
 
 X = torch.tensor([1.0, 2.0, 3.0])
 Y = torch.tensor([2.0, 4.0, 6.0])
@@ -51,8 +50,10 @@ def _number(learner, what, *args):
 
 
 def _expect(value, want, what, mistakes=(), tol=1e-4):
+    """``mistakes``: (what the mistake computes, its message, its short name), the numbers in float64."""
     expect_close_or_mistake(value, torch.tensor(want, dtype=torch.float64), what,
-                            [(torch.tensor(r, dtype=torch.float64), m) for r, m in mistakes], atol=tol, rtol=1e-5)
+                            [Mistake(torch.tensor(r, dtype=torch.float64), m, cause) for r, m, cause in mistakes],
+                            atol=tol, rtol=1e-5)
 
 
 def test_cost_value(learner):
@@ -61,8 +62,9 @@ def test_cost_value(learner):
         what = f"cost(x, y, {w}) on {name}"
         err = x.double() * w - y.double()
         _expect(_number(learner, what, "cost", x, y, w), _cost(x, y, w), what,
-                (((err ** 2).sum().item(), "that is the SUM of squared errors; the cost is their mean"),
-                 (err.mean().item(), "the errors are not squared: (x * w - y) ** 2")))
+                (((err ** 2).sum().item(), "that is the SUM of squared errors; the cost is their mean",
+                  "sum, not mean"),
+                 (err.mean().item(), "the errors are not squared: (x * w - y) ** 2", "errors not squared")))
 
 
 def test_gradient_values(learner):
@@ -73,12 +75,15 @@ def test_gradient_values(learner):
         want = _grad(x, y, w)
         xd, yd = x.double(), y.double()
         _expect(_number(learner, what, "gradient", x, y, w), want, what,
-                ((want / 2, "it is half the gradient: the derivative of (x*w - y)**2 brings down a factor 2"),
-                 (want * len(x), "that is the SUM over the samples; the cost is a mean, so is its gradient"),
+                ((want / 2, "it is half the gradient: the derivative of (x*w - y)**2 brings down a factor 2",
+                  "missing factor 2"),
+                 (want * len(x), "that is the SUM over the samples; the cost is a mean, so is its gradient",
+                  "sum, not mean"),
                  (-want, "the sign is wrong: the derivative of (x*w - y)**2 is 2 * x * (x*w - y); "
-                         "with (y - x*w) inside, the gradient points the other way"),
+                         "with (y - x*w) inside, the gradient points the other way", "wrong sign"),
                  ((2 * (xd * w - yd)).mean().item(), "the factor x is missing: by the chain rule "
-                                                     "d(x*w - y)/dw = x, so the gradient is 2 * x * (x*w - y)")))
+                                                     "d(x*w - y)/dw = x, so the gradient is 2 * x * (x*w - y)",
+                  "missing factor x")))
 
 
 def test_gd_first_epoch(learner):
@@ -87,8 +92,8 @@ def test_gd_first_epoch(learner):
         what = f"gd_epoch(x, y, {w}, {lr}) on {name}"
         g = _grad(x, y, w)
         _expect(_number(learner, what, "gd_epoch", x, y, w, lr), w - lr * g, what,
-                ((w + lr * g, "w moved uphill: gradient DEscent subtracts, w - lr * gradient"),
-                 (w - g, "the learning rate is missing: w - lr * gradient")), tol=1e-5)
+                ((w + lr * g, "w moved uphill: gradient DEscent subtracts, w - lr * gradient", "uphill"),
+                 (w - g, "the learning rate is missing: w - lr * gradient", "missing learning rate")), tol=1e-5)
 
 
 def test_sgd_epoch_per_sample(learner):
@@ -97,9 +102,10 @@ def test_sgd_epoch_per_sample(learner):
         what = f"sgd_epoch(x, y, {w}, {lr}) on {name}"
         _expect(_number(learner, what, "sgd_epoch", x, y, w, lr), _sgd(x, y, w, lr), what,
                 ((w - lr * _grad(x, y, w), "that is one batch update with the mean gradient; SGD makes one update "
-                                           "for each sample, with the gradient of that sample alone"),
+                                           "for each sample, with the gradient of that sample alone", "batch update"),
                  (_sgd(x, y, w, lr, stale=True), "every sample's gradient was taken at the starting w; update w "
-                                                 "after each sample so the next gradient uses the current w")),
+                                                 "after each sample so the next gradient uses the current w",
+                  "stale w")),
                 tol=1e-5)
 
 
@@ -125,9 +131,11 @@ def test_train_history(learner):
                       f"use {'sgd_epoch' if stochastic else 'gd_epoch'}")
         _expect(torch.tensor(hist, dtype=torch.float64), want_h, f"the history of {what}",
                 ((after_h, "the costs were recorded after each update; record the cost at the START of the "
-                           "epoch, before w changes (the slide's epoch 0 shows loss 4.667 at w = 1)"),
-                 (other_h, wrong_mode)))
-        _expect(torch.tensor(w, dtype=torch.float64), want_w, f"the w of {what}", ((other_w, wrong_mode),), tol=1e-5)
+                           "epoch, before w changes (the slide's epoch 0 shows loss 4.667 at w = 1)",
+                  "recorded after the update"),
+                 (other_h, wrong_mode, "stochastic ignored")))
+        _expect(torch.tensor(w, dtype=torch.float64), want_w, f"the w of {what}",
+                ((other_w, wrong_mode, "stochastic ignored"),), tol=1e-5)
 
 
 def test_converges_to_two(learner):

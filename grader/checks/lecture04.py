@@ -3,14 +3,14 @@
 References are computed here: per-sample SGD in float64 from the closed-form
 gradient, and the gradients of the affine and quadratic models by autograd in
 this process.  The learner's custom Function runs in the worker on float64
-inputs under a glue snippet that reports its outputs, the gradient its backward
+inputs under a glue helper that reports its outputs, the gradient its backward
 passes on, and its outputs at x +- h; the central differences are taken here.
 """
 
 import torch
 
-from grader.checks.api import expect_close, expect_dtype, expect_near, expect_number, expect_shape, fail
-from grader.checks.common import expect_close_or_mistake
+from grader.checks.api import (expect_close, expect_close_or_mistake, expect_dtype, expect_near, expect_number,
+                               expect_shape, fail, glue)
 
 XS, YS = [1.0, 2.0, 3.0], [2.0, 4.0, 6.0]
 H = 1e-6  # central-difference step in float64: truncation ~h**2, rounding ~1e-16 / h
@@ -62,28 +62,15 @@ def test_first_gradient(learner):
     expect_close_or_mistake(grads, torch.tensor(want, dtype=torch.float64), "the gradients of the first epoch",
                             ((torch.tensor(acc, dtype=torch.float64),
                               "they add up from sample to sample: w.grad was not zeroed after the update; "
-                              "call w.grad.data.zero_() in every step"),
+                              "call w.grad.data.zero_() in every step", "gradient not zeroed"),
                              (torch.tensor(_sgd(1.0, 0.0, 1)[1], dtype=torch.float64),
                               "they are the gradients at w = 1 every time: w never changed; sgd_step must update "
-                              "the caller's w in place, w.data -= lr * w.grad.data")), atol=1e-4)
+                              "the caller's w in place, w.data -= lr * w.grad.data", "w never updated")), atol=1e-4)
     expect_near(w, want_w, 1e-5, "w after one epoch")
 
 
-_STEP = """
-w = torch.tensor([1.0], requires_grad=True)
-((3.0 * w - 1.0) ** 2).sum().backward()        # d/dw = 2 * 3 * (3w - 1) = 12 at w = 1
-before = w.detach().clone()
-out = resolve('sgd_step')(w, 0.1)
-after = w.detach().clone()
-is_leaf, requires_grad = bool(w.is_leaf), bool(w.requires_grad)
-grad_after = None if w.grad is None else w.grad.detach().clone()
-returned = out.detach().clone() if isinstance(out, torch.Tensor) else None
-"""
-
-
 def _step(learner):
-    return learner.exec(_STEP, returns=("before", "after", "is_leaf", "requires_grad", "grad_after", "returned"),
-                        where="sgd_step (backprop.py)")
+    return glue(learner, "sgd_step_probe", where="sgd_step (backprop.py)")
 
 
 def test_update_keeps_leaf(learner):
@@ -152,9 +139,10 @@ def test_affine_grads_by_hand(learner):
         r = w * x + b - y
         expect_close_or_mistake(got, want, what, (
             (torch.tensor([2 * r * x, 2 * r * x], dtype=torch.float64),
-             "d loss/d b has a factor x it should not have: d(w*x + b)/db = 1, so d loss/d b = 2 * (w*x + b - y)"),
-            (want / 2, "both are half of autograd's: the derivative of r**2 is 2 * r"),
-            (-want, "the signs are flipped: with r = w*x + b - y, d loss/d w = 2 * r * x")), atol=1e-9)
+             "d loss/d b has a factor x it should not have: d(w*x + b)/db = 1, so d loss/d b = 2 * (w*x + b - y)",
+             "x in d loss/d b"),
+            (want / 2, "both are half of autograd's: the derivative of r**2 is 2 * r", "missing factor 2"),
+            (-want, "the signs are flipped: with r = w*x + b - y, d loss/d w = 2 * r * x", "wrong sign")), atol=1e-9)
 
 
 def test_quadratic_grads_by_hand(learner):
@@ -166,8 +154,8 @@ def test_quadratic_grads_by_hand(learner):
         r = w1 * x ** 2 + w2 * x + b - y
         expect_close_or_mistake(got, want, what, (
             (torch.tensor([2 * r * x, 2 * r * x, 2 * r], dtype=torch.float64),
-             "d loss/d w1 must carry x ** 2 (d(w1 * x**2)/dw1 = x**2), not x"),
-            (want / 2, "all are half of autograd's: the derivative of r**2 is 2 * r")), atol=1e-9)
+             "d loss/d w1 must carry x ** 2 (d(w1 * x**2)/dw1 = x**2), not x", "x for x ** 2"),
+            (want / 2, "all are half of autograd's: the derivative of r**2 is 2 * r", "missing factor 2")), atol=1e-9)
 
 
 def test_quadratic_grads_autograd(learner):
@@ -177,30 +165,15 @@ def test_quadratic_grads_autograd(learner):
         got = _numbers(learner.call("quadratic_grads_autograd", x, y, w1, w2, b), 3, what)
         want = _autograd(lambda a, c, d: (a * x ** 2 + c * x + d - y) ** 2, w1, w2, b)
         expect_close_or_mistake(got, want, what, (
-            (2 * want, "each gradient is twice autograd's: backward() ran twice without zeroing .grad"),), atol=1e-4,
+            (2 * want, "each gradient is twice autograd's: backward() ran twice without zeroing .grad",
+             "backward twice"),), atol=1e-4,
             rtol=1e-5)
-
-
-_SIGMOID = """
-S = resolve('Sigmoid')
-x = x.clone().requires_grad_(True)
-out = S.apply(x)
-grad = None
-connected = isinstance(out, torch.Tensor) and out.grad_fn is not None
-if connected:
-    out.backward(g)
-    grad = x.grad
-with torch.no_grad():
-    plus = S.apply(x.detach() + h)
-    minus = S.apply(x.detach() - h)
-"""
 
 
 def _sigmoid(learner):
     x = torch.tensor([[-20.0, -3.0, -1.0, -0.25], [0.0, 0.5, 2.0, 8.0], [1.0, -0.5, 4.0, -6.0]], dtype=torch.float64)
     g = torch.linspace(-1.5, 2.0, 12, dtype=torch.float64).reshape(3, 4)
-    got = learner.exec(_SIGMOID, x=x, g=g, h=H, returns=("out", "grad", "connected", "plus", "minus"),
-                       where="Sigmoid (sigmoid_function.py)")
+    got = glue(learner, "sigmoid_probe", x, g, H, where="Sigmoid (sigmoid_function.py)")
     return x, g, got
 
 
@@ -228,8 +201,10 @@ def test_sigmoid_backward(learner):
     central = (plus - minus) / (2 * H)
     s = torch.sigmoid(x)
     expect_close_or_mistake(grad, g * central, "x.grad against g * central differences of your forward", (
-        (central, "backward ignored grad_output: by the chain rule return grad_output * y * (1 - y)"),
-        (g * s, "the factor (1 - y) is missing: sigmoid'(x) = y * (1 - y)"),
+        (central, "backward ignored grad_output: by the chain rule return grad_output * y * (1 - y)",
+         "grad_output ignored"),
+        (g * s, "the factor (1 - y) is missing: sigmoid'(x) = y * (1 - y)", "missing (1 - y)"),
         (g * x * (1 - x), "the derivative was taken at the input x; it is y * (1 - y) with y = sigmoid(x), "
-                          "the OUTPUT: save y in forward with ctx.save_for_backward(y)")), atol=1e-8, rtol=1e-6)
+                          "the OUTPUT: save y in forward with ctx.save_for_backward(y)", "derivative at the input")),
+        atol=1e-8, rtol=1e-6)
     expect_close(grad, g * s * (1 - s), "x.grad against g * y * (1 - y)", atol=1e-10, rtol=1e-8)

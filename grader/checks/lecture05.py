@@ -6,51 +6,31 @@ the sum of squared errors); the worker only builds and runs the learner's code.
 
 import torch
 
-from grader.checks.api import expect_close, expect_near, expect_number, expect_shape, expect_tensor, fail
-from grader.checks.common import PARAMETER_COUNT, RECORDING_SGD, expect_count, expect_list, judge_zero_grad
+from grader.checks.api import (expect_close, expect_line_training, expect_list, expect_near,
+                               expect_number, expect_parameter_count, expect_tensor, expect_zero_grad_each_step, fail,
+                               glue, line_model_outputs, simulate_line_sgd, weight_and_bias)
 
 X = torch.tensor([[1.0], [2.0], [3.0]])
 Y = torch.tensor([[2.0], [4.0], [6.0]])
 
 
-def _weight_bias(learner, model, prefix: str = "linear.") -> tuple[float, float]:
-    state = learner.method(model, "state_dict")
-    w = state.get(prefix + "weight") if isinstance(state, dict) else None
-    b = state.get(prefix + "bias") if isinstance(state, dict) else None
-    if w is None or b is None:
-        fail("LinearModel must keep its layer as `self.linear` (found parameters: "
-             f"{', '.join(state) if isinstance(state, dict) else state})")
-    return expect_number(w, "linear.weight"), expect_number(b, "linear.bias")
-
-
 def _simulate_sgd(w: float, b: float, lr: float, steps: int) -> tuple[float, float, list[float]]:
-    """The reference: full-batch SGD on the summed squared error, in float32 like the learner's."""
-    w_t, b_t = torch.tensor(w), torch.tensor(b)
-    losses = []
-    for _ in range(steps):
-        r = w_t * X.squeeze(1) + b_t - Y.squeeze(1)
-        losses.append(float((r ** 2).sum()))
-        w_t, b_t = w_t - lr * 2 * (r * X.squeeze(1)).sum(), b_t - lr * 2 * r.sum()
-    return float(w_t), float(b_t), losses
+    """The reference: full-batch SGD on the summed squared error (its gradient w.r.t. each prediction is 2r)."""
+    return simulate_line_sgd(X.squeeze(1), Y.squeeze(1), w, b, lr, steps, lambda p, y: ((p - y) ** 2).sum(),
+                             lambda z, y: 2 * (z - y))
 
 
 def test_output_shape(learner):
     """LinearModel maps a batch of shape (N, 1) to predictions w*x + b of shape (N, 1), for N = 1 and N = 5."""
-    learner.seed(0)
-    model = learner.new("LinearModel")
-    w, b = _weight_bias(learner, model)
-    for n in (1, 5):
-        x = torch.linspace(-2, 3, n).reshape(n, 1)
-        out = expect_shape(learner.call(model, x), (n, 1), f"LinearModel()(x) with x of shape ({n}, 1)")
+    for w, b, n, x, out in line_model_outputs(learner, "LinearModel", -2, 3):
         expect_close(out, w * x + b, f"LinearModel()(x) for N = {n}", atol=1e-5)
 
 
 def test_parameter_count(learner):
     """LinearModel has exactly two trainable numbers: the weight w and the bias b."""
     model = learner.new("LinearModel")
-    got = learner.exec(PARAMETER_COUNT, model=model, returns=("count", "names"), where="LinearModel.parameters()")
-    expect_count(got["count"], 2, "LinearModel", got["names"])
-    _weight_bias(learner, model)
+    expect_parameter_count(learner, model, 2, "LinearModel")
+    weight_and_bias(learner, model, "LinearModel")
 
 
 def test_criterion_sum(learner):
@@ -68,15 +48,7 @@ def test_optimizer_sgd(learner):
     learner.seed(0)
     model = learner.new("torch.nn.Linear", 1, 1)
     opt = learner.call("make_optimizer", model, 0.05)
-    got = learner.exec("""
-before = [p.detach().clone() for p in model.parameters()]
-model.zero_grad()
-model(torch.tensor([[1.0], [2.0]])).sum().backward()
-grads = [p.grad.detach().clone() for p in model.parameters()]
-opt.step()
-after = [p.detach().clone() for p in model.parameters()]
-kind = type(opt).__name__
-""", model=model, opt=opt, returns=("before", "grads", "after", "kind"), where="make_optimizer(...).step()")
+    got = glue(learner, "one_step", model, opt, torch.tensor([[1.0], [2.0]]), where="make_optimizer(...).step()")
     lists = [expect_list(got[key], f"nn.Linear(1, 1).parameters() {when}", length=2, noun="tensors (weight, bias)")
              for key, when in (("before", "before optimizer.step()"), ("grads", "(their gradients)"),
                                ("after", "after optimizer.step()"))]
@@ -97,20 +69,8 @@ def test_loss_history(learner):
     """train(...) returns one Python float per step, the loss before each update, and the losses fall as w, b approach the reference."""
     learner.seed(1)
     model = learner.new("torch.nn.Linear", 1, 1)
-    w0, b0 = _weight_bias(learner, model, prefix="")
     crit = learner.new("torch.nn.MSELoss", reduction="sum")
-    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=0.01)
-    history = learner.call("train", model, crit, opt, X, Y, 100)
-    if not isinstance(history, list):
-        what = "tensors" if isinstance(history, torch.Tensor) else type(history).__name__
-        fail(f"train must return a list of floats, got {what}")
-    if len(history) != 100:
-        fail(f"train(..., epochs=100) returned {len(history)} losses; expected one per step, 100")
-    if any(isinstance(v, torch.Tensor) for v in history):
-        fail("the history holds tensors: append loss.item(), a Python float, so the graph is not kept alive")
-    values = [expect_number(v, f"loss {i}") for i, v in enumerate(history)]
-    w_ref, b_ref, ref = _simulate_sgd(w0, b0, 0.01, 100)
-    expect_close(torch.tensor(values), torch.tensor(ref), "the loss history", atol=1e-3, rtol=1e-3)
+    values = expect_line_training(learner, model, "", crit, X, Y, _simulate_sgd)
     if not values[-1] < values[0]:
         fail(f"the loss did not decrease: first {values[0]:.4g}, last {values[-1]:.4g}")
 
@@ -118,12 +78,8 @@ def test_loss_history(learner):
 def test_zero_grad_each_step(learner):
     """Each step of train(...) starts from zeroed gradients (checked with lr = 0 on the same data)."""
     learner.seed(2)
-    model = learner.new("torch.nn.Linear", 1, 1)
-    crit = learner.new("torch.nn.MSELoss", reduction="sum")
-    opt = learner.exec(RECORDING_SGD + "opt = RecordingSGD(model.parameters(), lr=0.0)",
-                       model=model, returns=("opt",))["opt"]
-    learner.call("train", model, crit, opt, X, Y, 3)
-    judge_zero_grad(learner.exec("seen = opt.seen", opt=opt, returns=("seen",))["seen"], steps=3)
+    model, crit = learner.new("torch.nn.Linear", 1, 1), learner.new("torch.nn.MSELoss", reduction="sum")
+    expect_zero_grad_each_step(learner, model, lambda opt: learner.call("train", model, crit, opt, X, Y, 3))
 
 
 def test_converges_to_slide_values(learner, thresholds):
@@ -133,7 +89,7 @@ def test_converges_to_slide_values(learner, thresholds):
         model = learner.new("LinearModel")
         opt = learner.call("make_optimizer", model, 0.01)
         learner.call("train", model, learner.call("make_criterion"), opt, X, Y, 1000)
-        w, b = _weight_bias(learner, model)
+        w, b = weight_and_bias(learner, model, "LinearModel")
         expect_near(w, 2.0, thresholds["w_tol"], f"w after 1000 steps (seed {seed})")
         expect_near(b, 0.0, thresholds["b_tol"], f"b after 1000 steps (seed {seed})")
         expect_near(learner.call("predict", model, 4.0), 8.0, thresholds["pred_tol"], f"predict(model, 4.0) (seed {seed})")
@@ -141,22 +97,8 @@ def test_converges_to_slide_values(learner, thresholds):
 
 def test_predict_value(learner):
     """predict(model, x) returns the model's w*x + b at a new x as a number, without building a graph."""
-    model = learner.exec("""
-model = nn.Linear(1, 1)
-with torch.no_grad():
-    model.weight.fill_(1.5)
-    model.bias.fill_(0.25)
-class Wrap(nn.Module):
-    def __init__(self, inner):
-        super().__init__()
-        self.linear = inner
-    def forward(self, x):
-        return self.linear(x)
-model = Wrap(model)
-""", returns=("model",))["model"]
-    got = learner.exec("out = resolve('predict')(model, 4.0)\n"
-                       "graph = isinstance(out, torch.Tensor) and out.requires_grad\n",
-                       model=model, returns=("out", "graph"), where="predict (training.py)")
+    model = glue(learner, "line_model", 1.5, 0.25)
+    got = glue(learner, "number_without_graph", "predict", model, 4.0, where="predict (training.py)")
     if got["graph"] is True:
         fail("predict returned a tensor that is still part of the autograd graph: wrap the call in "
              "torch.no_grad() and return .item()")

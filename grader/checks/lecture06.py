@@ -10,45 +10,18 @@ import math
 import torch
 import torch.nn.functional as F
 
-from grader.checks.api import expect_close, expect_near, expect_number, expect_shape, expect_tensor, fail
-from grader.checks.common import PARAMETER_COUNT, RECORDING_SGD, expect_count, judge_zero_grad, weight_and_bias
+from grader.checks.api import (expect_close, expect_line_training, expect_near, expect_number,
+                               expect_parameter_count, expect_probabilities, expect_shape, expect_tensor,
+                               expect_zero_grad_each_step, fail, glue, line_model_outputs, simulate_line_sgd,
+                               weight_and_bias)
 
 X = torch.tensor([[1.0], [2.0], [3.0]])
 Y = torch.tensor([[0.0], [0.0], [1.0]])
 SLIDE_Y = torch.tensor([1.0, 1.0, 0.0, 0.0])
 SLIDE_P = torch.tensor([0.2, 0.8, 0.3, 0.7])
 
-# Runs the learner's binary_cross_entropy with the library's BCE switched off (the exercise is to
-# write it by hand), and takes the gradient w.r.t. y_pred when the result is connected to it.
-BCE_CALL = """
-import torch.nn.functional as _F
-used_library = []
-def _refuse(*args, **kwargs):
-    used_library.append(True)
-    raise RuntimeError("the library's binary_cross_entropy is switched off in this check")
-_saved = (_F.binary_cross_entropy, torch._C._nn.binary_cross_entropy)
-_F.binary_cross_entropy = torch._C._nn.binary_cross_entropy = _refuse
-p = p.clone().requires_grad_(True)
-try:
-    out = resolve('binary_cross_entropy')(p, y, reduction)
-except Exception:
-    if not used_library:
-        raise
-    out = None
-finally:
-    _F.binary_cross_entropy, torch._C._nn.binary_cross_entropy = _saved
-grad = None
-connected = isinstance(out, torch.Tensor) and out.grad_fn is not None
-if connected and out.numel() == 1:
-    out.backward()
-    grad = p.grad
-used_library = bool(used_library)
-"""
-
-
 def _bce(learner, p, y, reduction):
-    got = learner.exec(BCE_CALL, p=p, y=y, reduction=reduction, returns=("out", "grad", "connected", "used_library"),
-                       where="binary_cross_entropy (bce.py)")
+    got = glue(learner, "bce_by_hand", p, y, reduction, where="binary_cross_entropy (bce.py)")
     if got["used_library"] is True:
         fail("binary_cross_entropy called F.binary_cross_entropy / nn.BCELoss: the exercise is to write the formula "
              "by hand, -(y * log(y_hat) + (1 - y) * log(1 - y_hat))")
@@ -56,42 +29,27 @@ def _bce(learner, p, y, reduction):
 
 
 def _simulate(w: float, b: float, lr: float, steps: int) -> tuple[float, float, list[float]]:
-    """Full-batch SGD on the summed BCE of sigmoid(w x + b), in float32 like the learner's.
-    The gradient of the summed BCE w.r.t. the logit is p - y."""
-    x, y = X.squeeze(1), Y.squeeze(1)
-    w_t, b_t = torch.tensor(w), torch.tensor(b)
-    losses = []
-    for _ in range(steps):
-        p = torch.sigmoid(w_t * x + b_t)
-        losses.append(float(F.binary_cross_entropy(p, y, reduction="sum")))
-        w_t, b_t = w_t - lr * ((p - y) * x).sum(), b_t - lr * (p - y).sum()
-    return float(w_t), float(b_t), losses
+    """Full-batch SGD on the summed BCE of sigmoid(w x + b); its gradient w.r.t. each logit is p - y."""
+    return simulate_line_sgd(X.squeeze(1), Y.squeeze(1), w, b, lr, steps,
+                             lambda p, y: F.binary_cross_entropy(p, y, reduction="sum"),
+                             lambda z, y: torch.sigmoid(z) - y, link=torch.sigmoid)
 
 
 def test_model_output(learner):
     """LogisticRegressionModel maps a batch of shape (N, 1) to probabilities sigmoid(w*x + b) of shape (N, 1), for N = 1 and N = 5."""
-    learner.seed(0)
-    model = learner.new("LogisticRegressionModel")
-    w, b = weight_and_bias(learner, model, "LogisticRegressionModel")
-    for n in (1, 5):
-        x = torch.linspace(-4, 6, n).reshape(n, 1)
+    for w, b, n, x, out in line_model_outputs(learner, "LogisticRegressionModel", -4, 6):
         what = f"LogisticRegressionModel()(x) with x of shape ({n}, 1)"
-        out = expect_shape(learner.call(model, x), (n, 1), what)
         if n > 1 and torch.allclose(out.double(), (w * x + b).double(), atol=1e-5):
             fail(f"{what} returned w*x + b itself (values {out.flatten()[:3].tolist()}...), not a probability: "
                  "apply torch.sigmoid to the linear layer's output")
-        if not bool(((out > 0) & (out < 1)).all()):
-            fail(f"{what}: expected probabilities strictly between 0 and 1, got values from {out.min().item():.4g} "
-                 f"to {out.max().item():.4g}: apply torch.sigmoid to the linear layer's output")
+        expect_probabilities(out, what, "apply torch.sigmoid to the linear layer's output")
         expect_close(out, torch.sigmoid(w * x + b), f"sigmoid(w*x + b) for N = {n}", atol=1e-5)
 
 
 def test_parameter_count(learner):
     """LogisticRegressionModel has exactly two trainable numbers, w and b: the sigmoid has none."""
     model = learner.new("LogisticRegressionModel")
-    got = learner.exec(PARAMETER_COUNT, model=model, returns=("count", "names"),
-                       where="LogisticRegressionModel.parameters()")
-    expect_count(got["count"], 2, "LogisticRegressionModel", got["names"])
+    expect_parameter_count(learner, model, 2, "LogisticRegressionModel")
     weight_and_bias(learner, model, "LogisticRegressionModel")
 
 
@@ -174,37 +132,21 @@ def test_criterion_sum(learner):
 
 
 def _sigmoid_model(learner):
-    return learner.exec("model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())", returns=("model",))["model"]
+    return glue(learner, "line_model", sigmoid=True)
 
 
 def test_loss_history(learner):
     """train(...) returns one Python float per step, the summed BCE before each update, matching SGD simulated from the same start."""
     learner.seed(1)
     model = _sigmoid_model(learner)
-    w0, b0 = weight_and_bias(learner, model, "the model", prefix="0.")
-    crit = learner.new("torch.nn.BCELoss", reduction="sum")
-    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=0.01)
-    history = learner.call("train", model, crit, opt, X, Y, 100)
-    if not isinstance(history, list):
-        fail(f"train must return a list of floats, got {type(history).__name__}")
-    if len(history) != 100:
-        fail(f"train(..., epochs=100) returned {len(history)} losses; expected one per step, 100")
-    if any(isinstance(v, torch.Tensor) for v in history):
-        fail("the history holds tensors: append loss.item(), a Python float, so the graph is not kept alive")
-    values = [expect_number(v, f"loss {i}") for i, v in enumerate(history)]
-    _, _, ref = _simulate(w0, b0, 0.01, 100)
-    expect_close(torch.tensor(values), torch.tensor(ref), "the loss history", atol=1e-3, rtol=1e-3)
+    expect_line_training(learner, model, "0.", learner.new("torch.nn.BCELoss", reduction="sum"), X, Y, _simulate)
 
 
 def test_zero_grad_each_step(learner):
     """Each step of train(...) starts from zeroed gradients (checked with lr = 0 on the same data)."""
     learner.seed(2)
-    model = _sigmoid_model(learner)
-    crit = learner.new("torch.nn.BCELoss", reduction="sum")
-    opt = learner.exec(RECORDING_SGD + "opt = RecordingSGD(model.parameters(), lr=0.0)",
-                       model=model, returns=("opt",))["opt"]
-    learner.call("train", model, crit, opt, X, Y, 3)
-    judge_zero_grad(learner.exec("seen = opt.seen", opt=opt, returns=("seen",))["seen"], steps=3)
+    model, crit = _sigmoid_model(learner), learner.new("torch.nn.BCELoss", reduction="sum")
+    expect_zero_grad_each_step(learner, model, lambda opt: learner.call("train", model, crit, opt, X, Y, 3))
 
 
 def test_crosses_half_near_slide(learner, thresholds):
@@ -238,15 +180,8 @@ def test_crosses_half_near_slide(learner, thresholds):
 
 def test_pass_probability_value(learner):
     """pass_probability(model, hours) returns the model's probability at a new x as a number, without building a graph."""
-    model = learner.exec("""
-model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid())
-with torch.no_grad():
-    model[0].weight.fill_(1.5)
-    model[0].bias.fill_(-3.0)
-""", returns=("model",))["model"]
-    got = learner.exec("out = resolve('pass_probability')(model, 2.5)\n"
-                       "graph = isinstance(out, torch.Tensor) and out.requires_grad\n",
-                       model=model, returns=("out", "graph"), where="pass_probability (training.py)")
+    model = glue(learner, "line_model", 1.5, -3.0, sigmoid=True)
+    got = glue(learner, "number_without_graph", "pass_probability", model, 2.5, where="pass_probability (training.py)")
     if got["graph"] is True:
         fail("pass_probability returned a tensor that is still part of the autograd graph: wrap the call in "
              "torch.no_grad() and return .item()")

@@ -11,25 +11,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader.checks.api import expect_close, expect_dtype, expect_shape, expect_tensor, fail
-from grader.checks.common import (PARAMETER_COUNT, RECORDING_SGD, expect_count, expect_list,
-                                  expect_modes, judge_accuracy, judge_zero_grad, seeded_state)
-from grader.data import public_files, read_csv_table
+from grader.checks.api import (expect_close, expect_dtype, expect_history, expect_list, expect_parameter_count,
+                               expect_probabilities, expect_shape, expect_tensor, expect_zero_grad_each_step, fail,
+                               glue, judge_accuracy, judge_modes, public_files, randn, read_csv_table, seeded_state)
 
 TABLE = "data/breast_cancer/breast_cancer.csv"   # where the worker finds the public table
 ACTIVATIONS = {"ReLU": torch.relu, "Tanh": torch.tanh, "Sigmoid": torch.sigmoid}
 
-BUILD_AND_RUN = """
-model = resolve('MultiLayerModel')(in_features, hidden=tuple(hidden), activation=getattr(nn, activation))
-params = [(name, p.detach().clone()) for name, p in model.named_parameters()]
-out = model(x)
-"""
-
-
 def _run_model(learner, in_features, hidden, activation, x):
-    return learner.exec(BUILD_AND_RUN, in_features=in_features, hidden=list(hidden), activation=activation, x=x,
-                        returns=("out", "params"),
-                        where=f"MultiLayerModel({in_features}, hidden={tuple(hidden)}, activation=nn.{activation})")
+    return glue(learner, "multilayer_run", in_features, list(hidden), activation, x,
+                where=f"MultiLayerModel({in_features}, hidden={tuple(hidden)}, activation=nn.{activation})")
 
 
 def _reference(params, x, activation: str, hidden, last=torch.sigmoid) -> torch.Tensor:
@@ -84,23 +75,19 @@ def test_model_output(learner):
         model = learner.new("MultiLayerModel", in_features)
         what = f"MultiLayerModel({in_features})(x) with x of shape ({n}, {in_features})"
         out = expect_shape(learner.call(model, x), (n, 1), what)
-        if not bool(((out > 0) & (out < 1)).all()):
-            fail(f"{what}: expected probabilities strictly between 0 and 1, got values from {out.min().item():.4g} "
-                 f"to {out.max().item():.4g}: end with torch.sigmoid after the last Linear layer")
+        expect_probabilities(out, what, "end with torch.sigmoid after the last Linear layer")
 
 
 def test_parameter_count(learner):
     """MultiLayerModel has the Linear layers the sizes ask for: 87 parameters for the lecture's 8-6-4-1, 641 for 30-16-8-1, 1,025 for 30-32-1."""
     for in_features, hidden, expected in ((8, (6, 4), 87), (30, (16, 8), 641), (30, (32,), 1025)):
         model = learner.new("MultiLayerModel", in_features, hidden=hidden)
-        got = learner.exec(PARAMETER_COUNT, model=model, returns=("count", "names"),
-                           where="MultiLayerModel.parameters()")
-        expect_count(got["count"], expected, f"MultiLayerModel({in_features}, hidden={hidden})", got["names"])
+        expect_parameter_count(learner, model, expected, f"MultiLayerModel({in_features}, hidden={hidden})")
 
 
 def test_activation_is_a_parameter(learner):
     """MultiLayerModel's output equals Linear -> activation -> ... -> Linear -> sigmoid recomputed from its own weights, with activation = nn.ReLU, nn.Tanh and nn.Sigmoid."""
-    x = torch.randn(6, 30, generator=torch.Generator().manual_seed(8)) * 2
+    x = randn(6, 30, seed=8) * 2
     outputs = {}
     for activation in ACTIVATIONS:
         learner.seed(1)
@@ -124,12 +111,8 @@ def test_activation_is_a_parameter(learner):
         fail("the output does not depend on the activation: use the `activation` argument")
 
 
-# A tiny model and table made by the grader and sent to the worker, so train is judged on its own and
-# the reference never depends on anything that comes back.
-SMALL = """
-model = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 1), nn.Sigmoid())
-model.load_state_dict(state)
-"""
+# A tiny model (glue's binary_mlp(5, 4, state)) and table made by the grader and sent to the worker, so
+# train is judged on its own and the reference never depends on anything that comes back.
 SMALL_SHAPES = {"0.weight": (4, 5), "0.bias": (4,), "2.weight": (1, 4), "2.bias": (1,)}
 
 
@@ -143,16 +126,10 @@ def _small(seed: int) -> dict:
 def test_train_loss_history(learner):
     """train(...) runs full-batch steps and returns one Python float per step, the loss before each update, as the grader's own run from the same start."""
     data = _small(3)
-    got = learner.exec(SMALL + """
-opt = torch.optim.SGD(model.parameters(), lr=0.1)
-history = resolve('train')(model, nn.BCELoss(), opt, x, y, 20)
-""", **data, returns=("history",), where="train (training.py)")
-    history = got["history"]
-    if not isinstance(history, list) or len(history) != 20:
-        fail(f"train(..., epochs=20) must return a list of 20 losses, got {type(history).__name__}"
-             + (f" of length {len(history)}" if isinstance(history, list) else ""))
-    if any(isinstance(v, torch.Tensor) for v in history):
-        fail("the history holds tensors: append loss.item(), a Python float, so the graph is not kept alive")
+    model = glue(learner, "binary_mlp", 5, 4, data["state"])
+    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=0.1)
+    history = learner.call("train", model, learner.new("torch.nn.BCELoss"), opt, data["x"], data["y"], 20)
+    values = torch.tensor(expect_history(history, "train", 20))
     ref_model = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 1), nn.Sigmoid())
     ref_model.load_state_dict(data["state"])
     ref = []
@@ -164,46 +141,23 @@ history = resolve('train')(model, nn.BCELoss(), opt, x, y, 20)
         with torch.no_grad():
             for param in ref_model.parameters():
                 param -= 0.1 * param.grad
-    try:
-        values = torch.tensor([float(v) for v in history])
-    except (TypeError, ValueError):
-        fail("train must return a list of numbers (loss.item() of each step)")
     expect_close(values, torch.tensor(ref), "the loss history", atol=1e-4, rtol=1e-3)
 
 
 def test_train_zero_grad(learner):
     """Each step of train(...) starts from zeroed gradients (checked with lr = 0 on the same rows)."""
-    got = learner.exec(SMALL + RECORDING_SGD + """
-opt = RecordingSGD(model.parameters(), lr=0.0)
-resolve('train')(model, nn.BCELoss(), opt, x, y, 3)
-seen = opt.seen
-""", **_small(4), returns=("seen",), where="train (training.py)")
-    judge_zero_grad(got["seen"], steps=3)
-
-
-# A model whose P(y = 1) is the first feature of each row; it records the modes it ran in.
-PREDICT_PROBE = """
-class Probe(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.w = nn.Parameter(torch.ones(1))
-        self.modes = []
-    def forward(self, x):
-        self.modes.append([self.training, torch.is_grad_enabled()])
-        return x[:, :1] * self.w
-x = torch.zeros(6, 30)
-x[:, 0] = torch.tensor([0.1, 0.7, 0.49, 0.51, 0.95, 0.2])
-model = Probe()
-model.train()
-pred = resolve('predict')(model, x)
-modes = model.modes
-"""
+    data = _small(4)
+    model = glue(learner, "binary_mlp", 5, 4, data["state"])
+    expect_zero_grad_each_step(learner, model, lambda opt: learner.call(
+        "train", model, learner.new("torch.nn.BCELoss"), opt, data["x"], data["y"], 3))
 
 
 def test_predict_labels(learner):
     """predict(model, x) returns int64 class labels of shape (N,), 1 where P(y = 1) >= 0.5, computed in eval mode without a graph."""
-    got = learner.exec(PREDICT_PROBE, returns=("pred", "modes"), where="predict (training.py)")
-    pred = expect_tensor(got["pred"], "predict(model, x)")
+    x = torch.zeros(6, 30)
+    x[:, 0] = torch.tensor([0.1, 0.7, 0.49, 0.51, 0.95, 0.2])  # a model whose P(y = 1) is the first feature
+    got = glue(learner, "modes_probe", "predict", "first_column", x, where="predict (training.py)")
+    pred = expect_tensor(got["out"], "predict(model, x)")
     expected = torch.tensor([0, 1, 0, 1, 1, 0])
     if tuple(pred.shape) == (6, 1):
         fail("predict returned shape (6, 1): return one label per row, shape (N,), e.g. with .view(-1)")
@@ -212,31 +166,17 @@ def test_predict_labels(learner):
         fail(f"predict returned probabilities ({pred.tolist()}), not labels: compare with 0.5, (y_hat >= 0.5).long()")
     expect_dtype(pred, torch.int64, "predict(model, x) (labels as .long())")
     expect_close(pred, expected, "predict(model, x) for P(y = 1) = 0.1, 0.7, 0.49, 0.51, 0.95, 0.2")
-    modes = expect_modes(got["modes"], "predict")
-    if any(m[0] for m in modes):
-        fail("predict ran the model in training mode: call model.eval() first")
-    if any(m[1] for m in modes):
-        fail("predict built an autograd graph: wrap the forward pass in `with torch.no_grad():`")
-
-
-# The learner's whole pipeline trains in the worker; only the trained weights come back (in the order
-# the layers were created), and the held-out rows never leave this process.
-TRAIN = """
-x, y = resolve('load_data')(path)
-torch.manual_seed(seed)
-model = resolve('MultiLayerModel')(x.shape[1], hidden=(16, 8), activation=nn.ReLU)
-opt = torch.optim.SGD(model.parameters(), lr=lr)
-resolve('train')(model, nn.BCELoss(), opt, x, y, epochs)
-params = [(name, p.detach().cpu().clone()) for name, p in model.named_parameters()]
-"""
+    judge_modes(got["modes"], "predict", "call model.eval() first", "wrap the forward pass in `with torch.no_grad():`")
 
 
 def test_heldout_accuracy(learner, thresholds, eval_set):
     """Your load_data, MultiLayerModel (16, 8 hidden units, ReLU) and train (BCE, SGD lr 0.1, 100 epochs) train a model whose weights classify 150 held-out rows well above the majority class, on every seed (the grader computes the predictions from your trained weights)."""
     rows, labels = eval_set("breast_cancer")
     for seed in thresholds["seeds"]:
-        got = learner.exec(TRAIN, path=TABLE, seed=seed, lr=thresholds["lr"], epochs=thresholds["epochs"],
-                           returns=("params",), where="your load_data, MultiLayerModel and train")
+        # the learner's whole pipeline trains in the worker; only the trained weights come back (in the
+        # order the layers were created), and the held-out rows never leave this process
+        got = glue(learner, "train_multilayer", TABLE, seed, thresholds["lr"], thresholds["epochs"],
+                   where="your load_data, MultiLayerModel and train")
         with torch.no_grad():
             prob = _reference(got["params"], rows, "ReLU", (16, 8))
         judge_accuracy((prob[:, 0] >= 0.5).long(), labels, thresholds["accuracy"],

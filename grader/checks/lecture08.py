@@ -12,10 +12,9 @@ import math
 import torch
 import torch.nn.functional as F
 
-from grader.checks.api import expect_close, expect_number, expect_shape, expect_tensor, fail
-from grader.checks.common import (RECORDING_SGD, TRAINED_STATE, expect_list, expect_state, judge_accuracy,
-                                  judge_zero_grad, seeded_state)
-from grader.data import public_files, read_csv_table
+from grader.checks.api import (expect_close, expect_list, expect_number, expect_shape, expect_state, expect_tensor,
+                               expect_zero_grad_each_step, fail, glue, judge_accuracy, public_files, read_csv_table,
+                               seeded_state)
 
 TABLE = "data/breast_cancer/breast_cancer.csv"   # where the worker finds the public table
 
@@ -27,11 +26,7 @@ def _table():
 def test_dataset_len_and_items(learner):
     """TableDataset(path) has one sample per row (419), and dataset[i] is (features, label): float32 tensors of shapes (30,) and (1,), equal to row i of the file."""
     x_ref, y_ref = _table()
-    got = learner.exec("""
-dataset = resolve('TableDataset')(path)
-n = len(dataset)
-items = [dataset[i] for i in (0, 1, n - 1)]
-""", path=TABLE, returns=("n", "items"), where="TableDataset (dataset.py)")
+    got = glue(learner, "table_samples", TABLE, where="TableDataset (dataset.py)")
     n = int(expect_number(got["n"], "len(TableDataset(path))"))
     if n != len(y_ref):
         fail(f"len(TableDataset(path)) is {n}; the table has {len(y_ref)} rows (xy.shape[0])")
@@ -55,34 +50,14 @@ items = [dataset[i] for i in (0, 1, n - 1)]
         expect_close(y, y_ref[i:i + 1].float(), f"dataset[{i}]'s label against row {i} of the file")
 
 
-# The learner's make_loader over a small dataset built here: its batches, and how it shuffles.
-LOADER = """
-from torch.utils.data import TensorDataset
-make_loader = resolve('make_loader')
-def order(loader):
-    return torch.cat([batch[0] for batch in loader]).tolist()
-counts = {}
-for n, b in cases:
-    loader = make_loader(TensorDataset(torch.arange(n)), b, shuffle=False)
-    counts[f"{n},{b}"] = [len(loader), [len(batch[0]) for batch in loader]]
-data = TensorDataset(torch.arange(50))
-torch.manual_seed(123)
-first = order(make_loader(data, 8, shuffle=True, seed=7))
-global_after = torch.rand(1).item()
-torch.manual_seed(999)
-same_seed = order(make_loader(data, 8, shuffle=True, seed=7))
-other_seed = order(make_loader(data, 8, shuffle=True, seed=8))
-loader = make_loader(data, 8, shuffle=True, seed=7)
-two_epochs = [order(loader), order(loader)]
-unshuffled = order(make_loader(data, 8, shuffle=False))
-workers = make_loader(data, 8, shuffle=False, num_workers=2).num_workers
-"""
+# The learner's make_loader over small datasets built in the worker (glue's loader_behaviour): its
+# batches for each (N, B), and how it shuffles.
 CASES = [(10, 3), (419, 32), (419, 64), (64, 64), (5, 8)]
 
 
 def test_loader_batch_count(learner):
     """make_loader(dataset, B) gives ceil(N / B) batches: full batches of B and a smaller last one (nothing dropped), for several N and B."""
-    got = learner.exec(LOADER, cases=CASES, returns=("counts",), where="make_loader (dataset.py)")["counts"]
+    got = glue(learner, "loader_behaviour", CASES, where="make_loader (dataset.py)")["counts"]
     for n, b in CASES:
         want = math.ceil(n / b)
         sizes = [b] * (n // b) + ([n % b] if n % b else [])
@@ -96,8 +71,7 @@ def test_loader_batch_count(learner):
 
 def test_loader_seeded_shuffle(learner):
     """make_loader(..., shuffle=True, seed=s) shuffles every epoch differently, each epoch a permutation of all samples, in the same orders for the same seed, using its own torch.Generator (the global random state is left alone)."""
-    got = learner.exec(LOADER, cases=[], returns=("first", "global_after", "same_seed", "other_seed", "two_epochs",
-                                                  "unshuffled", "workers"), where="make_loader (dataset.py)")
+    got = glue(learner, "loader_behaviour", [], where="make_loader (dataset.py)")
     everything = list(range(50))
     if got["unshuffled"] != everything:
         fail("make_loader(..., shuffle=False) did not give the samples in order 0, 1, 2, ...: pass shuffle to the "
@@ -126,24 +100,8 @@ def test_loader_seeded_shuffle(learner):
         fail(f"make_loader(..., num_workers=2) made a loader with num_workers = {got['workers']}: pass it on")
 
 
-# The learner's own Dataset and make_loader with two worker processes started by "spawn": each is a
-# fresh Python that imports the learner's files and unpickles the Dataset.  Every worker also
-# imports training.py, as a script run under spawn would.
-SPAWN = """
-import functools, importlib
-loader = resolve('make_loader')(resolve('TableDataset')(path), 64, shuffle=False, num_workers=2)
-workers = loader.num_workers
-error = None
-batches = []
-if workers == 2:
-    loader.multiprocessing_context = "spawn"
-    loader.worker_init_fn = functools.partial(importlib.import_module, "training")
-    try:
-        batches = [(inputs, labels) for inputs, labels in loader]
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-"""
-
+# Why loading with spawned workers (glue's spawn_epoch: each worker is a fresh Python that imports the
+# learner's files, training.py too, and unpickles the Dataset) fails, by what the error says.
 SPAWN_MISTAKES = [
     (("bootstrapping phase", "daemonic processes are not allowed"),
      "a worker process started new processes while importing your files: code at the top level of dataset.py or "
@@ -156,8 +114,8 @@ SPAWN_MISTAKES = [
 
 def test_spawn_workers(learner, thresholds):
     """With num_workers=2 under the "spawn" start method, the workers import your files and receive your Dataset: one epoch gives every row of the table, in 7 batches of up to 64. Nothing may run when your files are imported (the `if __name__ == "__main__":` lesson)."""
-    got = learner.exec(SPAWN, path=TABLE, returns=("workers", "error", "batches"),
-                       where="a DataLoader with num_workers=2 over your TableDataset", timeout=thresholds["spawn_s"])
+    got = glue(learner, "spawn_epoch", TABLE, where="a DataLoader with num_workers=2 over your TableDataset",
+               timeout=thresholds["spawn_s"])
     if got["workers"] != 2:
         fail(f"make_loader(..., num_workers=2) made a loader with num_workers = {got['workers']}: pass it on")
     if got["error"]:
@@ -176,12 +134,8 @@ def test_spawn_workers(learner, thresholds):
     expect_close(labels, y_ref.float().unsqueeze(1), "the labels of one epoch (no shuffle) against the table")
 
 
-# A tiny model and five batches made by the grader and sent to the worker, so train is judged on its own
-# and the reference never depends on anything that comes back.
-SMALL = """
-model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 1), nn.Sigmoid())
-model.load_state_dict(state)
-"""
+# A tiny model (glue's binary_mlp(4, 3, state)) and five batches made by the grader and sent to the worker,
+# so train is judged on its own and the reference never depends on anything that comes back.
 SMALL_SHAPES = {"0.weight": (3, 4), "0.bias": (3,), "2.weight": (1, 3), "2.bias": (1,)}
 
 
@@ -194,15 +148,14 @@ def _small(seed: int) -> dict:
 def test_train_step_per_batch(learner):
     """train(model, loader, criterion, optimizer, epochs) takes one optimizer step per mini-batch and returns each epoch's mean batch loss (checked with lr = 0: 5 batches, 2 epochs)."""
     data = _small(1)
-    got = learner.exec(SMALL + RECORDING_SGD + """
-opt = RecordingSGD(model.parameters(), lr=0.0)
-history = resolve('train')(model, batches, nn.BCELoss(), opt, 2)
-steps = len(opt.seen)
-""", **data, returns=("history", "steps"), where="train (training.py)")
-    if got["steps"] != 10:
-        fail(f"train made {got['steps']} optimizer steps for 2 epochs of 5 mini-batches; expected 10, one per batch: "
+    model = glue(learner, "binary_mlp", 4, 3, data["state"])
+    opt = glue(learner, "recording_sgd", model)
+    history = learner.call("train", model, data["batches"], learner.new("torch.nn.BCELoss"), opt, 2)
+    seen = glue(learner, "recorded_gradients", opt)
+    steps = len(seen) if isinstance(seen, list) else None
+    if steps != 10:
+        fail(f"train made {steps} optimizer steps for 2 epochs of 5 mini-batches; expected 10, one per batch: "
              "the inner loop runs over the loader, and each batch gets forward, loss, zero_grad, backward, step")
-    history = got["history"]
     if not isinstance(history, list) or len(history) != 2:
         fail(f"train(..., epochs=2) must return a list of 2 numbers, one per epoch, got "
              f"{type(history).__name__}" + (f" of length {len(history)}" if isinstance(history, list) else ""))
@@ -224,23 +177,14 @@ steps = len(opt.seen)
 
 def test_train_zero_grad(learner):
     """Each mini-batch step of train(...) starts from zeroed gradients (checked with lr = 0 on one batch repeated)."""
-    got = learner.exec(SMALL + RECORDING_SGD + """
-opt = RecordingSGD(model.parameters(), lr=0.0)
-resolve('train')(model, [batches[0]] * 3, nn.BCELoss(), opt, 1)
-seen = opt.seen
-""", **_small(2), returns=("seen",), where="train (training.py)")
-    judge_zero_grad(got["seen"], steps=3)
+    data = _small(2)
+    model = glue(learner, "binary_mlp", 4, 3, data["state"])
+    expect_zero_grad_each_step(learner, model, lambda opt: learner.call(
+        "train", model, data["batches"][:1] * 3, learner.new("torch.nn.BCELoss"), opt, 1))
 
 
-# The learner's Dataset, loader and train in the worker, on the grader's 30-16-8-1 network; only its
-# trained weights come back, and the held-out rows never leave this process.
-TRAIN = """
-loader = resolve('make_loader')(resolve('TableDataset')(path), batch_size, shuffle=True, seed=seed)
-torch.manual_seed(seed)
-model = nn.Sequential(nn.Linear(30, 16), nn.ReLU(), nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 1), nn.Sigmoid())
-opt = torch.optim.SGD(model.parameters(), lr=lr)
-resolve('train')(model, loader, nn.BCELoss(), opt, epochs)
-""" + TRAINED_STATE
+# The learner's Dataset, loader and train in the worker (glue's train_table_network), on the grader's
+# 30-16-8-1 network; only its trained weights come back, and the held-out rows never leave this process.
 NETWORK = {"0.weight": (16, 30), "0.bias": (16,), "2.weight": (8, 16), "2.bias": (8,), "4.weight": (1, 8),
            "4.bias": (1,)}
 
@@ -256,9 +200,8 @@ def test_minibatch_accuracy(learner, thresholds, eval_set):
     """Your TableDataset, make_loader (batches of 32, seeded shuffle) and train (BCE, SGD lr 0.1, 10 epochs) train a 30-16-8-1 network whose weights classify 150 held-out rows well above the majority class, on every seed (the grader computes the predictions from the trained weights)."""
     rows, labels = eval_set("breast_cancer")
     for seed in thresholds["seeds"]:
-        got = learner.exec(TRAIN, path=TABLE, seed=seed, lr=thresholds["lr"], epochs=thresholds["epochs"],
-                           batch_size=thresholds["batch_size"], returns=("state",),
-                           where="your TableDataset, make_loader and train")
+        got = glue(learner, "train_table_network", TABLE, seed, thresholds["lr"], thresholds["epochs"],
+                   thresholds["batch_size"], where="your TableDataset, make_loader and train")
         w = expect_state(got["state"], NETWORK, "the trained network",
                          "train the model it is given, in place; do not replace its layers")
         with torch.no_grad():

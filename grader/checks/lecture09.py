@@ -10,12 +10,12 @@ where the labels stay.
 import torch
 import torch.nn.functional as F
 
-from grader.checks.api import expect_close, expect_number, expect_shape, expect_tensor, fail
-from grader.checks.common import (PARAMETER_COUNT, RECORDING_SGD, TRAINED_STATE, expect_close_or_mistake,
-                                  expect_count, expect_device, expect_list, expect_modes, expect_state,
-                                  judge_accuracy, judge_zero_grad, predict_classes, seeded_state)
-from grader.data import DATA_DIR, WORKER_DATA_ROOT, read_idx
-from grader.sandbox.learner import Handle
+from grader.checks.api import (DATA_DIR, WORKER_DATA_ROOT, Handle, Mistake, expect_class_scores, expect_close,
+                               expect_close_or_mistake, expect_device, expect_list, expect_number,
+                               expect_parameter_count, expect_shape, expect_state, expect_tensor,
+                               expect_zero_grad_each_step, fail, fail_mistake, glue, judge_accuracy,
+                               judge_fraction_correct, judge_mean_loss, judge_modes, predict_classes, randint, randn,
+                               read_idx, reject_probabilities, seeded_state)
 
 MEAN, STD = 0.1307, 0.3081
 SLIDE_Z = torch.tensor([0.2, 0.1, -0.1])
@@ -24,28 +24,22 @@ SLIDE_PRED1 = torch.tensor([[0.1, 0.2, 0.9], [1.1, 0.1, 0.2], [0.2, 2.1, 0.1]])
 SLIDE_PRED2 = torch.tensor([[0.8, 0.2, 0.3], [0.2, 0.3, 0.5], [0.2, 0.2, 0.5]])
 
 
-def _randn(*shape, seed):
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
-
-
-def _targets(n, c, seed):
-    return torch.randint(0, c, (n,), generator=torch.Generator().manual_seed(seed))
-
-
 # ---------------------------------------------------------------- softmax
 
 def _softmax_mistakes(z):
     """What common wrong softmaxes compute on z, with the message naming each."""
     shifted = z - z.max(dim=-1, keepdim=True).values
     mistakes = [
-        (shifted / shifted.sum(dim=-1, keepdim=True), "the scores were normalised without exp: take torch.exp of "
-         "the (shifted) scores, then divide by the sum of the exps"),
-        (z / z.sum(dim=-1, keepdim=True), "the scores were normalised without exp: softmax is exp(z) / exp(z).sum()"),
-        (z.exp(), "exp(z) was not divided by its sum: softmax is exp(z) / exp(z).sum(dim=-1, keepdim=True)"),
+        Mistake(shifted / shifted.sum(dim=-1, keepdim=True), "the scores were normalised without exp: take torch.exp "
+                "of the (shifted) scores, then divide by the sum of the exps", "no exp"),
+        Mistake(z / z.sum(dim=-1, keepdim=True), "the scores were normalised without exp: softmax is "
+                "exp(z) / exp(z).sum()", "no exp"),
+        Mistake(z.exp(), "exp(z) was not divided by its sum: softmax is exp(z) / exp(z).sum(dim=-1, keepdim=True)",
+                "not normalised"),
     ]
     if z.dim() == 2:
-        mistakes.append((F.softmax(z, dim=0), "normalised over dim 0 (each column sums to 1): normalise each row, "
-                         "along the last dim: exps / exps.sum(dim=-1, keepdim=True)"))
+        mistakes.append(Mistake(F.softmax(z, dim=0), "normalised over dim 0 (each column sums to 1): normalise each "
+                                "row, along the last dim: exps / exps.sum(dim=-1, keepdim=True)", "softmax over dim 0"))
     return mistakes
 
 
@@ -58,7 +52,7 @@ def test_softmax_slide_example(learner):
 def test_softmax_rows_sum_to_one(learner):
     """On batches of scores (N, 10), for N = 1 and N = 4, each row of softmax is F.softmax of that row: it sums to 1."""
     for n, seed in ((1, 90), (4, 91)):
-        z = _randn(n, 10, seed=seed) * 3
+        z = randn(n, 10, seed=seed) * 3
         got = expect_shape(learner.call("softmax", z), (n, 10), f"softmax of a ({n}, 10) batch")
         sums = got.double().sum(dim=-1)
         if not torch.allclose(sums, torch.ones(n, dtype=torch.float64), atol=1e-4):
@@ -92,13 +86,16 @@ def _ce_mistakes(z, y):
     p = F.softmax(z, dim=1)
     rows = torch.arange(n)
     return [
-        (F.cross_entropy(z, y, reduction="sum"), "the losses of the samples were summed; CrossEntropyLoss takes "
-         "their mean over the batch (divide by N, or use .mean())"),
-        (-p[rows, y].mean(), "the log is missing: the loss is -log(softmax(z)[i, y_i]), not -softmax(z)[i, y_i]"),
-        (-p[rows, y].sum(), "the log is missing and the losses were summed: take the mean of -log(softmax(z)[i, y_i])"),
-        (-z[rows, y].mean(), "the raw scores were used as log-probabilities: take log-softmax of the scores first"),
-        (F.cross_entropy(z, y) / z.shape[1], "the loss was averaged over all N x C entries; take the mean over "
-         "the N samples only"),
+        Mistake(F.cross_entropy(z, y, reduction="sum"), "the losses of the samples were summed; CrossEntropyLoss "
+                "takes their mean over the batch (divide by N, or use .mean())", "summed losses"),
+        Mistake(-p[rows, y].mean(), "the log is missing: the loss is -log(softmax(z)[i, y_i]), not -softmax(z)[i, y_i]",
+                "missing log"),
+        Mistake(-p[rows, y].sum(), "the log is missing and the losses were summed: take the mean of "
+                "-log(softmax(z)[i, y_i])", "missing log"),
+        Mistake(-z[rows, y].mean(), "the raw scores were used as log-probabilities: take log-softmax of the scores "
+                "first", "no log-softmax"),
+        Mistake(F.cross_entropy(z, y) / z.shape[1], "the loss was averaged over all N x C entries; take the mean "
+                "over the N samples only", "mean over N x C"),
     ]
 
 
@@ -110,34 +107,21 @@ def test_cross_entropy_slide_batches(learner):
         got = expect_number(learner.call("cross_entropy", z, y), f"cross_entropy({name}, {y.tolist()})")
         want = F.cross_entropy(z, y).item()
         if abs(got - want) > 1e-4:
-            for value, message in _ce_mistakes(z, y):
-                if abs(got - value.item()) < 1e-4 and abs(value.item() - want) > 1e-4:
-                    fail(f"cross_entropy({name}, {y.tolist()}) returned {got:.4f}, expected {want:.4f}: {message}")
+            for mistake in _ce_mistakes(z, y):
+                if abs(got - mistake.result.item()) < 1e-4 and abs(mistake.result.item() - want) > 1e-4:
+                    fail_mistake(f"cross_entropy({name}, {y.tolist()}) returned {got:.4f}, expected {want:.4f}: "
+                                 f"{mistake.message}", mistake, expected=f"{want:.4f}", actual=f"{got:.4f}")
             fail(f"cross_entropy({name}, {y.tolist()}): expected {want:.4f} (the mean of -log softmax(z)[i, y_i]), "
-                 f"got {got:.4f}")
-
-
-CE_WITH_GRAD = """
-z = logits.clone().requires_grad_(True)
-loss = resolve('cross_entropy')(z, target)
-is_tensor = isinstance(loss, torch.Tensor)
-value = loss.detach() if is_tensor else loss
-has_graph = is_tensor and loss.requires_grad and loss.numel() == 1
-grad = None
-if has_graph:
-    loss.reshape(()).backward()
-    grad = z.grad
-"""
+                 f"got {got:.4f}", expected=f"{want:.4f}", actual=f"{got:.4f}")
 
 
 def test_cross_entropy_matches_functional(learner):
     """cross_entropy equals F.cross_entropy (value and gradient) on random batches of 1 and 5 samples, and stays finite at logits of 1000."""
-    cases = [(_randn(1, 10, seed=93) * 2, _targets(1, 10, 94)), (_randn(5, 10, seed=95) * 2, _targets(5, 10, 96)),
+    cases = [(randn(1, 10, seed=93) * 2, randint(10, (1,), 94)), (randn(5, 10, seed=95) * 2, randint(10, (5,), 96)),
              (torch.tensor([[1000.0, 999.0, 990.0], [995.0, 1000.0, 1001.0]]), torch.tensor([1, 0]))]
     for z, y in cases:
         what = f"cross_entropy on a ({len(y)}, {z.shape[1]}) batch" + (" of logits near 1000" if z.abs().max() > 100 else "")
-        got = learner.exec(CE_WITH_GRAD, logits=z, target=y, returns=("value", "has_graph", "grad", "is_tensor"),
-                           where="cross_entropy (softmax.py)")
+        got = glue(learner, "cross_entropy_with_grad", z, y, where="cross_entropy (softmax.py)")
         if not got["is_tensor"]:
             fail(f"{what}: expected a 0-dim tensor, got {type(got['value']).__name__}; return the loss as a tensor "
                  "(no .item()) so that loss.backward() works")
@@ -149,7 +133,7 @@ def test_cross_entropy_matches_functional(learner):
         ref = z.clone().requires_grad_(True)
         want = F.cross_entropy(ref, y)
         want.backward()
-        expect_close_or_mistake(value, want.detach(), what, [(v, m) for v, m in _ce_mistakes(z, y)], atol=1e-4)
+        expect_close_or_mistake(value, want.detach(), what, _ce_mistakes(z, y), atol=1e-4)
         if not got["has_graph"]:
             fail(f"{what}: the loss has no autograd graph back to the logits (it was detached, rebuilt from numbers, "
                  "or computed under no_grad): keep every step in torch operations on the input")
@@ -158,43 +142,38 @@ def test_cross_entropy_matches_functional(learner):
 
 def test_cross_entropy_nll_matches(learner):
     """cross_entropy_nll (log_softmax then nll_loss) equals F.cross_entropy on the slide's batches and on random batches of 1 and 6."""
-    cases = [(SLIDE_PRED1, SLIDE_Y), (SLIDE_PRED2, SLIDE_Y), (_randn(1, 10, seed=97), _targets(1, 10, 98)),
-             (_randn(6, 4, seed=99) * 2, _targets(6, 4, 100))]
+    cases = [(SLIDE_PRED1, SLIDE_Y), (SLIDE_PRED2, SLIDE_Y), (randn(1, 10, seed=97), randint(10, (1,), 98)),
+             (randn(6, 4, seed=99) * 2, randint(4, (6,), 100))]
     for z, y in cases:
         what = f"cross_entropy_nll on a ({len(y)}, {z.shape[1]}) batch"
         got = expect_number(learner.call("cross_entropy_nll", z, y), what)
         want = F.cross_entropy(z, y).item()
         if abs(got - want) <= 1e-4:
             continue
-        mistakes = [(F.nll_loss(F.softmax(z, dim=1), y), "F.nll_loss was given probabilities (softmax); it wants "
-                     "log-probabilities: use F.log_softmax(logits, dim=1)"),
-                    (F.nll_loss(z, y), "F.nll_loss was given the raw scores; apply F.log_softmax(logits, dim=1) first"),
-                    (F.nll_loss(F.log_softmax(z, dim=0), y), "log_softmax ran over dim 0 (the batch); use dim=1, "
-                     "the classes"),
-                    (F.nll_loss(F.log_softmax(z, dim=1), y, reduction="sum"), "the losses were summed; nll_loss's "
-                     "default reduction, the mean, is CrossEntropyLoss's")]
-        for value, message in mistakes:
-            if abs(got - value.item()) < 1e-4:
-                fail(f"{what} returned {got:.4f}, expected {want:.4f}: {message}")
+        mistakes = [Mistake(F.nll_loss(F.softmax(z, dim=1), y), "F.nll_loss was given probabilities (softmax); it "
+                            "wants log-probabilities: use F.log_softmax(logits, dim=1)", "nll_loss of probabilities"),
+                    Mistake(F.nll_loss(z, y), "F.nll_loss was given the raw scores; apply F.log_softmax(logits, dim=1) "
+                            "first", "nll_loss of raw scores"),
+                    Mistake(F.nll_loss(F.log_softmax(z, dim=0), y), "log_softmax ran over dim 0 (the batch); use "
+                            "dim=1, the classes", "log_softmax over dim 0"),
+                    Mistake(F.nll_loss(F.log_softmax(z, dim=1), y, reduction="sum"), "the losses were summed; "
+                            "nll_loss's default reduction, the mean, is CrossEntropyLoss's", "summed losses")]
+        for mistake in mistakes:
+            if abs(got - mistake.result.item()) < 1e-4:
+                fail_mistake(f"{what} returned {got:.4f}, expected {want:.4f}: {mistake.message}", mistake,
+                             expected=f"{want:.4f}", actual=f"{got:.4f}")
         fail(f"{what}: expected {want:.4f} (F.cross_entropy on the same input), got {got:.4f}; "
-             "compute F.nll_loss(F.log_softmax(logits, dim=1), target)")
+             "compute F.nll_loss(F.log_softmax(logits, dim=1), target)", expected=f"{want:.4f}", actual=f"{got:.4f}")
 
 
 # ---------------------------------------------------------------- images
-
-TRANSFORM = """
-from torchvision import transforms
-tf = resolve('make_transform')()
-outs = [tf(transforms.ToPILImage()(img)) for img in images]
-"""
-
 
 def test_transform_normalizes(learner):
     """make_transform() turns a 28x28 grey image into a float tensor (1, 28, 28) of (pixel / 255 - 0.1307) / 0.3081, on a real training digit and a random image."""
     first = read_idx(DATA_DIR / "digits" / "MNIST" / "raw" / "train-images-idx3-ubyte")[0].clone()
     noise = torch.randint(0, 256, (28, 28), generator=torch.Generator().manual_seed(9), dtype=torch.uint8)
     images = [first, noise]
-    outs = learner.exec(TRANSFORM, images=images, returns=("outs",), where="make_transform (data.py)")["outs"]
+    outs = glue(learner, "transform_images", images, where="make_transform (data.py)")["outs"]
     outs = expect_list(outs, "make_transform()(image) for the 2 images sent", length=2, noun="results")
     for k, (img, out) in enumerate(zip(images, outs)):
         what = f"make_transform()(image) for the {'training digit' if k == 0 else 'random image'}"
@@ -206,9 +185,11 @@ def test_transform_normalizes(learner):
         scaled = img.float().unsqueeze(0) / 255
         expect_close_or_mistake(t, (scaled - MEAN) / STD, what, [
             (scaled, "the pixels are in [0, 1] but not normalised: add transforms.Normalize((0.1307,), (0.3081,)) "
-                     "after ToTensor()"),
-            ((scaled - STD) / MEAN, "mean and std are swapped: Normalize(mean, std) is Normalize((0.1307,), (0.3081,))"),
-            (scaled - MEAN, "only the mean was subtracted: Normalize((0.1307,), (0.3081,)) also divides by the std"),
+                     "after ToTensor()", "not normalised"),
+            ((scaled - STD) / MEAN, "mean and std are swapped: Normalize(mean, std) is "
+                                    "Normalize((0.1307,), (0.3081,))", "mean and std swapped"),
+            (scaled - MEAN, "only the mean was subtracted: Normalize((0.1307,), (0.3081,)) also divides by the std",
+             "std missing"),
         ], atol=1e-4)
 
 
@@ -248,65 +229,47 @@ def net_forward(x: torch.Tensor, w: dict, no_relu=()) -> torch.Tensor:
 
 def test_net_output_shape(learner):
     """Net maps (batch, 1, 28, 28) images to (batch, 10) class scores, for batch 1 and batch 3."""
-    learner.seed(0)
-    net = learner.new("Net")
-    for batch in (1, 3):
-        expect_shape(learner.call(net, torch.randn(batch, 1, 28, 28)), (batch, 10), f"Net()(x) for a batch of {batch}")
+    expect_class_scores(learner, "Net")
 
 
 def test_net_parameter_count(learner):
     """Net has the lecture's layers 784-512-256-128-64-10: 575,050 trainable parameters."""
     net = learner.new("Net")
-    got = learner.exec(PARAMETER_COUNT, model=net, returns=("count", "names"), where="Net.parameters()")
-    expect_count(got["count"], 575050, "Net", got["names"])
+    expect_parameter_count(learner, net, 575050, "Net")
 
 
 def test_net_returns_logits(learner):
     """Net's output equals view(-1, 784) -> l1..l4 each followed by ReLU -> l5, computed from its own weights: raw logits, no softmax."""
     learner.seed(1)
     net = learner.new("Net")
-    state = learner.method(net, "state_dict")
-    names = [f"{n}.{p}" for n, _, _ in LAYERS for p in ("weight", "bias")]
-    if not isinstance(state, dict) or any(n not in state for n in names):
-        fail("Net must name its layers l1, l2, l3, l4 and l5 (found: "
-             f"{', '.join(state) if isinstance(state, dict) else state})")
-    w = {}
-    for n, fan_in, fan_out in LAYERS:
-        w[n] = (expect_shape(state[f"{n}.weight"], (fan_out, fan_in), f"{n}.weight"),
-                expect_shape(state[f"{n}.bias"], (fan_out,), f"{n}.bias"))
+    state = expect_state(learner.method(net, "state_dict"), NET_SHAPES, "Net", NET_ADVICE, extra_ok=True)
+    w = {n: (state[f"{n}.weight"], state[f"{n}.bias"]) for n, _, _ in LAYERS}
     for batch, seed in ((1, 11), (4, 12)):
-        x = _randn(batch, 1, 28, 28, seed=seed)
+        x = randn(batch, 1, 28, 28, seed=seed)
         out = expect_shape(learner.call(net, x), (batch, 10), f"Net()(x) for a batch of {batch}")
 
         def forward(no_relu=()):
             return net_forward(x, w, no_relu)
 
         ref = forward()
-        if torch.allclose(out.sum(dim=1), torch.ones(batch), atol=1e-4) and (out >= 0).all():
-            fail("Net's outputs are probabilities (each row sums to 1): return l5's raw logits; CrossEntropyLoss "
-                 "applies log-softmax itself, and a softmax before it slows learning badly")
+        reject_probabilities(out, "Net", "l5")
         hidden = [n for n, _, _ in LAYERS[:-1]]
-        mistakes = [(forward(no_relu=hidden), "there is no ReLU between the layers, so the five Linear layers "
-                     "collapse into one: apply F.relu after l1, l2, l3 and l4")]
-        mistakes += [(forward(no_relu=(n,)), f"there is no ReLU after {n}: apply F.relu after each of l1, l2, l3 "
-                      "and l4") for n in hidden]
-        mistakes += [(F.relu(ref), "the last layer is activated with ReLU: return l5's output as it is (raw logits)"),
-                     (F.log_softmax(ref, dim=1), "the output went through log_softmax: return l5's raw logits; "
-                      "CrossEntropyLoss applies log-softmax itself")]
+        mistakes = [Mistake(forward(no_relu=hidden), "there is no ReLU between the layers, so the five Linear layers "
+                            "collapse into one: apply F.relu after l1, l2, l3 and l4", "no ReLU")]
+        mistakes += [Mistake(forward(no_relu=(n,)), f"there is no ReLU after {n}: apply F.relu after each of l1, l2, "
+                             "l3 and l4", f"no ReLU after {n}") for n in hidden]
+        mistakes += [Mistake(F.relu(ref), "the last layer is activated with ReLU: return l5's output as it is (raw "
+                             "logits)", "ReLU on the logits"),
+                     Mistake(F.log_softmax(ref, dim=1), "the output went through log_softmax: return l5's raw "
+                             "logits; CrossEntropyLoss applies log-softmax itself", "log_softmax in the model")]
         expect_close_or_mistake(out, ref, f"Net()(x) for a batch of {batch}, against the lecture's layers computed "
                                 "from your weights", mistakes, atol=1e-4)
 
 
 # ---------------------------------------------------------------- training
 
-# A small model and its batches, made by the grader and sent to the worker, so that train_one_epoch is
-# judged on its own and the reference never depends on anything that comes back.
-SMALL_MODEL = """
-model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
-model.load_state_dict(state)
-"""
-
-
+# A small model (glue's flat_linear(state)) and its batches, made by the grader and sent to the worker, so
+# that train_one_epoch is judged on its own and the reference never depends on anything that comes back.
 def _small(seed: int, n: int) -> dict:
     g = torch.Generator().manual_seed(seed)
     batches = [(torch.randn(8, 1, 28, 28, generator=g), torch.randint(0, 10, (8,), generator=g)) for _ in range(n)]
@@ -315,46 +278,17 @@ def _small(seed: int, n: int) -> dict:
 
 def test_train_zero_grad(learner):
     """train_one_epoch zeroes the gradients for every batch (checked with lr = 0 on one batch repeated)."""
-    got = learner.exec(SMALL_MODEL + RECORDING_SGD + """
-batches = [batches[0]] * 3
-opt = RecordingSGD(model.parameters(), lr=0.0)
-resolve('train_one_epoch')(model, batches, opt, nn.CrossEntropyLoss())
-seen = opt.seen
-""", **_small(0, 1), returns=("seen",), where="train_one_epoch (train.py)")
-    judge_zero_grad(got["seen"], steps=3)
+    data = _small(0, 1)
+    model = glue(learner, "flat_linear", data["state"])
+    expect_zero_grad_each_step(learner, model, lambda opt: learner.call(
+        "train_one_epoch", model, data["batches"] * 3, opt, learner.new("torch.nn.CrossEntropyLoss")))
 
 
-# A model that records its outputs and a loss that records what it is given: the loss must
-# receive the model's raw outputs and the loader's Long (N,) labels.
-LOSS_PROBE = SMALL_MODEL + """
-class Recorder(nn.Module):
-    def __init__(self, inner):
-        super().__init__()
-        self.inner = inner
-        self.outputs = []
-    def forward(self, x):
-        out = self.inner(x)
-        self.outputs.append(out.detach().clone())
-        return out
-class ProbeLoss(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.inputs, self.targets = [], []
-    def forward(self, out, target):
-        self.inputs.append(out.detach().clone())
-        self.targets.append(target.detach().clone())
-        return (out.float() ** 2).mean()
-probe, crit = Recorder(model), ProbeLoss()
-opt = torch.optim.SGD(probe.parameters(), lr=0.0)
-resolve('train_one_epoch')(probe, batches, opt, crit)
-outputs, inputs, targets = probe.outputs, crit.inputs, crit.targets
-"""
-
-
+# glue's loss_probe: a model that records its outputs and a loss that records what it is given; the loss
+# must receive the model's raw outputs and the loader's Long (N,) labels.
 def _loss_probe(learner):
     data = _small(3, 2)
-    got = learner.exec(LOSS_PROBE, **data, returns=("outputs", "inputs", "targets"),
-                       where="train_one_epoch (train.py)")
+    got = glue(learner, "loss_probe", data["state"], data["batches"], where="train_one_epoch (train.py)")
     got["labels"] = [y for _, y in data["batches"]]   # the grader's own, not what came back
     for key in ("outputs", "inputs", "targets"):
         if not isinstance(got[key], list) or len(got[key]) != 2:
@@ -402,115 +336,45 @@ def test_train_targets_long(learner):
 def test_train_returns_mean_loss(learner):
     """train_one_epoch returns the mean of its batch losses, as a number (checked with lr = 0 on three batches)."""
     data = _small(5, 3)
-    got = learner.exec(SMALL_MODEL + """
-opt = torch.optim.SGD(model.parameters(), lr=0.0)
-loss = resolve('train_one_epoch')(model, batches, opt, nn.CrossEntropyLoss())
-""", **data, returns=("loss",), where="train_one_epoch (train.py)")
+    model = glue(learner, "flat_linear", data["state"])
+    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=0.0)
+    loss = learner.call("train_one_epoch", model, data["batches"], opt, learner.new("torch.nn.CrossEntropyLoss"))
     w, b = data["state"]["1.weight"], data["state"]["1.bias"]
     logits = [(F.linear(x.reshape(len(x), -1), w, b), y) for x, y in data["batches"]]
     losses = [F.cross_entropy(z, y).item() for z, y in logits]
-    value = expect_number(got["loss"], "train_one_epoch(...)'s return value")
+    value = expect_number(loss, "train_one_epoch(...)'s return value")
     want = sum(losses) / len(losses)
     softmaxed = sum(F.cross_entropy(F.softmax(z, dim=1), y).item() for z, y in logits) / len(logits)
-    if abs(value - softmaxed) < 1e-4:
-        fail(f"train_one_epoch returned {value:.4f}, the loss of softmax(outputs): softmax before CrossEntropyLoss; "
-             f"pass the raw outputs (the mean loss would be {want:.4f})")
-    if abs(value - sum(losses)) < 1e-4:
-        fail(f"train_one_epoch returned the sum of the batch losses ({value:.4f}); return their mean ({want:.4f})")
-    if abs(value - losses[-1]) < 1e-4:
-        fail(f"train_one_epoch returned the last batch's loss ({value:.4f}); return the mean over the batches "
-             f"({want:.4f})")
-    if abs(value - want) > 1e-4:
-        fail(f"train_one_epoch returned {value:.4f}; the mean of the batch losses was {want:.4f}")
+    judge_mean_loss(value, losses, "train_one_epoch", [Mistake(
+        softmaxed, f"train_one_epoch returned {value:.4f}, the loss of softmax(outputs): softmax before "
+        f"CrossEntropyLoss; pass the raw outputs (the mean loss would be {want:.4f})", "softmax before CrossEntropyLoss",
+        "pass the raw outputs to the loss")])
 
 
 # ---------------------------------------------------------------- accuracy
 
-# A model whose prediction is written in each image's first pixel; it records the modes it ran in.
-ACCURACY_PROBE = """
-class Probe(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.w = nn.Parameter(torch.ones(1))
-        self.modes = []
-    def forward(self, x):
-        self.modes.append([self.training, torch.is_grad_enabled()])
-        return F.one_hot(x.reshape(len(x), -1)[:, 0].long(), 10).float() * self.w
-def batch(preds, labels):
-    x = torch.zeros(len(preds), 1, 28, 28)
-    x[:, 0, 0, 0] = torch.tensor(preds, dtype=torch.float32)
-    return x, torch.tensor(labels)
-# 5 of 5 right, then 1 of 3 right: 6 of 8 overall (a mean of per-batch accuracies would give 0.667)
-batches = [batch([1, 2, 3, 4, 5], [1, 2, 3, 4, 5]), batch([7, 8, 9], [7, 0, 0])]
-model = Probe()
-model.train()
-acc = resolve('accuracy')(model, batches)
-modes = model.modes
-"""
-
-
+# glue's counting_probe: a model whose prediction is written in each image's first pixel, 6 of 8 right in
+# uneven batches; it records the modes it ran in.
 def test_accuracy_modes(learner):
     """accuracy switches the model to eval mode and computes without building a graph (torch.no_grad)."""
-    modes = expect_modes(learner.exec(ACCURACY_PROBE, returns=("modes",), where="accuracy (train.py)")["modes"],
-                         "accuracy")
-    if any(m[0] for m in modes):
-        fail("accuracy ran the model in training mode: call model.eval() before the loop "
-             "(dropout and batch-norm behave differently when evaluating)")
-    if any(m[1] for m in modes):
-        fail("accuracy built an autograd graph: wrap the loop in `with torch.no_grad():` (faster, less memory)")
+    got = glue(learner, "counting_probe", "accuracy", where="accuracy (train.py)")
+    judge_modes(got["modes"], "accuracy")
 
 
 def test_accuracy_value(learner):
     """accuracy returns the fraction of correct predictions over all samples: 0.75 for 6 right out of 8 in uneven batches."""
-    value = expect_number(learner.exec(ACCURACY_PROBE, returns=("acc",), where="accuracy (train.py)")["acc"],
-                          "accuracy(...)'s return value")
-    if abs(value - 75.0) < 1e-6:
-        fail("accuracy returned 75.0, a percentage: return the fraction 0.75")
-    if abs(value - 2 / 3) < 1e-4:
-        fail("accuracy returned 0.667, the mean of per-batch accuracies; divide the correct count by the number "
-             "of samples (6 / 8 = 0.75)")
-    if abs(value - 6) < 1e-6:
-        fail("accuracy returned 6, the number of correct predictions: divide by the number of samples (8)")
-    if abs(value - 0.75) > 1e-6:
-        fail(f"accuracy returned {value:.4g}; 6 of the 8 predictions were right, so expected 0.75")
+    judge_fraction_correct(glue(learner, "counting_probe", "accuracy", where="accuracy (train.py)")["out"], "accuracy")
 
 
 # ---------------------------------------------------------------- trained on real digits
 
-# The learner's Net trained by the learner's train_one_epoch in the worker; only its trained weights come
-# back, and the evaluation digits are never sent: the grader computes the predictions (net_forward).
-TRAIN = """
-from torchvision import datasets
-train_set = datasets.MNIST(root, train=True, download=False)
-# ToTensor + Normalize((MEAN,), (STD,)) of every image, done once
-x_train = ((train_set.data.float() / 255 - MEAN) / STD).unsqueeze(1)
-data = torch.utils.data.TensorDataset(x_train, train_set.targets)
-dev = torch.device(device)
-class OnDevice:
-    # the lecture's loop takes batches as they come: the grader's loader brings them to the device
-    def __init__(self, loader):
-        self.loader = loader
-    def __len__(self):
-        return len(self.loader)
-    def __iter__(self):
-        for x, y in self.loader:
-            yield x.to(dev), y.to(dev)
-torch.manual_seed(seed)
-model = resolve('Net')().to(dev)
-loader = OnDevice(torch.utils.data.DataLoader(data, batch_size=16, shuffle=True,
-                                              generator=torch.Generator().manual_seed(seed)))
-opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
-train = resolve('train_one_epoch')
-for _ in range(epochs):
-    train(model, loader, opt, nn.CrossEntropyLoss())
-""" + TRAINED_STATE
-
-
 def trained_net(learner, seed: int, device: str, epochs: int) -> dict:
     """The weights (name -> (weight, bias)) of the learner's Net after the learner's training, checked
     against the lecture's layers."""
-    got = learner.exec(TRAIN, root=WORKER_DATA_ROOT, seed=seed, device=device, epochs=epochs, MEAN=MEAN, STD=STD,
-                       returns=("state", "param_device"), where="your Net and train_one_epoch")
+    # glue's train_digits_mlp: only the trained weights come back, and the evaluation digits are never sent:
+    # the grader computes the predictions (net_forward)
+    got = glue(learner, "train_digits_mlp", WORKER_DATA_ROOT, seed, device, epochs, MEAN, STD,
+               where="your Net and train_one_epoch")
     expect_device(got, device)
     state = expect_state(got["state"], NET_SHAPES, "the trained Net", NET_ADVICE)
     return {n: (state[f"{n}.weight"].float(), state[f"{n}.bias"].float()) for n, _, _ in LAYERS}

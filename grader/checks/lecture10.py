@@ -10,11 +10,10 @@ where the labels stay.
 import torch
 import torch.nn.functional as F
 
-from grader.checks.api import expect_close, expect_number, expect_shape, fail
-from grader.checks.common import (PARAMETER_COUNT, RECORDING_SGD, TRAINED_STATE, expect_count, expect_device,
-                                  expect_modes, expect_state, judge_accuracy, judge_zero_grad, predict_classes,
-                                  seeded_state)
-from grader.data import WORKER_DATA_ROOT
+from grader.checks.api import (WORKER_DATA_ROOT, expect_class_scores, expect_close, expect_device, expect_number,
+                               expect_parameter_count, expect_shape, expect_state, expect_zero_grad_each_step, fail,
+                               glue, judge_accuracy, judge_fraction_correct, judge_mean_loss, judge_modes,
+                               predict_classes, randn, reject_probabilities, seeded_state)
 
 IMAGE = torch.tensor([[3, 4, 6, 5, 7], [2, 4, 6, 8, 2], [1, 6, 7, 8, 4], [9, 7, 4, 6, 2], [3, 7, 5, 4, 1.0]])
 KERNEL = torch.arange(1, 10.0).reshape(3, 3)
@@ -73,17 +72,13 @@ def test_max_pool_example(learner):
 
 def test_net_output_shape(learner):
     """Net maps (batch, 1, 28, 28) images to (batch, 10) class scores, for batch 1 and batch 3."""
-    learner.seed(0)
-    net = learner.new("Net")
-    for batch in (1, 3):
-        expect_shape(learner.call(net, torch.randn(batch, 1, 28, 28)), (batch, 10), f"Net()(x) for a batch of {batch}")
+    expect_class_scores(learner, "Net")
 
 
 def test_net_parameter_count(learner):
     """Net has the course's layers: 8,490 trainable parameters."""
     net = learner.new("Net")
-    got = learner.exec(PARAMETER_COUNT, model=net, returns=("count", "names"), where="Net.parameters()")
-    expect_count(got["count"], 8490, "Net", got["names"])
+    expect_parameter_count(learner, net, 8490, "Net")
 
 
 NET_SHAPES = {"conv1.weight": (10, 1, 5, 5), "conv1.bias": (10,), "conv2.weight": (20, 10, 5, 5), "conv2.bias": (20,),
@@ -103,27 +98,16 @@ def test_net_returns_logits(learner):
     """Net's output equals conv1 -> pool -> relu -> conv2 -> pool -> relu -> flatten -> fc computed from its own weights: raw logits, no softmax."""
     learner.seed(1)
     net = learner.new("Net")
-    state = learner.method(net, "state_dict")
-    names = ("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc.weight", "fc.bias")
-    if not isinstance(state, dict) or any(n not in state for n in names):
-        fail("Net must name its layers conv1, conv2 and fc (found: "
-             f"{', '.join(state) if isinstance(state, dict) else state})")
-    w = {n: expect_shape(state[n], NET_SHAPES[n], n) for n in names}
-    x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(3))
+    w = expect_state(learner.method(net, "state_dict"), NET_SHAPES, "Net", NET_ADVICE, extra_ok=True)
+    x = randn(4, 1, 28, 28, seed=3)
     out = expect_shape(learner.call(net, x), (4, 10), "Net()(x)")
     ref = net_forward(x, w)
-    if torch.allclose(out.sum(dim=1), torch.ones(4), atol=1e-4) and (out >= 0).all():
-        fail("Net's outputs are probabilities (each row sums to 1): return fc's raw logits; CrossEntropyLoss "
-             "applies log-softmax itself, and a softmax before it slows learning badly")
+    reject_probabilities(out, "Net", "fc")
     expect_close(out, ref, "Net()(x) against the course's layer order computed from your weights", atol=1e-4)
 
 
-# A small model and its batches, made by the grader and sent to the worker, so that train_one_epoch is
-# judged on its own and the reference never depends on anything that comes back.
-SMALL_MODEL = """
-model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
-model.load_state_dict(state)
-"""
+# A small model (glue's flat_linear(state)) and its batches, made by the grader and sent to the worker, so
+# that train_one_epoch is judged on its own and the reference never depends on anything that comes back.
 
 
 def _small(seed: int, n: int) -> dict:
@@ -132,44 +116,22 @@ def _small(seed: int, n: int) -> dict:
     return {"state": seeded_state({"1.weight": (10, 784), "1.bias": (10,)}, 0), "batches": batches}
 
 
+def _cpu(learner):
+    """torch.device("cpu") in the worker, as the lecture's train_one_epoch takes it."""
+    return learner.new("torch.device", "cpu")
+
+
 def test_train_zero_grad(learner):
     """train_one_epoch zeroes the gradients for every batch (checked with lr = 0 on one batch repeated)."""
-    got = learner.exec(SMALL_MODEL + RECORDING_SGD + """
-batches = [batches[0]] * 3
-opt = RecordingSGD(model.parameters(), lr=0.0)
-resolve('train_one_epoch')(model, batches, opt, nn.CrossEntropyLoss(), torch.device('cpu'))
-seen = opt.seen
-""", **_small(0, 1), returns=("seen",), where="train_one_epoch (train.py)")
-    judge_zero_grad(got["seen"], steps=3)
+    data = _small(0, 1)
+    model = glue(learner, "flat_linear", data["state"])
+    expect_zero_grad_each_step(learner, model, lambda opt: learner.call(
+        "train_one_epoch", model, data["batches"] * 3, opt, learner.new("torch.nn.CrossEntropyLoss"), _cpu(learner)))
 
 
 def test_train_moves_batches(learner):
     """train_one_epoch moves every batch (inputs and targets) to the device it is given."""
-    got = learner.exec("""
-class Probe(nn.Module):
-    # stays where it is (a stand-in for a model already on the device) and records where batches arrive
-    def __init__(self):
-        super().__init__()
-        self.w = nn.Parameter(torch.zeros(10))
-        self.seen = []
-    def to(self, *args, **kwargs):
-        return self
-    def forward(self, x):
-        self.seen.append(x.device.type)
-        return self.w.expand(x.shape[0], 10)
-class ProbeLoss(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-    def forward(self, out, target):
-        self.seen.append(target.device.type)
-        return (out ** 2).sum() + 1.0
-model, crit = Probe(), ProbeLoss()
-opt = torch.optim.SGD(model.parameters(), lr=0.0)
-batches = [(torch.randn(4, 1, 28, 28), torch.randint(0, 10, (4,))) for _ in range(2)]
-resolve('train_one_epoch')(model, batches, opt, crit, torch.device('meta'))
-inputs, targets = model.seen, crit.seen
-""", returns=("inputs", "targets"), where="train_one_epoch (train.py)")
+    got = glue(learner, "device_probe", where="train_one_epoch (train.py)")
     if got["inputs"] != ["meta", "meta"]:
         fail(f"the inputs reached the model on device(s) {got['inputs']} instead of the device passed in: "
              "move each batch with inputs.to(device)")
@@ -181,99 +143,40 @@ inputs, targets = model.seen, crit.seen
 def test_train_returns_mean_loss(learner):
     """train_one_epoch returns the mean of its batch losses, as a number (checked with lr = 0 on three batches)."""
     data = _small(5, 3)
-    got = learner.exec(SMALL_MODEL + """
-opt = torch.optim.SGD(model.parameters(), lr=0.0)
-loss = resolve('train_one_epoch')(model, batches, opt, nn.CrossEntropyLoss(), torch.device('cpu'))
-""", **data, returns=("loss",), where="train_one_epoch (train.py)")
+    model = glue(learner, "flat_linear", data["state"])
+    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=0.0)
+    loss = learner.call("train_one_epoch", model, data["batches"], opt, learner.new("torch.nn.CrossEntropyLoss"),
+                        _cpu(learner))
     w, b = data["state"]["1.weight"], data["state"]["1.bias"]
     losses = [F.cross_entropy(F.linear(x.reshape(len(x), -1), w, b), y).item() for x, y in data["batches"]]
-    value = expect_number(got["loss"], "train_one_epoch(...)'s return value")
-    want = sum(losses) / len(losses)
-    if abs(value - sum(losses)) < 1e-4:
-        fail(f"train_one_epoch returned the sum of the batch losses ({value:.4f}); return their mean ({want:.4f})")
-    if abs(value - want) > 1e-4:
-        fail(f"train_one_epoch returned {value:.4f}; the mean of the batch losses was {want:.4f}")
+    judge_mean_loss(loss, losses, "train_one_epoch")
 
 
-# A model whose prediction is written in each image's first pixel; it records the modes it ran in.
-EVAL_PROBE = """
-class Probe(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.w = nn.Parameter(torch.ones(1))
-        self.modes = []
-    def to(self, *args, **kwargs):
-        return self
-    def forward(self, x):
-        self.modes.append([self.training, torch.is_grad_enabled()])
-        return F.one_hot(x.reshape(len(x), -1)[:, 0].long(), 10).float() * self.w
-def batch(preds, labels):
-    x = torch.zeros(len(preds), 1, 28, 28)
-    x[:, 0, 0, 0] = torch.tensor(preds, dtype=torch.float32)
-    return x, torch.tensor(labels)
-# 5 of 5 right, then 1 of 3 right: 6 of 8 overall (a mean of per-batch accuracies would give 0.667)
-batches = [batch([1, 2, 3, 4, 5], [1, 2, 3, 4, 5]), batch([7, 8, 9], [7, 0, 0])]
-model = Probe()
-model.train()
-acc = resolve('evaluate')(model, batches, torch.device('cpu'))
-modes = model.modes
-"""
-
-
+# glue's counting_probe: a model whose prediction is written in each image's first pixel, 6 of 8 right in
+# uneven batches; it records the modes it ran in.
 def test_evaluate_modes(learner):
     """evaluate switches the model to eval mode and computes without building a graph (torch.no_grad)."""
-    got = learner.exec(EVAL_PROBE, returns=("modes",), where="evaluate (train.py)")
-    modes = expect_modes(got["modes"], "evaluate")
-    if any(m[0] for m in modes):
-        fail("evaluate ran the model in training mode: call model.eval() before the loop "
-             "(dropout and batch-norm behave differently when evaluating)")
-    if any(m[1] for m in modes):
-        fail("evaluate built an autograd graph: wrap the loop in `with torch.no_grad():` (faster, less memory)")
+    got = glue(learner, "counting_probe", "evaluate", "cpu", where="evaluate (train.py)")
+    judge_modes(got["modes"], "evaluate")
 
 
 def test_evaluate_accuracy_value(learner):
     """evaluate returns the fraction of correct predictions over all samples: 0.75 for 6 right out of 8 in uneven batches."""
-    value = expect_number(learner.exec(EVAL_PROBE, returns=("acc",), where="evaluate (train.py)")["acc"],
-                          "evaluate(...)'s return value")
-    if abs(value - 75.0) < 1e-6:
-        fail("evaluate returned 75.0, a percentage: return the fraction 0.75")
-    if abs(value - 2 / 3) < 1e-4:
-        fail("evaluate returned 0.667, the mean of per-batch accuracies; divide the correct count by the number "
-             "of samples (6 / 8 = 0.75)")
-    if abs(value - 0.75) > 1e-6:
-        fail(f"evaluate returned {value:.4g}; 6 of the 8 predictions were right, so expected 0.75")
+    got = glue(learner, "counting_probe", "evaluate", "cpu", where="evaluate (train.py)")
+    judge_fraction_correct(got["out"], "evaluate")
 
 
-# The seeded training run, on the lecture's image data (the shipped digits, or --data's full-size set):
-# torchvision's own dataset class reads the idx files the worker is given.  Only the trained weights come
-# back; the evaluation images are never sent: the grader computes the predictions (net_forward).
-TRAIN = """
-from torchvision import datasets, transforms
-tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
-train_set = getattr(datasets, dataset_class)(root, train=True, download=False, transform=tf)
-if train_size:
-    train_set = torch.utils.data.Subset(train_set, range(train_size))
-torch.manual_seed(seed)
-dev = torch.device(device)
-model = resolve('Net')().to(dev)
-loader = torch.utils.data.DataLoader(train_set, batch_size=batch_size, shuffle=True,
-                                     generator=torch.Generator().manual_seed(seed))
-opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
-train = resolve('train_one_epoch')
-for _ in range(epochs):
-    train(model, loader, opt, nn.CrossEntropyLoss(), dev)
-""" + TRAINED_STATE
-
-
+# The seeded training run (glue's train_cnn), on the lecture's image data (the shipped digits, or --data's
+# full-size set): torchvision's own dataset class reads the idx files the worker is given.  Only the trained
+# weights come back; the evaluation images are never sent: the grader computes the predictions (net_forward).
 def test_trained_accuracy(learner, thresholds, eval_set, image_data, device):
     """Your Net trained by your train_one_epoch (a short seeded run on real images: the shipped digits, or the set chosen with --data) classifies held-out images above the threshold, on every seed, on the requested device (the grader computes the predictions with the course's layers from your trained weights)."""
     images, labels = eval_set(image_data.name)
     x = (((images.float() / 255) - image_data.mean) / image_data.std).unsqueeze(1)
     for seed in thresholds["seeds"]:
-        got = learner.exec(TRAIN, root=WORKER_DATA_ROOT, seed=seed, device=device, epochs=thresholds["epochs"],
-                           MEAN=image_data.mean, STD=image_data.std, dataset_class=image_data.torchvision_class,
-                           batch_size=thresholds["batch_size"], train_size=thresholds.get("train_size", 0),
-                           returns=("state", "param_device"), where="your Net and train_one_epoch")
+        got = glue(learner, "train_cnn", WORKER_DATA_ROOT, image_data.torchvision_class,
+                   thresholds.get("train_size", 0), seed, device, thresholds["batch_size"], thresholds["epochs"],
+                   image_data.mean, image_data.std, where="your Net and train_one_epoch")
         expect_device(got, device)
         w = {k: v.float() for k, v in expect_state(got["state"], NET_SHAPES, "the trained Net", NET_ADVICE).items()}
         pred = predict_classes(lambda chunk: net_forward(chunk, w), x)

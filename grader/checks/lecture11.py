@@ -7,22 +7,19 @@ as their weights, and their predictions are computed here with the lecture's lay
 the labels stay.
 
 Errors that PyTorch raises for this lecture's typical mistakes (a branch without padding, torch.cat
-along the wrong dim, a wrong flattened size) are turned into failures that name the mistake; see
-``_explain``.
+along the wrong dim, a wrong flattened size) are failures that name the mistake: see ``MISTAKES``,
+which the grader's diagnosis consults before its shared table.
 """
 
 from __future__ import annotations
 
-import re
-
 import torch
 import torch.nn.functional as F
 
-from grader.checks.api import expect_close, expect_shape, expect_tensor, fail
-from grader.checks.common import (PARAMETER_COUNT, TRAINED_STATE, expect_close_or_mistake, expect_count,
-                                  expect_device, expect_state, judge_accuracy, predict_classes, seeded_state)
-from grader.data import WORKER_DATA_ROOT
-from grader.sandbox.learner import LearnerError
+from grader.checks.api import (WORKER_DATA_ROOT, Mistake, expect_class_scores, expect_close, expect_close_or_mistake,
+                               expect_device, expect_parameter_count, expect_shape, expect_state, expect_tensor, fail,
+                               fail_mistake, glue, judge_accuracy, predict_classes, randn, reject_probabilities,
+                               seeded_state)
 
 
 # ---------------------------------------------------------------- the lecture's layers, as data
@@ -66,9 +63,6 @@ def residual_net_shapes() -> dict[str, tuple]:
             "fc.weight": (10, 512), "fc.bias": (10,)}
 
 
-made_weights = seeded_state  # float32 weights of the given shapes from a seed (grader.checks.common)
-
-
 # ---------------------------------------------------------------- references (float64 unless told, here)
 
 def _conv(w, name, x, padding=0):
@@ -95,25 +89,26 @@ def inception_mistakes(x, w):
     x = x.double()
     branches = inception_branches(x, w)
     for order in ((0, 2, 1, 3), (3, 2, 1, 0), (3, 0, 1, 2), (0, 1, 3, 2), (1, 0, 2, 3)):
-        yield (torch.cat([branches[i] for i in order], dim=1),
-               "the branches are concatenated in the wrong order: torch.cat([branch1x1, branch5x5, branch3x3, "
-               f"branch_pool], dim=1) (yours looks like {', '.join(BRANCH_NAMES[i] for i in order)})")
+        yield Mistake(torch.cat([branches[i] for i in order], dim=1),
+                      "the branches are concatenated in the wrong order: torch.cat([branch1x1, branch5x5, branch3x3, "
+                      f"branch_pool], dim=1) (yours looks like {', '.join(BRANCH_NAMES[i] for i in order)})",
+                      "branches out of order")
     pools = (
         (lambda t: F.max_pool2d(t, 3, stride=1, padding=1),
          "the pool branch uses max pooling: the lecture's branch_pool is average pooling, "
-         "F.avg_pool2d(x, kernel_size=3, stride=1, padding=1), then the 1x1 conv"),
+         "F.avg_pool2d(x, kernel_size=3, stride=1, padding=1), then the 1x1 conv", "max pooling branch"),
         (lambda t: t,
          "the pool branch has no pooling: average-pool x first, F.avg_pool2d(x, kernel_size=3, stride=1, "
-         "padding=1), then apply self.branch_pool"),
+         "padding=1), then apply self.branch_pool", "no pooling"),
         (lambda t: F.avg_pool2d(t, 3, stride=1, padding=1, count_include_pad=False),
          "the average pooling leaves the padding out of its average (count_include_pad=False): use "
-         "F.avg_pool2d(x, kernel_size=3, stride=1, padding=1) as the lecture does"),
+         "F.avg_pool2d(x, kernel_size=3, stride=1, padding=1) as the lecture does", "count_include_pad=False"),
     )
-    for pool, message in pools:
-        yield torch.cat(inception_branches(x, w, pool=pool), dim=1), message
-    yield (torch.cat(inception_branches(x, w, relu=True), dim=1),
-           "there is a ReLU inside the branches: the lecture's InceptionA applies no activation; the "
-           "network applies ReLU after its own convolutions")
+    for pool, message, cause in pools:
+        yield Mistake(torch.cat(inception_branches(x, w, pool=pool), dim=1), message, cause)
+    yield Mistake(torch.cat(inception_branches(x, w, relu=True), dim=1),
+                  "there is a ReLU inside the branches: the lecture's InceptionA applies no activation; the "
+                  "network applies ReLU after its own convolutions", "ReLU inside the branches")
 
 
 def residual_ref(x, w, prefix="", dtype=torch.float64):
@@ -127,14 +122,19 @@ def residual_mistakes(x, w):
     c2 = lambda t: _conv(w, "conv2", t, 1)
     y = c2(F.relu(c1(x)))
     return [
-        (F.relu(y), "the skip connection is missing: the block returns relu(conv2(relu(conv1(x)))); "
-                    "return F.relu(x + y), adding the input x back"),
-        (x + F.relu(y), "the ReLU is applied before the addition: return F.relu(x + y), not x + F.relu(y)"),
-        (F.relu(x) + F.relu(y), "the ReLU is applied before the addition: return F.relu(x + y)"),
-        (x + y, "the last ReLU is missing: return F.relu(x + y), not x + y"),
-        (F.relu(x + c2(c1(x))), "the ReLU between conv1 and conv2 is missing: y = conv2(relu(conv1(x)))"),
-        (F.relu(x + c2(x)), "conv2 is applied to x: y = conv2(relu(conv1(x))), conv2 takes conv1's activations"),
-        (F.relu(x + c1(F.relu(c2(x)))), "conv1 and conv2 are swapped: y = conv2(relu(conv1(x)))"),
+        Mistake(F.relu(y), "the skip connection is missing: the block returns relu(conv2(relu(conv1(x)))); "
+                           "return F.relu(x + y), adding the input x back", "no skip connection"),
+        Mistake(x + F.relu(y), "the ReLU is applied before the addition: return F.relu(x + y), not x + F.relu(y)",
+                "ReLU before the addition"),
+        Mistake(F.relu(x) + F.relu(y), "the ReLU is applied before the addition: return F.relu(x + y)",
+                "ReLU before the addition"),
+        Mistake(x + y, "the last ReLU is missing: return F.relu(x + y), not x + y", "no last ReLU"),
+        Mistake(F.relu(x + c2(c1(x))), "the ReLU between conv1 and conv2 is missing: y = conv2(relu(conv1(x)))",
+                "no ReLU between the convolutions"),
+        Mistake(F.relu(x + c2(x)), "conv2 is applied to x: y = conv2(relu(conv1(x))), conv2 takes conv1's "
+                                   "activations", "conv2 on x"),
+        Mistake(F.relu(x + c1(F.relu(c2(x)))), "conv1 and conv2 are swapped: y = conv2(relu(conv1(x)))",
+                "convolutions swapped"),
     ]
 
 
@@ -161,59 +161,39 @@ def residual_net_ref(x, w, dtype=torch.float64):
 NET_FEATURES = {"InceptionNet": ("88 x 4 x 4 = 1408", 1408), "ResidualNet": ("32 x 4 x 4 = 512", 512)}
 
 
-def _explain(message: str, owner: str) -> str:
-    """What a PyTorch error raised inside `owner` means for this lecture ('' if nothing known)."""
-    m = re.search(r"Sizes of tensors must match except in dimension (\d+)\. Expected size (\d+) but got size (\d+) "
-                  r"for tensor number (\d+)", message)
-    if m and m.group(1) == "1":
-        number = int(m.group(4))
-        which = (f" (tensor number {number} is {BRANCH_NAMES[number]} if your list is in the lecture's order)"
-                 if number < len(BRANCH_NAMES) else "")
-        return ("the branches' outputs have different heights/widths, so torch.cat cannot join them: a branch is "
-                f"missing its padding{which}; the 5x5 conv needs padding=2, each 3x3 conv padding=1, the average "
-                "pooling stride=1 and padding=1, so that every branch keeps H and W")
-    if m:
-        return (f"torch.cat joined the branches along dim {m.group(1)}: concatenate them along the channels, "
-                "torch.cat(outputs, dim=1) for (batch, channels, H, W); the channel counts 16, 24, 24, 24 differ, "
-                "so any other dim fails")
-    if "stack expects each tensor to be equal size" in message:
-        return "torch.stack makes a new dimension and needs equal shapes: join the branches with torch.cat(outputs, dim=1)"
-    m = re.search(r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)", message)
-    if m and owner in NET_FEATURES:
-        text, n = NET_FEATURES[owner]
-        return (f"fc receives {m.group(2)} features per image but expects {m.group(3)}: after the last block the "
-                f"map is {text} numbers per image, so fc = nn.Linear({n}, 10), after x.view(batch_size, -1)")
-    m = re.search(r"expected input\[[^\]]*\] to have (\d+) channels, but got (\d+) channels", message)
-    if m:
-        extra = (f"; conv2 = nn.Conv2d(88, 20, 5) takes the 88 channels of incep1 (16 + 24 + 24 + 24)"
-                 if owner == "InceptionNet" else "")
-        return f"a convolution expecting {m.group(1)} input channels got {m.group(2)}{extra}"
-    if owner.startswith("Residual") and re.search(
-            r"The size of tensor a \(\d+\) must match the size of tensor b \(\d+\) at non-singleton dimension [23]", message):
-        return ("x and conv2's output have different heights/widths, so they cannot be added: both 3x3 "
-                "convolutions need padding=1 to keep H and W")
-    return ""
+def _missing_padding(m) -> str:
+    number = int(m.group(1))
+    which = (f" (tensor number {number} is {BRANCH_NAMES[number]} if your list is in the lecture's order)"
+             if number < len(BRANCH_NAMES) else "")
+    return ("the branches' outputs have different heights/widths, so torch.cat cannot join them: a branch is "
+            f"missing its padding{which}; the 5x5 conv needs padding=2, each 3x3 conv padding=1, the average "
+            "pooling stride=1 and padding=1, so that every branch keeps H and W")
 
 
-def _explained(owner: str, ask):
-    """Run `ask()` (a request to the worker); this lecture's typical errors come back named, as failures;
-    any other error stays an error."""
-    try:
-        return ask()
-    except LearnerError as exc:
-        why = _explain(exc.message, owner)
-        if not why:
-            raise
-        fail(f"{exc.where} raised {exc.exc_type}: {exc.message}" + (f"\n{exc.traceback}" if exc.traceback else "")
-             + f"\nlikely cause: {why}")
-
-
-def _call(learner, target, *args, owner: str, **kwargs):
-    """learner.call, with this lecture's typical errors named."""
-    return _explained(owner, lambda: learner.call(target, *args, **kwargs))
-
-
-expect_layers = expect_state  # exactly the lecture's parameter names and shapes (grader.checks.common)
+# What a PyTorch error raised in this lecture's code means here (the grader's diagnosis consults this table
+# first; a match is a failure naming the mistake).  Patterns are matched against the error's first line,
+# "{where} raised {type}: {message}", so those about a network ask that it was raised in that network.
+MISTAKES = [
+    (r"Sizes of tensors must match except in dimension 1\. Expected size \d+ but got size \d+ for tensor number (\d+)",
+     _missing_padding),
+    (r"Sizes of tensors must match except in dimension (\d+)\. Expected size \d+ but got size \d+ for tensor number \d+",
+     "torch.cat joined the branches along dim {1}: concatenate them along the channels, torch.cat(outputs, dim=1) "
+     "for (batch, channels, H, W); the channel counts 16, 24, 24, 24 differ, so any other dim fails"),
+    (r"stack expects each tensor to be equal size",
+     "torch.stack makes a new dimension and needs equal shapes: join the branches with torch.cat(outputs, dim=1)"),
+    *[(net + r"\b.* raised .*mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)",
+       "fc receives {2} features per image but expects {3}: after the last block the map is " + text + " numbers "
+       f"per image, so fc = nn.Linear({n}, 10), after x.view(batch_size, -1)") for net, (text, n) in NET_FEATURES.items()],
+    (r"InceptionNet\b.* raised .*expected input\[[^\]]*\] to have (\d+) channels, but got (\d+) channels",
+     "a convolution expecting {1} input channels got {2}; conv2 = nn.Conv2d(88, 20, 5) takes the 88 channels of "
+     "incep1 (16 + 24 + 24 + 24)"),
+    (r"expected input\[[^\]]*\] to have (\d+) channels, but got (\d+) channels",
+     "a convolution expecting {1} input channels got {2}"),
+    (r"Residual\w*\b.* raised .*The size of tensor a \(\d+\) must match the size of tensor b \(\d+\) at non-singleton "
+     r"dimension [23]",
+     "x and conv2's output have different heights/widths, so they cannot be added: both 3x3 convolutions need "
+     "padding=1 to keep H and W"),
+]
 
 
 INCEPTION_ADVICE = ("keep the lecture's layers branch1x1 = Conv2d(in, 16, 1); branch5x5_1 = Conv2d(in, 16, 1), "
@@ -225,27 +205,47 @@ INCEPTION_NET_ADVICE = ("the lecture's layers are conv1 = Conv2d(1, 10, 5), ince
                         "conv2 = Conv2d(88, 20, 5), incep2 = InceptionA(20), fc = Linear(1408, 10)")
 RESIDUAL_NET_ADVICE = ("the lecture's layers are conv1 = Conv2d(1, 16, 5), rblock1 = ResidualBlock(16), "
                        "conv2 = Conv2d(16, 32, 5), rblock2 = ResidualBlock(32), fc = Linear(512, 10)")
+# net -> (its parameter shapes, the advice when they differ, its forward from weights)
+NETWORKS = {"InceptionNet": (inception_net_shapes, INCEPTION_NET_ADVICE, inception_net_ref),
+            "ResidualNet": (residual_net_shapes, RESIDUAL_NET_ADVICE, residual_net_ref)}
 
 
 def _block_with(learner, cls: str, channels: int, state: dict, shapes: dict, advice: str):
     """The learner's block built in the worker, its weights replaced by `state` (made here)."""
-    block = _call(learner, cls, channels, owner=cls)
-    expect_layers(learner.method(block, "state_dict"), shapes, f"{cls}({channels})", advice)
+    block = learner.call(cls, channels)
+    expect_state(learner.method(block, "state_dict"), shapes, f"{cls}({channels})", advice)
     learner.method(block, "load_state_dict", state)
     return block
+
+
+# block -> (its parameter shapes for c input channels, the advice when they differ)
+BLOCKS = {"InceptionA": (inception_shapes, INCEPTION_ADVICE), "ResidualBlock": (residual_shapes, RESIDUAL_ADVICE)}
+
+
+def _known_block_output(learner, cls: str, channels: int, seed: int, shape: tuple, x_seed: int):
+    """The learner's ``cls(channels)`` given weights made here from ``seed``, on an input made here from
+    ``x_seed``: (its output, the input, the weights)."""
+    shapes, advice = BLOCKS[cls]
+    w, x = seeded_state(shapes(channels), seed), randn(*shape, seed=x_seed)
+    return learner.call(_block_with(learner, cls, channels, w, shapes(channels), advice), x), x, w
+
+
+def _block_outputs(learner, cls: str, cases):
+    """The learner's ``cls(c)`` on a random input of ``shape``, for each (c, shape) of ``cases`` (after seed 0;
+    only shapes are judged): (shape, its output, what it was)."""
+    learner.seed(0)
+    for c, shape in cases:
+        what = f"{cls}({c}) on an input of shape {shape}"
+        yield shape, expect_tensor(learner.call(learner.call(cls, c), torch.randn(*shape)), what), what
 
 
 # ---------------------------------------------------------------- InceptionA
 
 def test_inception_output_shape(learner):
     """InceptionA(c) maps (batch, c, H, W) to (batch, 88, H, W): four branches joined on dim 1, for batch 1 and 3, odd and even H, W, and 10 or 20 input channels."""
-    learner.seed(0)
-    for c, shape in ((10, (1, 10, 12, 12)), (10, (3, 10, 7, 9)), (20, (2, 20, 4, 4)), (20, (1, 20, 5, 3))):
-        block = _call(learner, "InceptionA", c, owner="InceptionA")
-        out = expect_tensor(_call(learner, block, torch.randn(*shape), owner="InceptionA"),
-                            f"InceptionA({c}) on an input of shape {shape}")
+    cases = ((10, (1, 10, 12, 12)), (10, (3, 10, 7, 9)), (20, (2, 20, 4, 4)), (20, (1, 20, 5, 3)))
+    for shape, out, what in _block_outputs(learner, "InceptionA", cases):
         b, _, h, w = shape
-        what = f"InceptionA({c}) on an input of shape {shape}"
         if out.dim() != 4:
             fail(f"{what}: expected a 4-d output (batch, 88, H, W), got shape {tuple(out.shape)}")
         if out.shape[0] != b:
@@ -263,19 +263,7 @@ def test_inception_output_shape(learner):
 def test_inception_parameter_count(learner):
     """InceptionA has the lecture's seven convolutions: 19,104 parameters for 10 input channels, 19,824 for 20."""
     for c, want in ((10, 19104), (20, 19824)):
-        block = _call(learner, "InceptionA", c, owner="InceptionA")
-        got = learner.exec(PARAMETER_COUNT, model=block, returns=("count", "names"), where="InceptionA.parameters()")
-        expect_count(got["count"], want, f"InceptionA({c})", got["names"])
-
-
-def test_inception_matches_reference(learner):
-    """InceptionA, given known weights with load_state_dict, computes the lecture's four branches and joins them as torch.cat([branch1x1, branch5x5, branch3x3, branch_pool], dim=1) (odd sizes, batch 1 and 2)."""
-    for seed, c, shape in ((0, 10, (1, 10, 9, 7)), (1, 3, (2, 3, 6, 5))):
-        w = made_weights(inception_shapes(c), seed)
-        block = _block_with(learner, "InceptionA", c, w, inception_shapes(c), INCEPTION_ADVICE)
-        x = torch.randn(*shape, generator=torch.Generator().manual_seed(100 + seed))
-        out = _call(learner, block, x, owner="InceptionA")
-        judge_inception(out, x, w, f"InceptionA({c}) on an input of shape {shape}")
+        expect_parameter_count(learner, learner.call("InceptionA", c), want, f"InceptionA({c})")
 
 
 BRANCH_CHANNELS = {"branch1x1": (0, 16), "branch5x5": (16, 40), "branch3x3": (40, 64), "branch_pool": (64, 88)}
@@ -289,16 +277,17 @@ def judge_inception(out, x, w, what: str) -> None:
     close = lambda a, b: torch.allclose(a.double(), b, atol=1e-4, rtol=1e-4)
     if close(out, ref):
         return
-    for result, message in inception_mistakes(x, w):
-        if close(out, result):
-            fail(f"{what}: {message}")
+    for mistake in inception_mistakes(x, w):
+        if close(out, mistake.result):
+            fail_mistake(f"{what}: {mistake.message}", mistake)
     wrong = [name for name, (lo, hi) in BRANCH_CHANNELS.items() if not close(out[:, lo:hi], ref[:, lo:hi])]
     if len(wrong) < len(BRANCH_CHANNELS):
         for name in wrong:
             lo, hi = BRANCH_CHANNELS[name]
             if close(out[:, lo:hi], F.relu(ref[:, lo:hi])):
                 fail(f"{what}: channels {lo}..{hi - 1} ({name}) are relu of the reference: there is a ReLU inside "
-                     f"{name}; the lecture's InceptionA applies no activation in its branches")
+                     f"{name}; the lecture's InceptionA applies no activation in its branches",
+                     cause="ReLU inside a branch", help="the lecture's InceptionA applies no activation in its branches")
         for name in wrong:
             lo, hi = BRANCH_CHANNELS[name]
             expect_close(out[:, lo:hi], ref[:, lo:hi], f"{what}, channels {lo}..{hi - 1} ({name}; the other "
@@ -306,82 +295,82 @@ def judge_inception(out, x, w, what: str) -> None:
     expect_close(out, ref, what, atol=1e-4, rtol=1e-4)
 
 
+def test_inception_matches_reference(learner):
+    """InceptionA, given known weights with load_state_dict, computes the lecture's four branches and joins them as torch.cat([branch1x1, branch5x5, branch3x3, branch_pool], dim=1) (odd sizes, batch 1 and 2)."""
+    for seed, c, shape in ((0, 10, (1, 10, 9, 7)), (1, 3, (2, 3, 6, 5))):
+        out, x, w = _known_block_output(learner, "InceptionA", c, seed, shape, 100 + seed)
+        judge_inception(out, x, w, f"InceptionA({c}) on an input of shape {shape}")
+
+
 # ---------------------------------------------------------------- the Inception network
 
 def test_inception_net_output_shape(learner):
     """InceptionNet maps (batch, 1, 28, 28) images to (batch, 10) class scores, for batch 1 and 3."""
-    learner.seed(0)
-    net = _call(learner, "InceptionNet", owner="InceptionNet")
-    for batch in (1, 3):
-        expect_shape(_call(learner, net, torch.randn(batch, 1, 28, 28), owner="InceptionNet"), (batch, 10),
-                     f"InceptionNet()(x) for a batch of {batch}")
+    expect_class_scores(learner, "InceptionNet")
 
 
 def test_inception_net_parameter_count(learner):
     """InceptionNet has the lecture's layers: 97,298 trainable parameters, with fc = Linear(1408, 10)."""
-    net = _call(learner, "InceptionNet", owner="InceptionNet")
-    got = learner.exec(PARAMETER_COUNT, model=net, returns=("count", "names"), where="InceptionNet.parameters()")
-    state = learner.method(net, "state_dict")
-    if isinstance(state, dict) and isinstance(state.get("fc.weight"), torch.Tensor) \
-            and tuple(state["fc.weight"].shape) != (10, 1408):
-        fail(f"InceptionNet's fc has weight shape {tuple(state['fc.weight'].shape)}: the last map is "
-             "88 x 4 x 4 = 1408 numbers per image, so fc = nn.Linear(1408, 10)")
-    expect_count(got["count"], 97298, "InceptionNet", got["names"])
+    _expect_net_parameters(learner, "InceptionNet", 97298)
 
 
 def test_inception_net_returns_logits(learner):
     """InceptionNet's output equals conv1 -> mp -> relu -> incep1 -> conv2 -> mp -> relu -> incep2 -> flatten -> fc computed from its own weights: raw logits, no softmax."""
+    _expect_net_logits(learner, "InceptionNet")
+
+
+def _expect_net_parameters(learner, net: str, count: int) -> None:
+    """The learner's ``net`` has fc = Linear(features, 10) for the lecture's last map, and ``count`` parameters."""
+    model = learner.call(net)
+    state = learner.method(model, "state_dict")
+    text, features = NET_FEATURES[net]
+    if isinstance(state, dict) and isinstance(state.get("fc.weight"), torch.Tensor) \
+            and tuple(state["fc.weight"].shape) != (10, features):
+        fail(f"{net}'s fc has weight shape {tuple(state['fc.weight'].shape)}: the last map is "
+             f"{text} numbers per image, so fc = nn.Linear({features}, 10)")
+    expect_parameter_count(learner, model, count, net)
+
+
+def _expect_net_logits(learner, net: str) -> None:
+    """The learner's ``net`` computes the lecture's layers, in order, from its own weights: raw logits."""
+    shapes, advice, forward = NETWORKS[net]
     learner.seed(1)
-    net = _call(learner, "InceptionNet", owner="InceptionNet")
-    w = expect_layers(learner.method(net, "state_dict"), inception_net_shapes(), "InceptionNet", INCEPTION_NET_ADVICE)
-    x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(3))
-    out = expect_shape(_call(learner, net, x, owner="InceptionNet"), (4, 10), "InceptionNet()(x)")
-    _reject_softmax(out, "InceptionNet")
-    expect_close(out, inception_net_ref(x, w), "InceptionNet()(x) against the lecture's layer order computed from "
-                 "your weights", atol=1e-4, rtol=1e-4)
-
-
-def _reject_softmax(out: torch.Tensor, owner: str) -> None:
-    if torch.allclose(out.sum(dim=1), torch.ones(len(out)), atol=1e-4) and (out >= 0).all():
-        fail(f"{owner}'s outputs are probabilities (each row sums to 1): return fc's raw logits; "
-             "CrossEntropyLoss applies log-softmax itself, and a softmax before it slows learning badly")
+    model = learner.call(net)
+    w = expect_state(learner.method(model, "state_dict"), shapes(), net, advice)
+    x = randn(4, 1, 28, 28, seed=3)
+    out = expect_shape(learner.call(model, x), (4, 10), f"{net}()(x)")
+    reject_probabilities(out, net, "fc")
+    expect_close(out, forward(x, w), f"{net}()(x) against the lecture's layer order computed from your weights",
+                 atol=1e-4, rtol=1e-4)
 
 
 # ---------------------------------------------------------------- ResidualBlock
 
 def test_residual_block_shape(learner):
     """ResidualBlock(c) keeps the shape of its input, (batch, c, H, W), for batch 1 and 3, odd sizes and 3, 16 or 32 channels."""
-    learner.seed(0)
-    for c, shape in ((16, (1, 16, 12, 12)), (16, (3, 16, 7, 5)), (32, (2, 32, 4, 4)), (3, (2, 3, 9, 9))):
-        block = _call(learner, "ResidualBlock", c, owner="ResidualBlock")
-        out = expect_tensor(_call(learner, block, torch.randn(*shape), owner="ResidualBlock"),
-                            f"ResidualBlock({c}) on an input of shape {shape}")
+    cases = ((16, (1, 16, 12, 12)), (16, (3, 16, 7, 5)), (32, (2, 32, 4, 4)), (3, (2, 3, 9, 9)))
+    for shape, out, what in _block_outputs(learner, "ResidualBlock", cases):
         if tuple(out.shape) != shape:
-            fail(f"ResidualBlock({c}) on an input of shape {shape}: got shape {tuple(out.shape)}; the output must "
+            fail(f"{what}: got shape {tuple(out.shape)}; the output must "
                  "have the input's shape (both convs Conv2d(channels, channels, 3, padding=1), so x + y can be added)")
 
 
 def test_residual_block_parameter_count(learner):
     """ResidualBlock(c) has two 3x3 convolutions from c to c channels: 4,640 parameters for 16 channels, 18,496 for 32."""
     for c, want in ((16, 4640), (32, 18496)):
-        block = _call(learner, "ResidualBlock", c, owner="ResidualBlock")
-        got = learner.exec(PARAMETER_COUNT, model=block, returns=("count", "names"), where="ResidualBlock.parameters()")
-        expect_count(got["count"], want, f"ResidualBlock({c})", got["names"])
+        expect_parameter_count(learner, learner.call("ResidualBlock", c), want, f"ResidualBlock({c})")
 
 
 def test_residual_block_matches_reference(learner):
     """ResidualBlock, given known weights with load_state_dict, computes y = relu(x + conv2(relu(conv1(x)))) (odd sizes, batch 1 and 2)."""
     for seed, c, shape in ((0, 16, (1, 16, 7, 9)), (1, 4, (2, 4, 6, 5))):
-        w = made_weights(residual_shapes(c), seed)
-        block = _block_with(learner, "ResidualBlock", c, w, residual_shapes(c), RESIDUAL_ADVICE)
-        x = torch.randn(*shape, generator=torch.Generator().manual_seed(200 + seed))
-        out = _call(learner, block, x, owner="ResidualBlock")
+        out, x, w = _known_block_output(learner, "ResidualBlock", c, seed, shape, 200 + seed)
         expect_close_or_mistake(out, residual_ref(x, w), f"ResidualBlock({c}) on an input of shape {shape}",
                                 residual_mistakes(x, w), atol=1e-4, rtol=1e-4)
 
 
 def _zeroed_conv2(c: int, seed: int) -> dict[str, torch.Tensor]:
-    w = made_weights(residual_shapes(c), seed)
+    w = seeded_state(residual_shapes(c), seed)
     w["conv2.weight"], w["conv2.bias"] = torch.zeros_like(w["conv2.weight"]), torch.zeros_like(w["conv2.bias"])
     return w
 
@@ -390,8 +379,8 @@ def test_residual_identity_when_conv2_zero(learner):
     """With conv2's weight and bias set to zero, ResidualBlock(x) is relu(x): only the skip connection is left."""
     c, shape = 8, (2, 8, 5, 7)
     block = _block_with(learner, "ResidualBlock", c, _zeroed_conv2(c, 3), residual_shapes(c), RESIDUAL_ADVICE)
-    x = torch.randn(*shape, generator=torch.Generator().manual_seed(7))
-    out = expect_shape(_call(learner, block, x, owner="ResidualBlock"), shape, "ResidualBlock with conv2 = 0")
+    x = randn(*shape, seed=7)
+    out = expect_shape(learner.call(block, x), shape, "ResidualBlock with conv2 = 0")
     if torch.allclose(out, torch.zeros(shape), atol=1e-6):
         fail("with conv2 = 0 the block returned all zeros instead of relu(x): the skip connection is missing; "
              "return F.relu(x + y)")
@@ -401,25 +390,15 @@ def test_residual_identity_when_conv2_zero(learner):
     expect_close(out, F.relu(x), "ResidualBlock(x) with conv2's weight and bias zero (expected relu(x))", atol=1e-5)
 
 
-# Run in the worker: backward through the learner's block from a weighting of its output made here.
-BLOCK_GRADIENT = """
-x = x.clone().requires_grad_(True)
-out = block(x)
-(out * upstream).sum().backward()
-grad = x.grad
-"""
-
-
 def test_residual_gradient_reaches_input(learner):
     """The gradient reaches x through the skip path: with conv2 = 0 it is upstream * (x > 0); with all weights set, it equals autograd's through relu(x + conv2(relu(conv1(x))))."""
     c, shape = 6, (2, 6, 5, 4)
-    for seed, w, case in ((4, _zeroed_conv2(c, 4), "with conv2 = 0"), (5, made_weights(residual_shapes(c), 5), "")):
+    for seed, w, case in ((4, _zeroed_conv2(c, 4), "with conv2 = 0"), (5, seeded_state(residual_shapes(c), 5), "")):
         block = _block_with(learner, "ResidualBlock", c, w, residual_shapes(c), RESIDUAL_ADVICE)
         g = torch.Generator().manual_seed(300 + seed)
         x, upstream = torch.randn(*shape, generator=g), torch.randn(*shape, generator=g)
-        got = _explained("ResidualBlock", lambda: learner.exec(
-            BLOCK_GRADIENT, block=block, x=x, upstream=upstream, returns=("grad",),
-            where="ResidualBlock.forward and backward"))
+        # backward through the learner's block, in the worker, from a weighting of its output made here
+        got = glue(learner, "input_gradient", block, x, upstream, where="ResidualBlock.forward and backward")
         if got["grad"] is None:
             fail("x.grad is None after backward: the block cut its input out of the graph; do not use x.data, "
                  "x.detach() or torch.no_grad() in forward")
@@ -437,35 +416,17 @@ def test_residual_gradient_reaches_input(learner):
 
 def test_residual_net_output_shape(learner):
     """ResidualNet maps (batch, 1, 28, 28) images to (batch, 10) class scores, for batch 1 and 3."""
-    learner.seed(0)
-    net = _call(learner, "ResidualNet", owner="ResidualNet")
-    for batch in (1, 3):
-        expect_shape(_call(learner, net, torch.randn(batch, 1, 28, 28), owner="ResidualNet"), (batch, 10),
-                     f"ResidualNet()(x) for a batch of {batch}")
+    expect_class_scores(learner, "ResidualNet")
 
 
 def test_residual_net_parameter_count(learner):
     """ResidualNet has the lecture's layers: 41,514 trainable parameters, with fc = Linear(512, 10)."""
-    net = _call(learner, "ResidualNet", owner="ResidualNet")
-    got = learner.exec(PARAMETER_COUNT, model=net, returns=("count", "names"), where="ResidualNet.parameters()")
-    state = learner.method(net, "state_dict")
-    if isinstance(state, dict) and isinstance(state.get("fc.weight"), torch.Tensor) \
-            and tuple(state["fc.weight"].shape) != (10, 512):
-        fail(f"ResidualNet's fc has weight shape {tuple(state['fc.weight'].shape)}: the last map is "
-             "32 x 4 x 4 = 512 numbers per image, so fc = nn.Linear(512, 10)")
-    expect_count(got["count"], 41514, "ResidualNet", got["names"])
+    _expect_net_parameters(learner, "ResidualNet", 41514)
 
 
 def test_residual_net_returns_logits(learner):
     """ResidualNet's output equals conv1 -> mp -> relu -> rblock1 -> conv2 -> mp -> relu -> rblock2 -> flatten -> fc computed from its own weights: raw logits, no softmax."""
-    learner.seed(1)
-    net = _call(learner, "ResidualNet", owner="ResidualNet")
-    w = expect_layers(learner.method(net, "state_dict"), residual_net_shapes(), "ResidualNet", RESIDUAL_NET_ADVICE)
-    x = torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(3))
-    out = expect_shape(_call(learner, net, x, owner="ResidualNet"), (4, 10), "ResidualNet()(x)")
-    _reject_softmax(out, "ResidualNet")
-    expect_close(out, residual_net_ref(x, w), "ResidualNet()(x) against the lecture's layer order computed from "
-                 "your weights", atol=1e-4, rtol=1e-4)
+    _expect_net_logits(learner, "ResidualNet")
 
 
 # ---------------------------------------------------------------- accuracy after training
@@ -473,45 +434,16 @@ def test_residual_net_returns_logits(learner):
 # The data the accuracy checks train on and are judged on (the `image_data` fixture: the shipped digits,
 # or the full-size set chosen with --data): the worker reads the public training split with torchvision's
 # class for it, the grader keeps the labels of the evaluation split (read with the `eval_set` fixture).
-# The training glue, run in the worker with the grader's loop (lecture 10 graded the loop itself).  Only
-# the trained weights come back; the evaluation images are never sent: the grader computes the
-# predictions with the lecture's layers (NETWORKS).
-TRAIN = """
-from torchvision import datasets, transforms
-tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
-train_set = getattr(datasets, dataset)(root, train=True, download=False, transform=tf)
-if train_size:
-    train_set = torch.utils.data.Subset(train_set, range(train_size))
-torch.manual_seed(seed)
-dev = torch.device(device)
-model = resolve(net)().to(dev)
-loader = torch.utils.data.DataLoader(train_set, batch_size=batch_size, shuffle=True,
-                                     generator=torch.Generator().manual_seed(seed))
-opt = torch.optim.Adam(model.parameters(), lr=lr)
-criterion = nn.CrossEntropyLoss()
-for _ in range(epochs):
-    model.train()
-    for inputs, target in loader:
-        inputs, target = inputs.to(dev), target.to(dev)
-        opt.zero_grad()
-        loss = criterion(model(inputs), target)
-        loss.backward()
-        opt.step()
-""" + TRAINED_STATE
-
-# net -> (its parameter shapes, the advice when they differ, its forward from weights)
-NETWORKS = {"InceptionNet": (inception_net_shapes, INCEPTION_NET_ADVICE, inception_net_ref),
-            "ResidualNet": (residual_net_shapes, RESIDUAL_NET_ADVICE, residual_net_ref)}
-
+# The training glue (glue's train_with_adam) runs in the worker with the grader's loop (lecture 10 graded the
+# loop itself).  Only the trained weights come back; the evaluation images are never sent: the grader computes
+# the predictions with the lecture's layers (NETWORKS).
 
 def train_net(learner, net: str, seed: int, device: str, thresholds: dict, data) -> dict:
     """The learner's network trained by the grader's loop in the worker: its weights, checked against the
     lecture's layers."""
-    got = _explained(net, lambda: learner.exec(
-        TRAIN, root=WORKER_DATA_ROOT, dataset=data.torchvision_class, net=net, seed=seed, device=device,
-        epochs=thresholds["epochs"], lr=thresholds["lr"], batch_size=thresholds["batch_size"],
-        train_size=thresholds.get("train_size", 0), MEAN=data.mean, STD=data.std,
-        returns=("state", "param_device"), where=f"training your {net}"))
+    got = glue(learner, "train_with_adam", net, WORKER_DATA_ROOT, data.torchvision_class,
+               thresholds.get("train_size", 0), seed, device, thresholds["batch_size"], thresholds["epochs"],
+               thresholds["lr"], data.mean, data.std, where=f"training your {net}")
     expect_device(got, device)
     shapes, advice, _ = NETWORKS[net]
     return {k: v.float() for k, v in expect_state(got["state"], shapes(), f"the trained {net}", advice).items()}

@@ -9,9 +9,9 @@ sequence lengths throughout, so a wrong layout (batch_first) cannot pass.
 import torch
 from torch import nn
 
-from grader.checks.api import expect_close, expect_dtype, expect_number, expect_shape, expect_tensor, fail
-from grader.checks.common import (PARAMETER_COUNT, RECORDING_SGD, expect_close_or_mistake, expect_count,
-                                  judge_zero_grad)
+from grader.checks.api import (Mistake, expect_close, expect_close_or_mistake, expect_history, expect_parameter_count,
+                               expect_shape, expect_state, expect_tensor, expect_zero_grad_each_step, fail, glue,
+                               randint, randn, shapes_of)
 
 IDX2CHAR = ["e", "h", "l", "o"]
 HELLO = torch.tensor([[1, 0, 2, 2, 3]])
@@ -19,14 +19,10 @@ OHLOL = torch.tensor([3, 1, 2, 3, 2])
 SEQ, BATCH, INPUT, HIDDEN = 5, 3, 4, 2   # seq_len != batch: a swapped layout changes shapes or values
 
 
-def _randn(*shape, seed: int) -> torch.Tensor:
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
-
-
 def _cell_tensors():
-    x, h = _randn(BATCH, INPUT, seed=120), _randn(BATCH, HIDDEN, seed=121)
-    w_ih, w_hh = _randn(HIDDEN, INPUT, seed=122), _randn(HIDDEN, HIDDEN, seed=123)
-    b_ih, b_hh = _randn(HIDDEN, seed=124), _randn(HIDDEN, seed=125)
+    x, h = randn(BATCH, INPUT, seed=120), randn(BATCH, HIDDEN, seed=121)
+    w_ih, w_hh = randn(HIDDEN, INPUT, seed=122), randn(HIDDEN, HIDDEN, seed=123)
+    b_ih, b_hh = randn(HIDDEN, seed=124), randn(HIDDEN, seed=125)
     return x, h, w_ih, w_hh, b_ih, b_hh
 
 
@@ -36,11 +32,10 @@ def _torch_cell(w_ih, w_hh, b_ih, b_hh, nonlinearity: str = "tanh") -> nn.RNNCel
     return cell
 
 
-def _tensors_of(state, names, what):
-    if not isinstance(state, dict) or not all(n in state for n in names):
-        found = ", ".join(state) if isinstance(state, dict) else type(state).__name__
-        fail(f"{what} must hold the parameters {', '.join(names)}; found {found}")
-    return {n: expect_tensor(state[n], f"{what}.{n}").detach().float() for n in names}
+def _tensors_of(state, like: nn.Module, owner: str, advice: str) -> dict:
+    """The learner's tensors named and shaped as ``like``'s, as float32."""
+    state = expect_state(state, shapes_of(like), owner, advice, extra_ok=True)
+    return {n: t.detach().float() for n, t in state.items()}
 
 
 # ---------------------------------------------------------------- the cell by hand
@@ -53,11 +48,14 @@ def test_cell_step_values(learner):
         expected = _torch_cell(w_ih, w_hh, b_ih, b_hh)(x, h)
         pre = x @ w_ih.t() + b_ih + h @ w_hh.t() + b_hh
         mistakes = [
-            (pre, "this is the cell before its nonlinearity: apply torch.tanh to the sum"),
-            (torch.relu(pre), "the cell uses ReLU; nn.RNNCell's default nonlinearity is tanh"),
-            (torch.tanh(pre - b_hh), "bias_hh is missing: the cell adds both biases, b_ih and b_hh"),
-            (torch.tanh(pre - b_ih), "bias_ih is missing: the cell adds both biases, b_ih and b_hh"),
-            (torch.tanh(x @ w_ih.t() + b_ih + b_hh), "the previous hidden state h is not used: add h @ weight_hh.t()"),
+            Mistake(pre, "this is the cell before its nonlinearity: apply torch.tanh to the sum", "no tanh"),
+            Mistake(torch.relu(pre), "the cell uses ReLU; nn.RNNCell's default nonlinearity is tanh", "ReLU for tanh"),
+            Mistake(torch.tanh(pre - b_hh), "bias_hh is missing: the cell adds both biases, b_ih and b_hh",
+                    "no bias_hh"),
+            Mistake(torch.tanh(pre - b_ih), "bias_ih is missing: the cell adds both biases, b_ih and b_hh",
+                    "no bias_ih"),
+            Mistake(torch.tanh(x @ w_ih.t() + b_ih + b_hh), "the previous hidden state h is not used: add "
+                    "h @ weight_hh.t()", "h unused"),
         ]
     expect_shape(got, (BATCH, HIDDEN), "rnn_cell_step(x, h, ...) with batch 3, input_size 4, hidden_size 2")
     expect_close_or_mistake(got, expected, "rnn_cell_step(...)", mistakes)
@@ -66,16 +64,9 @@ def test_cell_step_values(learner):
 def test_cell_step_gradients(learner):
     """Gradients flow through rnn_cell_step to x, h and all four weights, equal to autograd's through nn.RNNCell."""
     x, h, w_ih, w_hh, b_ih, b_hh = _cell_tensors()
-    upstream = _randn(BATCH, HIDDEN, seed=126)
-    got = learner.exec("""
-leaves = [t.clone().requires_grad_() for t in (x, h, w_ih, w_hh, b_ih, b_hh)]
-out = resolve('rnn_cell_step')(*leaves)
-graph = isinstance(out, torch.Tensor) and out.requires_grad
-if graph:
-    (out * upstream).sum().backward()
-grads = [t.grad for t in leaves]
-""", x=x, h=h, w_ih=w_ih, w_hh=w_hh, b_ih=b_ih, b_hh=b_hh, upstream=upstream,
-        returns=("graph", "grads"), where="rnn_cell_step (rnn_cell.py), then backward()")
+    upstream = randn(BATCH, HIDDEN, seed=126)
+    got = glue(learner, "rnn_cell_gradients", x, h, w_ih, w_hh, b_ih, b_hh, upstream,
+               where="rnn_cell_step (rnn_cell.py), then backward()")
     if got["graph"] is not True:
         fail("the result of rnn_cell_step is not connected to its inputs (requires_grad is False): compute it with "
              "torch operations on the tensors themselves, not on .data, .detach() or numpy copies")
@@ -96,12 +87,13 @@ grads = [t.grad for t in leaves]
 def _run_sequence(learner):
     learner.seed(12)
     cell = learner.new("torch.nn.RNNCell", INPUT, HIDDEN)
-    inputs, h0 = _randn(SEQ, BATCH, INPUT, seed=127), _randn(BATCH, HIDDEN, seed=128)
+    inputs, h0 = randn(SEQ, BATCH, INPUT, seed=127), randn(BATCH, HIDDEN, seed=128)
     got = learner.call("run_rnn_cell", cell, inputs, h0)
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         fail(f"run_rnn_cell must return two tensors, (output, h_n), as nn.RNN does; got {type(got).__name__}"
              + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""))
-    w = _tensors_of(learner.method(cell, "state_dict"), ("weight_ih", "weight_hh", "bias_ih", "bias_hh"), "the RNNCell")
+    w = _tensors_of(learner.method(cell, "state_dict"), nn.RNNCell(INPUT, HIDDEN), "the RNNCell",
+                    f"it is torch.nn.RNNCell({INPUT}, {HIDDEN})")
     rnn = nn.RNN(INPUT, HIDDEN)
     rnn.load_state_dict({f"{k}_l0": v for k, v in w.items()})
     with torch.no_grad():
@@ -120,7 +112,8 @@ def test_sequence_output(learner):
              f"= {(SEQ, BATCH, HIDDEN)}: stack the hidden states along dimension 0")
     expect_shape(output, (SEQ, BATCH, HIDDEN), "output of run_rnn_cell (seq_len 5, batch 3, hidden_size 2)")
     expect_close_or_mistake(output, out, "output of run_rnn_cell", [
-        (from_h0, "every step started again from h0: feed each step's new hidden state to the next step")])
+        Mistake(from_h0, "every step started again from h0: feed each step's new hidden state to the next step",
+                "restarted from h0")])
 
 
 def test_sequence_hidden(learner):
@@ -132,8 +125,10 @@ def test_sequence_hidden(learner):
              f"(1, batch, hidden_size) = {(1, BATCH, HIDDEN)}, e.g. hidden.unsqueeze(0)")
     expect_shape(h_last, (1, BATCH, HIDDEN), "h_n of run_rnn_cell (num_layers 1, batch 3, hidden_size 2)")
     expect_close_or_mistake(h_last, h_n, "h_n of run_rnn_cell", [
-        (out[0:1], "h_n is the hidden state after the first step; it must be the one after the last step"),
-        (from_h0[-1:], "every step started again from h0: feed each step's new hidden state to the next step")])
+        Mistake(out[0:1], "h_n is the hidden state after the first step; it must be the one after the last step",
+                "h_n of the first step"),
+        Mistake(from_h0[-1:], "every step started again from h0: feed each step's new hidden state to the next step",
+                "restarted from h0")])
 
 
 # ---------------------------------------------------------------- characters as numbers
@@ -195,21 +190,17 @@ class _HelloReference(nn.Module):
         return self.fc(out).reshape(-1, 4)
 
 
+HELLO_ADVICE = "the lecture's layers are emb = Embedding(4, 10), rnn = RNN(10, 8, num_layers=2), fc = Linear(8, 4)"
+
+
 def _reference_of(learner, model, batch_first: bool = True) -> _HelloReference:
-    state = learner.method(model, "state_dict")
     ref = _HelloReference(batch_first)
-    names = list(ref.state_dict())
-    tensors = _tensors_of(state, names, "HelloModel")
-    try:
-        ref.load_state_dict(tensors)
-    except RuntimeError as exc:
-        fail(f"HelloModel's layers do not have the lecture's sizes (Embedding(4, 10), RNN(10, 8, num_layers=2), "
-             f"Linear(8, 4)): {str(exc).splitlines()[-1].strip()}")
+    ref.load_state_dict(_tensors_of(learner.method(model, "state_dict"), ref, "HelloModel", HELLO_ADVICE))
     return ref
 
 
 def _indices(batch: int, seq: int, seed: int) -> torch.Tensor:
-    return torch.randint(0, 4, (batch, seq), generator=torch.Generator().manual_seed(seed))
+    return randint(4, (batch, seq), seed)
 
 
 def test_hello_model_shape(learner):
@@ -227,8 +218,7 @@ def test_hello_model_shape(learner):
 def test_hello_model_parameters(learner):
     """HelloModel has the lecture's layers emb, rnn, fc: Embedding(4, 10), RNN(10, 8, num_layers=2), Linear(8, 4), 380 parameters."""
     model = learner.new("HelloModel")
-    got = learner.exec(PARAMETER_COUNT, model=model, returns=("count", "names"), where="HelloModel.parameters()")
-    expect_count(got["count"], 380, "HelloModel", got["names"])
+    expect_parameter_count(learner, model, 380, "HelloModel")
     _reference_of(learner, model)
 
 
@@ -243,8 +233,8 @@ def test_hello_model_values(learner):
         expected, wrong_layout = ref(x), swapped(x)
     expect_shape(got, (21, 4), "HelloModel()(x) for x of shape (3, 7)")
     expect_close_or_mistake(got, expected, "HelloModel()(x) for x of shape (3, 7)", [
-        (wrong_layout, "the RNN read the batch dimension as time: the input is (batch, seq_len, embedding_size), "
-                       "so build nn.RNN(..., batch_first=True)")], atol=1e-5)
+        Mistake(wrong_layout, "the RNN read the batch dimension as time: the input is (batch, seq_len, "
+                "embedding_size), so build nn.RNN(..., batch_first=True)", "batch_first missing")], atol=1e-5)
 
 
 # ---------------------------------------------------------------- training and prediction
@@ -254,10 +244,8 @@ def test_train_zero_grad(learner):
     learner.seed(2)
     model = learner.new("HelloModel")
     crit = learner.new("torch.nn.CrossEntropyLoss")
-    opt = learner.exec(RECORDING_SGD + "opt = RecordingSGD(model.parameters(), lr=0.0)", model=model,
-                       returns=("opt",))["opt"]
-    learner.call("train_hello", model, crit, opt, HELLO, OHLOL, 3)
-    judge_zero_grad(learner.exec("seen = opt.seen", opt=opt, returns=("seen",))["seen"], steps=3)
+    expect_zero_grad_each_step(learner, model,
+                               lambda opt: learner.call("train_hello", model, crit, opt, HELLO, OHLOL, 3))
 
 
 def test_train_loss_history(learner, thresholds):
@@ -267,14 +255,8 @@ def test_train_loss_history(learner, thresholds):
     ref = _reference_of(learner, model)
     crit = learner.new("torch.nn.CrossEntropyLoss")
     opt = learner.new("torch.optim.Adam", learner.method(model, "parameters"), lr=0.05)
-    history = learner.call("train_hello", model, crit, opt, HELLO, OHLOL, 15)
-    if not isinstance(history, list):
-        fail(f"train_hello must return a list of floats, got {type(history).__name__}")
-    if len(history) != 15:
-        fail(f"train_hello(..., epochs=15) returned {len(history)} losses; expected one per step, 15")
-    if any(isinstance(v, torch.Tensor) for v in history):
-        fail("the history holds tensors: append loss.item(), a Python float")
-    values = torch.tensor([expect_number(v, f"loss {i}") for i, v in enumerate(history)])
+    values = torch.tensor(expect_history(learner.call("train_hello", model, crit, opt, HELLO, OHLOL, 15), "train_hello",
+                                         15))
     ref_opt, expected = torch.optim.Adam(ref.parameters(), lr=0.05), []
     for _ in range(15):
         loss = nn.functional.cross_entropy(ref(HELLO), OHLOL)
@@ -303,21 +285,9 @@ def test_learns_ohlol(learner, thresholds):
 
 def test_predict_string(learner):
     """predict_hello(model, inputs) returns the string of the highest-scoring character at each step, without building a graph."""
-    scores = _randn(5, 4, seed=131)
+    scores = randn(5, 4, seed=131)
     expected = "".join(IDX2CHAR[i] for i in scores.argmax(dim=1).tolist())
-    got = learner.exec("""
-class Fixed(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.scale = nn.Parameter(torch.ones(()))
-        self.grad_modes = []
-    def forward(self, x):
-        self.grad_modes.append(torch.is_grad_enabled())
-        return scores * self.scale
-model = Fixed()
-out = resolve('predict_hello')(model, inputs)
-modes = model.grad_modes
-""", scores=scores, inputs=HELLO, returns=("out", "modes"), where="predict_hello (hello_model.py)")
+    got = glue(learner, "predict_hello_probe", scores, HELLO, where="predict_hello (hello_model.py)")
     if type(got["out"]) is not str:
         fail(f"predict_hello must return a str, got {type(got['out']).__name__}")
     if got["out"] != expected:

@@ -13,11 +13,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from grader.checks.api import expect_close, expect_number, expect_shape, expect_tensor, fail
-from grader.checks.common import (PARAMETER_COUNT, RECORDING_SGD, TRAINED_STATE, expect_close_or_mistake,
-                                  expect_count, expect_device, expect_list, expect_modes, expect_state,
-                                  judge_accuracy, judge_zero_grad)
-from grader.data import DATA_DIR, WORKER_DATA_ROOT, read_names
+from grader.checks.api import (DATA_DIR, WORKER_DATA_ROOT, Mistake, expect_close, expect_close_or_mistake,
+                               expect_device, expect_list, expect_parameter_count, expect_shape, expect_state,
+                               expect_tensor, expect_zero_grad_each_step, fail, glue, judge_accuracy, judge_mean_loss,
+                               judge_modes, read_names, shapes_of)
 
 TRAIN_FILE = "names/names_train.csv.gz"
 NAMES = ["Li", "Smirnov", "Abe", "O'Neil", "Nakamura"]   # lengths 2, 7, 3, 6, 8: not sorted
@@ -39,13 +38,8 @@ def test_dataset_rows(learner):
     names, countries = read_names(DATA_DIR / TRAIN_FILE)
     country_list = sorted(set(countries))
     picks = [0, 1, 7, len(names) - 1]
-    got = learner.exec("""
-ds = resolve('NameDataset')(path)
-n = len(ds)
-country_list = list(ds.country_list)
-items = [tuple(ds[i]) for i in picks]
-""", path=f"{WORKER_DATA_ROOT}/{TRAIN_FILE}", picks=picks, returns=("n", "country_list", "items"),
-        where="NameDataset (names_data.py)")
+    got = glue(learner, "name_dataset_rows", f"{WORKER_DATA_ROOT}/{TRAIN_FILE}", picks,
+               where="NameDataset (names_data.py)")
     if got["n"] != len(names):
         fail(f"len(NameDataset(names_train.csv.gz)) is {got['n']}; the file has {len(names)} rows (no header)")
     if got["country_list"] != country_list:
@@ -110,20 +104,18 @@ class _Reference(nn.Module):
         return self.fc(torch.cat([hidden[pair[0]], hidden[pair[1]]], dim=1) if self.gru.bidirectional else hidden[-1])
 
 
+CLASSIFIER_ADVICE = ("keep the lecture's layers embedding = Embedding(128, hidden), gru = GRU(hidden, hidden, "
+                     "n_layers, bidirectional=bidirectional), fc = Linear(hidden * (2 if bidirectional else 1), "
+                     "classes)")
+
+
 def _model(learner, hidden=16, classes=5, layers=2, bidirectional=True, seed=13):
     learner.seed(seed)
     model = learner.new("RNNClassifier", 128, hidden, classes, n_layers=layers, bidirectional=bidirectional)
     ref = _Reference(hidden, classes, layers, bidirectional)
-    state = learner.method(model, "state_dict")
-    names = list(ref.state_dict())
-    if not isinstance(state, dict) or any(n not in state for n in names):
-        found = ", ".join(state) if isinstance(state, dict) else type(state).__name__
-        fail(f"RNNClassifier must name its layers embedding, gru, fc (expected parameters {', '.join(names)}; "
-             f"found {found})")
-    try:
-        ref.load_state_dict({n: expect_tensor(state[n], n).float() for n in names})
-    except RuntimeError as exc:
-        fail(f"RNNClassifier's layers do not have the lecture's sizes: {str(exc).splitlines()[-1].strip()}")
+    state = expect_state(learner.method(model, "state_dict"), shapes_of(ref), "RNNClassifier", CLASSIFIER_ADVICE,
+                         extra_ok=True)
+    ref.load_state_dict({n: t.float() for n, t in state.items()})
     return model, ref
 
 
@@ -143,9 +135,8 @@ def test_classifier_parameter_count(learner):
     """RNNClassifier(128, 100, 18, n_layers=2) has the lecture's 318,818 parameters (135,818 with bidirectional=False)."""
     for bidirectional, expected in ((True, 318_818), (False, 135_818)):
         model = learner.new("RNNClassifier", 128, 100, 18, n_layers=2, bidirectional=bidirectional)
-        got = learner.exec(PARAMETER_COUNT, model=model, returns=("count", "names"), where="RNNClassifier.parameters()")
-        expect_count(got["count"], expected, f"RNNClassifier(128, 100, 18, n_layers=2, bidirectional={bidirectional})",
-                     got["names"])
+        expect_parameter_count(learner, model, expected,
+                               f"RNNClassifier(128, 100, 18, n_layers=2, bidirectional={bidirectional})")
 
 
 def test_classifier_values(learner):
@@ -158,14 +149,14 @@ def test_classifier_values(learner):
         expected = ref.scores(hidden, (-1, -2))
         other_order = ref.scores(hidden, (-2, -1))
         mistakes = [
-            (ref.scores(ref.final_states(seq, lengths, pack=False), (-1, -2)),
-             "the GRU ran over the padding zeros: pack the batch with pack_padded_sequence(embedded, lengths.cpu(), "
-             "enforce_sorted=False) so each name stops at its own length"),
-            (ref.scores(hidden, (0, 1)), "the features come from the first layer: use the last layer's final "
-                                         "states, torch.cat([hidden[-1], hidden[-2]], dim=1)"),
-            (expected[lengths.argsort(descending=True, stable=True)],
-             "the rows come back sorted by length, not in the batch's order: pack with enforce_sorted=False "
-             "(or undo the sort before returning)"),
+            Mistake(ref.scores(ref.final_states(seq, lengths, pack=False), (-1, -2)),
+                    "the GRU ran over the padding zeros: pack the batch with pack_padded_sequence(embedded, "
+                    "lengths.cpu(), enforce_sorted=False) so each name stops at its own length", "padding not packed"),
+            Mistake(ref.scores(hidden, (0, 1)), "the features come from the first layer: use the last layer's final "
+                    "states, torch.cat([hidden[-1], hidden[-2]], dim=1)", "first layer's states"),
+            Mistake(expected[lengths.argsort(descending=True, stable=True)],
+                    "the rows come back sorted by length, not in the batch's order: pack with enforce_sorted=False "
+                    "(or undo the sort before returning)", "rows sorted by length"),
         ]
     got = expect_shape(got, tuple(expected.shape), "RNNClassifier(128, 16, 5, n_layers=2)(seq, lengths)")
     if torch.allclose(got, other_order, atol=1e-5):
@@ -190,21 +181,10 @@ def test_padding_invariance(learner):
 
 # ---------------------------------------------------------------- training and prediction
 
-# A small model built by the grader in the worker, so train_epoch is judged on its own.
-BAG_MODEL = """
-class Bag(nn.Module):
-    # the mean of a name's character embeddings (the padding code 0 embeds to zeros), then a Linear layer
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.embedding = nn.Embedding(128, 8, padding_idx=0)
-        self.fc = nn.Linear(8, 3)
-    def forward(self, seq, lengths):
-        return self.fc(self.embedding(seq).sum(1) / lengths.to(seq.device).unsqueeze(1).float())
-model = Bag()
-batches = [(("Li", "Smirnov", "Abe"), torch.tensor([0, 1, 2])), (("Nakamura", "Ng"), torch.tensor([2, 2])),
-           (("Rossi", "O'Neil", "Kowalski", "Xu"), torch.tensor([1, 0, 0, 2]))]
-"""
+# A small model built by the grader in the worker (glue's Bag: the mean of a name's character embeddings,
+# then a Linear layer), and batches made here, so train_epoch is judged on its own.
+BAG_BATCHES = [(("Li", "Smirnov", "Abe"), torch.tensor([0, 1, 2])), (("Nakamura", "Ng"), torch.tensor([2, 2])),
+               (("Rossi", "O'Neil", "Kowalski", "Xu"), torch.tensor([1, 0, 0, 2]))]
 
 
 def _bag_scores(state, names):
@@ -215,54 +195,28 @@ def _bag_scores(state, names):
 
 def test_train_zero_grad(learner):
     """train_epoch zeroes the gradients for every batch (checked with lr = 0 on one batch repeated)."""
-    got = learner.exec(BAG_MODEL + RECORDING_SGD + """
-opt = RecordingSGD(model.parameters(), lr=0.0)
-resolve('train_epoch')(model, [batches[0]] * 3, nn.CrossEntropyLoss(), opt, 'cpu')
-seen = opt.seen
-""", returns=("seen",), where="train_epoch (train.py)")
-    judge_zero_grad(got["seen"], steps=3)
+    model = glue(learner, "Bag")
+    expect_zero_grad_each_step(learner, model, lambda opt: learner.call(
+        "train_epoch", model, BAG_BATCHES[:1] * 3, learner.new("torch.nn.CrossEntropyLoss"), opt, "cpu"))
 
 
 def test_train_returns_mean_loss(learner):
     """train_epoch returns the mean of its batch losses as a number (checked with lr = 0 on three batches)."""
-    got = learner.exec(BAG_MODEL + """
-state = {k: v.clone() for k, v in model.state_dict().items()}
-loss = resolve('train_epoch')(model, batches, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.0), 'cpu')
-""", returns=("state", "loss"), where="train_epoch (train.py)")
-    state = {k: expect_tensor(got["state"].get(k), k) for k in ("embedding.weight", "fc.weight", "fc.bias")}
-    batches = [(("Li", "Smirnov", "Abe"), [0, 1, 2]), (("Nakamura", "Ng"), [2, 2]),
-               (("Rossi", "O'Neil", "Kowalski", "Xu"), [1, 0, 0, 2])]
-    losses = [F.cross_entropy(_bag_scores(state, names), torch.tensor(y)).item() for names, y in batches]
-    value = expect_number(got["loss"], "train_epoch(...)'s return value")
-    want = sum(losses) / len(losses)
-    if abs(value - sum(losses)) < 1e-4:
-        fail(f"train_epoch returned the sum of the batch losses ({value:.4f}); return their mean ({want:.4f})")
-    if abs(value - want) > 1e-4:
-        fail(f"train_epoch returned {value:.4f}; the mean of the batch losses was {want:.4f}")
-
-
-PREDICT_PROBE = """
-class Probe(nn.Module):
-    # scores that make each name's class its length; records the modes it ran in
-    def __init__(self):
-        super().__init__()
-        self.w = nn.Parameter(torch.ones(1))
-        self.modes = []
-    def forward(self, seq, lengths):
-        self.modes.append([self.training, torch.is_grad_enabled()])
-        return F.one_hot(lengths.to(seq.device).long(), 10).float() * self.w
-model = Probe()
-model.train()
-pred = resolve('predict')(model, names, 'cpu')
-modes = model.modes
-"""
+    model = glue(learner, "Bag")
+    state = learner.method(model, "state_dict")  # before training: a copy comes back
+    state = {k: expect_tensor(state.get(k), k) for k in ("embedding.weight", "fc.weight", "fc.bias")}
+    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=0.0)
+    loss = learner.call("train_epoch", model, BAG_BATCHES, learner.new("torch.nn.CrossEntropyLoss"), opt, "cpu")
+    losses = [F.cross_entropy(_bag_scores(state, names), y).item() for names, y in BAG_BATCHES]
+    judge_mean_loss(loss, losses, "train_epoch")
 
 
 def test_predict_classes(learner):
     """predict(model, names) returns one Long class index per name, in the order of the names, computed in eval mode without a graph."""
-    got = learner.exec(PREDICT_PROBE, names=NAMES, returns=("pred", "modes"), where="predict (train.py)")
+    # a model whose scores make each name's class its length; it records the modes it ran in
+    got = glue(learner, "modes_probe", "predict", "name_length", NAMES, "cpu", where="predict (train.py)")
     expected = torch.tensor([len(n) for n in NAMES])
-    pred = expect_tensor(got["pred"], "predict(model, names)")
+    pred = expect_tensor(got["out"], "predict(model, names)")
     if tuple(pred.shape) != (len(NAMES),):
         fail(f"predict(model, {len(NAMES)} names) returned shape {tuple(pred.shape)}; expected one class index per "
              f"name, ({len(NAMES)},): take argmax over the classes, dim=1")
@@ -271,51 +225,22 @@ def test_predict_classes(learner):
     if not torch.equal(pred.long(), expected):
         fail(f"predict returned {pred.tolist()}, expected {expected.tolist()} (the best-scoring class of each name, "
              "in the order of the names)")
-    modes = expect_modes(got["modes"], "predict")
-    if any(m[0] for m in modes):
-        fail("predict ran the model in training mode: call model.eval() first")
-    if any(m[1] for m in modes):
-        fail("predict built an autograd graph: compute inside `with torch.no_grad():`")
+    judge_modes(got["modes"], "predict", "call model.eval() first", "compute inside `with torch.no_grad():`")
 
 
-# The learner's RNNClassifier trained by the learner's train_epoch in the worker.  What comes back: the
-# trained weights, and the model's own scores on a few public names (which of the two orders of the final
-# states its forward concatenates); the evaluation names are never sent.
-TRAIN = """
-import csv, gzip
-with gzip.open(path, 'rt', newline='') as f:
-    rows = list(csv.reader(f))
-country_list = sorted({r[1] for r in rows})
-items = [(r[0], country_list.index(r[1])) for r in rows]
-torch.manual_seed(seed)
-dev = torch.device(device)
-model = resolve('RNNClassifier')(128, hidden, len(country_list)).to(dev)
-loader = torch.utils.data.DataLoader(items, batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(seed))
-opt = torch.optim.Adam(model.parameters(), lr=lr)
-train = resolve('train_epoch')
-for _ in range(epochs):
-    train(model, loader, nn.CrossEntropyLoss(), opt, dev)
-""" + TRAINED_STATE + """
-model.eval()
-with torch.no_grad():
-    probe = model(probe_seq.to(dev), probe_lengths).detach().cpu()
-"""
-
-
+# The learner's RNNClassifier trained by the learner's train_epoch in the worker (glue's train_names).  What
+# comes back: the trained weights, and the model's own scores on a few public names (which of the two orders
+# of the final states its forward concatenates); the evaluation names are never sent.
 def trained_classifier(learner, seed: int, device: str, thresholds: dict, classes: int):
     """The trusted classifier loaded with the weights the learner's training left, and the order of the
     final states (as test_classifier_values allows either) that its forward uses."""
     probe_seq, probe_lengths = _batch(NAMES)
-    got = learner.exec(TRAIN, path=f"{WORKER_DATA_ROOT}/{TRAIN_FILE}", seed=seed, device=device,
-                       hidden=thresholds["hidden"], lr=thresholds["lr"], epochs=thresholds["epochs"],
-                       probe_seq=probe_seq, probe_lengths=probe_lengths, returns=("state", "param_device", "probe"),
-                       where="your RNNClassifier and train_epoch")
+    got = glue(learner, "train_names", f"{WORKER_DATA_ROOT}/{TRAIN_FILE}", seed, device, thresholds["hidden"],
+               thresholds["lr"], thresholds["epochs"], probe_seq, probe_lengths,
+               where="your RNNClassifier and train_epoch")
     expect_device(got, device)
     ref = _Reference(thresholds["hidden"], classes, 1, True)
-    shapes = {k: tuple(v.shape) for k, v in ref.state_dict().items()}
-    state = expect_state(got["state"], shapes, "the trained RNNClassifier",
-                         "keep the lecture's layers embedding = Embedding(128, hidden), gru = GRU(hidden, hidden, "
-                         "bidirectional=True), fc = Linear(2 * hidden, classes)")
+    state = expect_state(got["state"], shapes_of(ref), "the trained RNNClassifier", CLASSIFIER_ADVICE)
     ref.load_state_dict({k: v.float() for k, v in state.items()})
     probe = expect_shape(got["probe"], (len(NAMES), classes), f"the trained RNNClassifier's scores on {len(NAMES)} names")
     with torch.no_grad():

@@ -214,11 +214,6 @@ class Learner:
                               "args": _to_wire(list(args)), "kwargs": _to_wire(kwargs)},
                              where=f"{handle.type}.{name}", timeout=timeout)
 
-    def exec(self, code: str, *, returns=(), where: str = "your code", timeout: float | None = None, **env) -> dict:
-        """Run grader glue code in the worker beside the learner's objects (never anything secret)."""
-        return self._request({"op": "exec", "code": code, "env": _to_wire(env), "returns": list(returns)},
-                             where=where, timeout=timeout)
-
     def seed(self, seed: int) -> None:
         self._request({"op": "seed", "seed": int(seed)}, where="seeding")
 

@@ -181,14 +181,6 @@ class Worker:
             fn = getattr(fn, req["method"])
         return fn(*self.from_wire(req.get("args", [])), **self.from_wire(req.get("kwargs", {})))
 
-    def op_exec(self, req):
-        """Run a snippet of the grader's (non-secret) glue code here, beside the learner's
-        objects: build a DataLoader, wrap an optimizer, call a model under no_grad, ..."""
-        env = {"torch": torch, "nn": torch.nn, "F": torch.nn.functional, "resolve": self.resolve}
-        env.update(self.from_wire(req.get("env", {})))
-        exec(compile(req["code"], "<grader>", "exec"), env)
-        return {name: env.get(name) for name in req.get("returns", [])}
-
     def op_release(self, req):
         self.handles.clear()
         return None
