@@ -50,8 +50,45 @@ class ExerciseSummary:
     status: str  # passed when all its checks pass, not_attempted when all are, else failed
 
 
+class _Scored:
+    """Score, maximum, pass and status counts, over ``all_checks()``: one lecture's or a submission's."""
+
+    def all_checks(self) -> list[CheckResult]:
+        raise NotImplementedError
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.points for c in self.all_checks()), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.max_points for c in self.all_checks()), 6)
+
+    @property
+    def all_passed(self) -> bool:
+        checks = self.all_checks()
+        return bool(checks) and all(c.passed for c in checks)
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in STATUSES}
+        for c in self.all_checks():
+            out[c.status] += 1
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def write_json(self, path: Path) -> None:
+        write_atomic(Path(path), self.to_json())
+
+
+def _without_scores(d: dict) -> dict:
+    """A result's dict without the totals to_dict adds (they are derived, never stored)."""
+    return {k: v for k, v in d.items() if k not in ("score", "max_score")}
+
+
 @dataclass
-class LectureResult:
+class LectureResult(_Scored):
     lecture: str
     title: str
     checks: list[CheckResult]
@@ -63,23 +100,8 @@ class LectureResult:
     grader_error: str = ""
     schema_version: int = SCHEMA_VERSION
 
-    @property
-    def score(self) -> float:
-        return round(sum(c.points for c in self.checks), 6)
-
-    @property
-    def max_score(self) -> float:
-        return round(sum(c.max_points for c in self.checks), 6)
-
-    @property
-    def all_passed(self) -> bool:
-        return bool(self.checks) and all(c.passed for c in self.checks)
-
-    def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in STATUSES}
-        for c in self.checks:
-            out[c.status] += 1
-        return out
+    def all_checks(self) -> list[CheckResult]:
+        return self.checks
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -88,24 +110,17 @@ class LectureResult:
             del d["grader_error"]  # present only when set: the canonical form of a graded lecture is unchanged
         return d
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-
     @classmethod
     def from_dict(cls, d: dict) -> "LectureResult":
-        d = dict(d)
-        d.pop("score", None)
-        d.pop("max_score", None)
+        d = _without_scores(d)
         d["checks"] = [CheckResult(**c) for c in d.get("checks", [])]
         d["exercises"] = [ExerciseSummary(**e) for e in d.get("exercises", [])]
         return cls(**d)
 
-    def write_json(self, path: Path) -> None:
-        write_atomic(Path(path), self.to_json())
 
 
 @dataclass
-class SubmissionResult:
+class SubmissionResult(_Scored):
     """One learner's submission graded on one or more lectures (batch grading, Gradescope, ``check --all``).
 
     ``problems`` are submission-level messages (a malformed notebook, missing files, an empty
@@ -120,24 +135,8 @@ class SubmissionResult:
     duration_s: float = 0.0
     schema_version: int = SCHEMA_VERSION
 
-    @property
-    def score(self) -> float:
-        return round(sum(r.score for r in self.lectures), 6)
-
-    @property
-    def max_score(self) -> float:
-        return round(sum(r.max_score for r in self.lectures), 6)
-
-    @property
-    def all_passed(self) -> bool:
-        return bool(self.lectures) and all(r.all_passed for r in self.lectures)
-
-    def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in STATUSES}
-        for r in self.lectures:
-            for s, n in r.counts().items():
-                out[s] += n
-        return out
+    def all_checks(self) -> list[CheckResult]:
+        return [c for r in self.lectures for c in r.checks]
 
     def to_dict(self) -> dict:
         d = {k: v for k, v in asdict(self).items() if k != "lectures"}
@@ -145,19 +144,12 @@ class SubmissionResult:
         d["score"], d["max_score"] = self.score, self.max_score
         return d
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-
     @classmethod
     def from_dict(cls, d: dict) -> "SubmissionResult":
-        d = dict(d)
-        d.pop("score", None)
-        d.pop("max_score", None)
+        d = _without_scores(d)
         d["lectures"] = [LectureResult.from_dict(r) for r in d.get("lectures", [])]
         return cls(**d)
 
-    def write_json(self, path: Path) -> None:
-        write_atomic(Path(path), self.to_json())
 
     @classmethod
     def of(cls, result: "SubmissionResult | LectureResult | list[LectureResult]",
