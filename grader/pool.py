@@ -57,9 +57,13 @@ def _child_main(task: Callable[[], Result], result_path: str, tmp: str) -> None:
     # parent removes, also when this process is killed before its own clean-up could run
     os.makedirs(tmp, exist_ok=True)
     tempfile.tempdir = os.path.abspath(tmp)
-    if os.environ.get("OMP_NUM_THREADS", "").isdigit():
-        import torch
-        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))  # the checks' own reference computations
+    # One thread for the checks' own reference computations (the learner's code runs in the worker,
+    # a fresh executable with its own threads).  Not an optimisation: a forked child whose parent
+    # has already run a parallel torch op inherits OpenMP's thread pool in a broken state and hangs
+    # at its first parallel region -- every grading of `verify` inside a test suite, or of
+    # `grader.api.grade` in a notebook that trained a model, waited out the pool's time-out.
+    import torch
+    torch.set_num_threads(1)
     try:
         result = task()
         write_atomic(Path(result_path), result.to_json())

@@ -41,6 +41,7 @@ class Finding:
     ok: bool
     what: str
     detail: str = ""
+    seconds: float = 0.0  # the grading's own time, for a finding that graded something
 
 
 @dataclass
@@ -160,6 +161,7 @@ def verify(lectures: list[Lecture], jobs: int = 2) -> list[LectureVerdict]:
             [job for job, _, _ in todo], lambda result, job: results.__setitem__(job.id, result))
         for job, v, judge in todo:  # judged in the order listed, whatever order they finished in
             finding = judge(results[job.id])
+            finding.seconds = results[job.id].duration_s
             v.findings.append(finding)
             if finding.what.startswith("mutant "):
                 seen_failing[v.lecture] |= {c.name for c in results[job.id].checks if c.status in CAUGHT}

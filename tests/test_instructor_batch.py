@@ -226,3 +226,24 @@ def test_an_interrupted_batch_keeps_what_was_graded(tmp_path):
     subprocess.run([sys.executable, "-c", SCRIPT, str(out), *subs], env=env, cwd=tmp_path, check=True, timeout=120)
     assert (out / "submissions" / "slow" / "result.json").exists()
     assert json.loads(done.read_text())["submission"] == "quick"
+
+
+def test_a_grading_process_computes_after_the_parent_used_torch_threads(tmp_path):
+    """A forked grading process inherits the parent's OpenMP state; once the parent has run a parallel
+    torch op (a test suite, a notebook that called grader.api.grade), a child entering OpenMP again
+    hangs for good.  This is what made `verify` in the test suite wait out every pool time-out in
+    CI: the grading processes must compute with their own single thread."""
+    import torch
+    torch.set_num_threads(2)
+    a = torch.randn(2_000_000)
+    a.exp().sum()  # a parallel region in this (the parent) process
+    (torch.randn(500, 500) @ torch.randn(500, 500)).sum()
+
+    def compute():
+        y = torch.randn(2_000_000).exp().sum() + (torch.randn(500, 500) @ torch.randn(500, 500)).sum()
+        assert torch.isfinite(y)
+        return SubmissionResult("fine", [closed_result(LEC, "skipped", "computed")])
+
+    got = {}
+    Pool(jobs=1, timeout=30, scratch=tmp_path).run([_job("compute", compute)], lambda res, job: got.setdefault(job.id, res))
+    assert [c.status for c in got["compute"].lectures[0].checks] == ["skipped"] * len(LEC.checks), got["compute"].problems

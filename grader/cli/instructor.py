@@ -31,9 +31,12 @@ def verify(lectures: tuple[str, ...], jobs: int) -> None:
     except (WorkspaceError, CourseError) as exc:
         raise UsageProblem(str(exc)) from None
     for v in verdicts:
-        click.echo(click.style(f"{v.lecture}: {'ok' if v.ok else 'FAILED'}", bold=True, fg="green" if v.ok else "red"))
+        graded = sum(f.seconds for f in v.findings)
+        click.echo(click.style(f"{v.lecture}: {'ok' if v.ok else 'FAILED'}", bold=True, fg="green" if v.ok else "red")
+                   + f"  ({graded:.0f} s of grading)")
         for f in v.findings:
-            click.echo(f"  {'✓' if f.ok else '✗'} {f.what}" + (f"\n      {f.detail}" if f.detail and not f.ok else ""))
+            took = f"  ({f.seconds:.1f} s)" if f.seconds else ""
+            click.echo(f"  {'✓' if f.ok else '✗'} {f.what}{took}" + (f"\n      {f.detail}" if f.detail and not f.ok else ""))
     sys.exit(0 if all(v.ok for v in verdicts) else 1)
 
 
