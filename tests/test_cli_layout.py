@@ -81,3 +81,17 @@ def test_help_groups_learner_and_instructor_commands():
         assert f"\n  {name} " in instructor_part
     assert "\n  autograde " not in out  # hidden: what Gradescope's run_autograder calls
     assert set(main.commands) == {c.name for c in (*learner.COMMANDS, *instructor.COMMANDS)}
+
+
+def test_the_worker_starts_before_the_grader_imports_torch():
+    """`run_lecture` starts the worker (which imports torch) and only then imports pytest and torch
+    itself, so the two imports overlap; a module on the path to it that imports torch at its top
+    serialises them (it did: grader.sandbox.replies, about a second of every `grader check`)."""
+    import subprocess
+    import sys
+    code = ("import sys, grader.runner, grader.api, grader.cli\n"
+            "heavy = sorted(m for m in ('torch', 'pytest', 'torchvision') if m in sys.modules)\n"
+            "assert not heavy, heavy")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       cwd=Path(__file__).resolve().parents[1])
+    assert r.returncode == 0, r.stderr[-2000:]

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .limits import POLL_S, limit_from_error
-from .replies import BadReply, check_reply
 from .process import WorkerProcess
 
 IMPORTING = "importing your files"  # the `where` of the import step
@@ -300,7 +299,10 @@ class Learner:
             raise TimedOut(where, self.submission_s, "submission")
         if remaining < limit:
             limit, kind = remaining, "submission"
-        from .inside import wire  # imports torch when used: kept off the start-up path
+        # these import torch: kept off the start-up path, so the worker starts before the grader's
+        # own torch import and the two overlap (tests/test_cli_layout.py holds this)
+        from .inside import wire
+        from .replies import BadReply, check_reply
         proc = self.proc
         deadline = time.monotonic() + limit
         try:
