@@ -205,26 +205,39 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(cluste
     assert r.returncode == 0 and "0 graded, 4 already graded" in r.stdout, r.stdout + r.stderr
 
 
-def test_a_worker_with_another_course_refuses_to_grade(tmp_path):
-    other = tmp_path / "other-course"
-    shutil.copytree(REPO / "grader", other / "grader", ignore=shutil.ignore_patterns("__pycache__"))
-    check = other / "grader" / "checks" / "lecture05.py"
+@pytest.fixture(scope="module")
+def other_course(tmp_path_factory):
+    """A second cluster: its one worker (no GPU resource) imports a course whose lecture05 check differs."""
+    root = tmp_path_factory.mktemp("other")
+    shutil.copytree(REPO / "grader", root / "course" / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    check = root / "course" / "grader" / "checks" / "lecture05.py"
     check.write_text(check.read_text() + "\n# another version of the course\n")
-    c = Cluster(tmp_path / "cluster")
+    c = Cluster(root / "cluster")
     try:
-        c.worker("old", pythonpath=other)
-        sub = folder(tmp_path / "alice", SOL)
-        out = tmp_path / "out"
-        r = run_grader("grade", str(sub), "--lecture", "5", "--out", str(out), "--cluster", c.address, "--no-progress",
-                       timeout=300)
+        c.worker("old", pythonpath=root / "course")
+        yield c
     finally:
         c.stop()
+
+
+def test_a_worker_with_another_course_refuses_to_grade(other_course, tmp_path):
+    sub = folder(tmp_path / "alice", SOL)
+    out = tmp_path / "out"
+    r = run_grader("grade", str(sub), "--lecture", "5", "--out", str(out), "--cluster", other_course.address,
+                   "--no-progress", timeout=300)
     assert r.returncode == 3, r.stdout + r.stderr
     assert "another version of the course" in r.stderr and "Traceback" not in r.stderr, r.stderr
     result = json.loads((out / "submissions" / "alice" / "result.json").read_text())
     assert result["score"] == 0 and "another version of the course" in result["problems"][0]
     assert all(lec["grader_error"] for lec in result["lectures"])  # not a grade: the next run grades it again
     assert {ch["status"] for lec in result["lectures"] for ch in lec["checks"]} == {"error"}
+
+
+def test_cuda_without_a_gpu_worker_is_a_clear_error(other_course, tmp_path):
+    sub = folder(tmp_path / "alice", SOL)
+    r = run_grader("grade", str(sub), "--lecture", "5", "--out", str(tmp_path / "out"), "--cluster",
+                   other_course.address, "--device", "cuda", timeout=300)
+    assert r.returncode == 3 and "no worker of the cluster" in r.stderr and "GPU=1" in r.stderr, r.stderr
 
 
 def test_a_scheduler_that_is_not_there_is_a_clear_error(tmp_path):
