@@ -155,8 +155,8 @@ def run_cluster_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, 
                       timeout: float | None = None, force: bool = False, device: str = "cpu", progress: bool = True,
                       allow_unsandboxed: bool = False, connect_timeout: float = CONNECT_TIMEOUT_S):
     """``batch.run_batch`` on a Dask cluster: same outputs in ``out``, same skipping, same summary."""
-    from .batch import BatchSummary, _progress, class_results, grade_submission, load_done, unique_ids, \
-        write_class, write_submission
+    from .batch import BatchSummary, _progress, class_results, closed_result, grade_submission, load_done, \
+        unique_ids, write_class, write_submission
     from .results import ClassResult
     from .submissions import fingerprint
     out = Path(out)
@@ -197,8 +197,15 @@ def run_cluster_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, 
                     if not path.exists() or path.is_symlink():  # nothing to send: the same refusal, made here
                         record(grade_submission(path, lectures, name=sid))
                         continue
-                    futures[submit(client, path, sid, fp, lectures, device=device, timeout=timeout,
-                                   allow_unsandboxed=allow_unsandboxed)] = (path, sid, fp)
+                    try:
+                        future = submit(client, path, sid, fp, lectures, device=device, timeout=timeout,
+                                        allow_unsandboxed=allow_unsandboxed)
+                    except OSError as exc:  # a file of it cannot be read here: the submission's problem
+                        message = f"{path.name} cannot be read ({exc.strerror or exc})"
+                        record(SubmissionResult(sid, [closed_result(lec, "error", message) for lec in lectures],
+                                                source=str(path), fingerprint=fp, problems=[message]))
+                        continue
+                    futures[future] = (path, sid, fp)
                 from distributed import as_completed
                 for future in as_completed(list(futures), loop=client.loop):
                     path, sid, fp = futures[future]
@@ -237,10 +244,11 @@ def grade_task(request: dict, payload: bytes) -> str:
         return _refusal(request, lectures, f"this Dask worker ({_me()}) holds another version of the course (course "
                         f"fingerprint {mine[:12]} here, {request['course'][:12]} on the submitting machine): it "
                         "refused to grade with other checks; install the same course on every worker")
+    name = request["name"] if request["name"] not in ("", ".", "..") and "/" not in request["name"] else "submission"
     work = Path(tempfile.mkdtemp(prefix="grader-cluster-"))
     try:
-        unpack(request["kind"], payload, work / request["name"])
-        answer = _helper_call({**request, "path": str(work / request["name"]), "worker": _me()})
+        unpack(request["kind"], payload, work / name)
+        answer = _helper_call({**request, "path": str(work / name), "worker": _me()})
     except Exception as exc:  # the helper died, the payload would not unpack: the worker's problem
         return grader_problem(sid, source, fp, lectures, f"this Dask worker ({_me()}) could not grade this "
                               f"submission ({type(exc).__name__}: {str(exc)[:300]}); grade it again").to_json()
@@ -299,9 +307,12 @@ def _helper_call(request: dict) -> str:
     if helper is None or helper.poll() is not None:
         helper = subprocess.Popen([sys.executable, "-m", "grader.cluster"], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, env=_helper_env(), text=True)
-    helper.stdin.write(json.dumps(request) + "\n")
-    helper.stdin.flush()
-    answer = helper.stdout.readline()
+    try:
+        helper.stdin.write(json.dumps(request) + "\n")
+        helper.stdin.flush()
+        answer = helper.stdout.readline()
+    except OSError:
+        answer = ""
     if not answer:
         helper.kill()
         raise RuntimeError(f"its grading helper exited with status {helper.wait()} before answering")
@@ -318,6 +329,10 @@ def _grade_one(request: dict, scratch: Path) -> SubmissionResult:
     from .sandbox import SandboxUnavailable, require_sandbox
     lectures = _lectures(request)
     path, sid, fp = Path(request["path"]), request["submission"], request["fingerprint"]
+    if _SANDBOX_ENV is None:  # require_sandbox pins its choice in the environment: each request chooses afresh
+        os.environ.pop("GRADER_SANDBOX", None)
+    else:
+        os.environ["GRADER_SANDBOX"] = _SANDBOX_ENV
     try:
         require_sandbox(request["allow_unsandboxed"])
         device = resolve_device(request["device"])
@@ -330,6 +345,9 @@ def _grade_one(request: dict, scratch: Path) -> SubmissionResult:
         [submission_job(path, sid, fp, lectures, device=device, timeout=request["timeout"])],
         lambda result, job: got.append(result))
     return got[0]
+
+
+_SANDBOX_ENV = os.environ.get("GRADER_SANDBOX")  # as the worker was started
 
 
 def _serve() -> None:

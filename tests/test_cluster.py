@@ -31,9 +31,9 @@ WORKER = [sys.executable, "-m", "distributed.cli.dask_worker"]
 SOL = {p.name: p.read_text() for p in (SOLUTIONS / "lecture05").glob("*.py")}
 
 
-def _env(pythonpath: Path = REPO) -> dict:
+def _env(pythonpath: Path = REPO, **extra: str) -> dict:
     """The processes import the grader of `pythonpath` (this checkout unless a test says otherwise)."""
-    return dict(os.environ, PYTHONPATH=str(pythonpath), OMP_NUM_THREADS="1")
+    return dict(os.environ, PYTHONPATH=str(pythonpath), OMP_NUM_THREADS="1", **extra)
 
 
 class Cluster:
@@ -51,17 +51,17 @@ class Cluster:
             time.sleep(0.2)
         self.address = json.loads(self.file.read_text())["address"]
 
-    def _start(self, name: str, cmd: list[str], pythonpath: Path | None = None) -> subprocess.Popen:
-        log = open(self.root / f"{name}.log", "wb")
-        p = subprocess.Popen(cmd, cwd=self.root, env=_env(pythonpath or self.pythonpath), stdout=log,
-                             stderr=subprocess.STDOUT, start_new_session=True)
+    def _start(self, name: str, cmd: list[str], pythonpath: Path | None = None, env: dict | None = None) -> subprocess.Popen:
+        with open(self.root / f"{name}.log", "wb") as log:
+            p = subprocess.Popen(cmd, cwd=self.root, env=_env(pythonpath or self.pythonpath, **(env or {})), stdout=log,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
         self.procs[name] = p
         return p
 
-    def worker(self, name: str, *extra: str, pythonpath: Path | None = None) -> subprocess.Popen:
+    def worker(self, name: str, *extra: str, pythonpath: Path | None = None, env: dict | None = None) -> subprocess.Popen:
         """A worker of one thread; returns once the scheduler knows it."""
         p = self._start(name, [*WORKER, self.address, "--name", name, "--nthreads", "1", "--no-dashboard",
-                               "--host", "127.0.0.1", *extra], pythonpath)
+                               "--host", "127.0.0.1", *extra], pythonpath, env)
         deadline = time.monotonic() + 90
         while name not in self.worker_names():
             assert time.monotonic() < deadline and p.poll() is None, self.log(name)
@@ -238,6 +238,26 @@ def test_cuda_without_a_gpu_worker_is_a_clear_error(other_course, tmp_path):
     r = run_grader("grade", str(sub), "--lecture", "5", "--out", str(tmp_path / "out"), "--cluster",
                    other_course.address, "--device", "cuda", timeout=300)
     assert r.returncode == 3 and "no worker of the cluster" in r.stderr and "GPU=1" in r.stderr, r.stderr
+
+
+def test_a_worker_without_the_sandbox_refuses_unless_allowed(tmp_path):
+    c = Cluster(tmp_path / "cluster")
+    try:
+        c.worker("plain", env={"GRADER_SANDBOX": "plain"})  # as on a node where bubblewrap cannot run
+        sub = folder(tmp_path / "alice", SOL)
+        out = tmp_path / "out"
+        refused = run_grader("grade", str(sub), "--lecture", "5", "--out", str(out), "--cluster", c.address,
+                             "--no-progress", timeout=300)
+        allowed = run_grader("grade", str(sub), "--lecture", "5", "--out", str(out), "--cluster", c.address,
+                             "--no-progress", "--allow-unsandboxed", timeout=300)
+    finally:
+        c.stop()
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    assert "refused to grade" in refused.stderr and "needs the bubblewrap sandbox" in refused.stderr, refused.stderr
+    # the refusal was not a grade: the next run (here allowed to grade unsandboxed) grades it
+    assert allowed.returncode == 0 and "1 graded, 0 already graded" in allowed.stdout, allowed.stdout + allowed.stderr
+    result = json.loads((out / "submissions" / "alice" / "result.json").read_text())
+    assert result["score"] == 11 and any("sandbox: none" in n for n in result["lectures"][0]["notes"]), result
 
 
 def test_a_scheduler_that_is_not_there_is_a_clear_error(tmp_path):
