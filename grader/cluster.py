@@ -11,7 +11,8 @@ each result comes back as the canonical JSON and is written here, once per submi
 arrives, with the same progress bar.  ``--device cuda`` asks for the worker resource ``GPU=1``.
 
 On a Dask worker (``grade_task``, the task): a worker whose course differs from the submitter's
-refuses, and the submission gets a grader problem, never a grade.  Otherwise the bytes are
+refuses (``{"refused": why}``), and the submitting machine makes that a grader problem for the
+submission (every check ``error``, the lecture marked not graded), never a grade.  Otherwise the bytes are
 unpacked into a temporary folder and graded exactly as the local pool grades: by a *grading
 helper*, a plain Python process of this worker (``python -m grader.cluster``) that imports torch
 and the grader once and forks one grading process per submission (``grader.pool``, the same job
@@ -177,8 +178,7 @@ def run_cluster_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, 
         client = connect(address, connect_timeout)
         futures = {}
         try:
-            if device == "cuda" and not any(GPU_RESOURCE in (w.get("resources") or {})
-                                            for w in client.scheduler_info()["workers"].values()):
+            if device == "cuda" and not _gpu_workers(client):
                 raise ClusterUnavailable(f"--device cuda: no worker of the cluster at {address} has the resource "
                                          f"{GPU_RESOURCE} (start GPU workers with `dask worker ... --resources "
                                          f"{GPU_RESOURCE}=1`)")
@@ -209,16 +209,7 @@ def run_cluster_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, 
                 from distributed import as_completed
                 for future in as_completed(list(futures), loop=client.loop):
                     path, sid, fp = futures[future]
-                    try:
-                        result = SubmissionResult.from_dict(json.loads(future.result()))
-                    except Exception as exc:  # KilledWorker, a cancelled task, a worker without the grader
-                        result = grader_problem(sid, str(path), fp, lectures,
-                                                f"the cluster could not grade this submission ({type(exc).__name__}: "
-                                                f"{str(exc)[:300]}); this is not a verdict on the code: grade it again")
-                    if result.submission != sid:
-                        result = grader_problem(sid, str(path), fp, lectures, "a Dask worker answered for another "
-                                                f"submission ({result.submission[:80]}); grade it again")
-                    record(result)
+                    record(_answer(future, path, sid, fp, lectures))
         finally:
             if futures:
                 client.cancel(list(futures))
@@ -228,35 +219,66 @@ def run_cluster_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, 
     return summary
 
 
+def _answer(future, path: Path, sid: str, fp: str, lectures: list[Lecture]) -> SubmissionResult:
+    """A finished task's result; a refusal, or a task the cluster could not run, as a grader problem."""
+    try:
+        answer = json.loads(future.result())
+        if "refused" in answer:
+            return grader_problem(sid, str(path), fp, lectures, str(answer["refused"]))
+        result = SubmissionResult.from_dict(answer)
+    except Exception as exc:  # KilledWorker, a cancelled task, a worker without the grader
+        return grader_problem(sid, str(path), fp, lectures, f"the cluster could not grade this submission "
+                              f"({type(exc).__name__}: {str(exc)[:300]}); this is not a verdict on the code: grade it again")
+    if result.submission != sid or [r.lecture for r in result.lectures] != [lec.id for lec in lectures]:
+        return grader_problem(sid, str(path), fp, lectures, "a Dask worker answered for another submission or "
+                              "other lectures; grade it again")
+    return result
+
+
+def _gpu_workers(client) -> int:
+    try:
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+    except TypeError:  # a Dask before n_workers: every worker
+        workers = client.scheduler_info()["workers"]
+    return sum(GPU_RESOURCE in (w.get("resources") or {}) for w in workers.values())
+
+
 # ---------------------------------------------------------------- on a Dask worker
 
 def grade_task(request: dict, payload: bytes) -> str:
-    """The Dask task: one submission graded on this worker; its canonical JSON.  Never raises for
-    anything the submission holds; a worker that cannot grade it as asked says why, as a grader problem."""
+    """The Dask task: one submission graded on this worker; its canonical JSON, or ``{"refused": why}``
+    when this worker cannot grade it as asked (another course, no sandbox, no CUDA, a dead helper),
+    which the submitting machine makes a grader problem.  Never raises for anything the submission holds."""
     from .course import CourseError
-    sid, source, fp = request["submission"], request["source"], request["fingerprint"]
-    try:
-        lectures = _lectures(request)
-    except CourseError as exc:
-        return _refusal(request, None, f"this Dask worker ({_me()}) cannot load the lectures asked for: {exc}")
     mine = course_fingerprint()
     if request["course"] != mine:
-        return _refusal(request, lectures, f"this Dask worker ({_me()}) holds another version of the course (course "
-                        f"fingerprint {mine[:12]} here, {request['course'][:12]} on the submitting machine): it "
-                        "refused to grade with other checks; install the same course on every worker")
+        return _refused(f"this Dask worker ({_me()}) holds another version of the course (course fingerprint "
+                        f"{mine[:12]} here, {request['course'][:12]} on the submitting machine): it refused to grade "
+                        "with other checks; install the same course on every worker")
+    try:
+        _lectures(request)
+    except CourseError as exc:
+        return _refused(f"this Dask worker ({_me()}) cannot load the lectures asked for: {exc}")
     name = request["name"] if request["name"] not in ("", ".", "..") and "/" not in request["name"] else "submission"
     work = Path(tempfile.mkdtemp(prefix="grader-cluster-"))
     try:
         unpack(request["kind"], payload, work / name)
-        answer = _helper_call({**request, "path": str(work / name), "worker": _me()})
+        answer = json.loads(_helper_call({**request, "path": str(work / name), "worker": _me()}))
     except Exception as exc:  # the helper died, the payload would not unpack: the worker's problem
-        return grader_problem(sid, source, fp, lectures, f"this Dask worker ({_me()}) could not grade this "
-                              f"submission ({type(exc).__name__}: {str(exc)[:300]}); grade it again").to_json()
+        return _refused(f"this Dask worker ({_me()}) could not grade this submission ({type(exc).__name__}: "
+                        f"{str(exc)[:300]}); grade it again")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    result = SubmissionResult.from_dict(json.loads(answer))
-    result.submission, result.source, result.fingerprint = sid, source, fp  # the submitting machine's names
+    if "refused" in answer:
+        return json.dumps(answer)
+    result = SubmissionResult.from_dict(answer)
+    result.submission, result.source, result.fingerprint = request["submission"], request["source"], \
+        request["fingerprint"]  # the submitting machine's names
     return result.to_json()
+
+
+def _refused(message: str) -> str:
+    return json.dumps({"refused": message})
 
 
 def _lectures(request: dict) -> list[Lecture]:
@@ -264,16 +286,6 @@ def _lectures(request: dict) -> list[Lecture]:
     from .course import load_lecture
     return [load_lecture(i).with_data(v) if v else load_lecture(i)
             for i, v in zip(request["lectures"], request["variants"])]
-
-
-def _refusal(request: dict, lectures: list[Lecture] | None, message: str) -> str:
-    if lectures is None:
-        from .results import LectureResult
-        graded = [LectureResult(lecture=i, title=i, checks=[], grader_error=message) for i in request["lectures"]]
-        return SubmissionResult(request["submission"], graded, source=request["source"],
-                                fingerprint=request["fingerprint"], problems=[message]).to_json()
-    return grader_problem(request["submission"], request["source"], request["fingerprint"], lectures,
-                          message).to_json()
 
 
 def _me() -> str:
@@ -321,7 +333,7 @@ def _helper_call(request: dict) -> str:
     return answer
 
 
-def _grade_one(request: dict, scratch: Path) -> SubmissionResult:
+def _grade_one(request: dict, scratch: Path) -> dict:
     """In the helper: what ``run_batch`` does for one submission, in a forked grading process."""
     from .api import UsageError, resolve_device
     from .batch import batch_limits, submission_job
@@ -337,14 +349,13 @@ def _grade_one(request: dict, scratch: Path) -> SubmissionResult:
         require_sandbox(request["allow_unsandboxed"])
         device = resolve_device(request["device"])
     except (SandboxUnavailable, UsageError) as exc:
-        return grader_problem(sid, request["source"], fp, lectures,
-                              f"the Dask worker {request['worker']} refused to grade: {exc}")
+        return {"refused": f"the Dask worker {request['worker']} refused to grade: {exc}"}
     _, outer = batch_limits(lectures, request["timeout"])
     got: list[SubmissionResult] = []
     Pool(jobs=1, timeout=outer, scratch=scratch, result_type=SubmissionResult).run(
         [submission_job(path, sid, fp, lectures, device=device, timeout=request["timeout"])],
         lambda result, job: got.append(result))
-    return got[0]
+    return got[0].to_dict()
 
 
 _SANDBOX_ENV = os.environ.get("GRADER_SANDBOX")  # as the worker was started
@@ -359,8 +370,8 @@ def _serve() -> None:
     for line in sys.stdin:
         request = json.loads(line)
         with tempfile.TemporaryDirectory(prefix="grader-helper-") as scratch:
-            result = _grade_one(request, Path(scratch))
-        answers.write(result.to_json().replace("\n", " ") + "\n")
+            answer = _grade_one(request, Path(scratch))
+        answers.write(json.dumps(answer) + "\n")
         answers.flush()
 
 
