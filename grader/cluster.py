@@ -228,7 +228,8 @@ def _answer(future, path: Path, sid: str, fp: str, lectures: list[Lecture]) -> S
         result = SubmissionResult.from_dict(answer)
     except Exception as exc:  # KilledWorker, a cancelled task, a worker without the grader
         return grader_problem(sid, str(path), fp, lectures, f"the cluster could not grade this submission "
-                              f"({type(exc).__name__}: {str(exc)[:300]}); this is not a verdict on the code: grade it again")
+                              f"({type(exc).__name__}: {str(exc)[:300]}); this is not a verdict on the code: "
+                              "grade it again")
     if result.submission != sid or [r.lecture for r in result.lectures] != [lec.id for lec in lectures]:
         return grader_problem(sid, str(path), fp, lectures, "a Dask worker answered for another submission or "
                               "other lectures; grade it again")

@@ -58,10 +58,11 @@ class LocalCluster:
         self.address = json.loads(self.file.read_text())["address"]
 
     def _start(self, cmd: list[str], name: str, env: dict | None = None) -> None:
-        log = open(self.root / f"{name}.log", "wb")
         path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))  # this checkout's grader
-        self.procs.append(subprocess.Popen(cmd, cwd=self.root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                           env={**os.environ, "PYTHONPATH": path, **(env or {})}))
+        with open(self.root / f"{name}.log", "wb") as log:
+            self.procs.append(subprocess.Popen(cmd, cwd=self.root, stdout=log, stderr=subprocess.STDOUT,
+                                               start_new_session=True,
+                                               env={**os.environ, "PYTHONPATH": path, **(env or {})}))
 
     def _wait(self, ready, what: str) -> None:
         deadline = time.monotonic() + 120

@@ -51,14 +51,16 @@ class Cluster:
             time.sleep(0.2)
         self.address = json.loads(self.file.read_text())["address"]
 
-    def _start(self, name: str, cmd: list[str], pythonpath: Path | None = None, env: dict | None = None) -> subprocess.Popen:
+    def _start(self, name: str, cmd: list[str], pythonpath: Path | None = None,
+               env: dict | None = None) -> subprocess.Popen:
         with open(self.root / f"{name}.log", "wb") as log:
             p = subprocess.Popen(cmd, cwd=self.root, env=_env(pythonpath or self.pythonpath, **(env or {})), stdout=log,
                                  stderr=subprocess.STDOUT, start_new_session=True)
         self.procs[name] = p
         return p
 
-    def worker(self, name: str, *extra: str, pythonpath: Path | None = None, env: dict | None = None) -> subprocess.Popen:
+    def worker(self, name: str, *extra: str, pythonpath: Path | None = None,
+               env: dict | None = None) -> subprocess.Popen:
         """A worker of one thread; returns once the scheduler knows it."""
         p = self._start(name, [*WORKER, self.address, "--name", name, "--nthreads", "1", "--no-dashboard",
                                "--host", "127.0.0.1", *extra], pythonpath, env)

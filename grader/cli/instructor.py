@@ -146,9 +146,10 @@ def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str
     if cluster:
         ungraded = [s for s in k.submissions if any(r.grader_error for r in s.lectures)]
         if ungraded:
+            first = ungraded[0]
+            why = first.problems[0] if first.problems else "see its report"
             click.echo(f"grader problem: {len(ungraded)} submission(s) could not be graded on the cluster "
-                       f"({ungraded[0].submission}: {(ungraded[0].problems or ['see its report'])[0]}); run the same command again "
-                       "to grade them", err=True)
+                       f"({first.submission}: {why}); run the same command again to grade them", err=True)
             sys.exit(GRADER_PROBLEM)
 
 
