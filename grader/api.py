@@ -409,11 +409,16 @@ def course_overview(workdir: str | os.PathLike | None = None) -> list[tuple[Lect
 
 def grade(submissions: Iterable[str | os.PathLike] | str | os.PathLike, lectures: Iterable[str | Lecture] | str | Lecture,
           out: str | os.PathLike, *, jobs: int = 2, timeout: float | None = None, force: bool = False,
-          device: str = "cpu", progress: bool = True, allow_unsandboxed: bool = False):
+          device: str = "cpu", progress: bool = True, allow_unsandboxed: bool = False, cluster: str | None = None):
     """Grade a class: each submission (a folder, a .zip or a .ipynb) in its own process, ``jobs`` at once,
     the reports written into ``out`` as they come (see ``grader.batch``).  Returns the batch's summary
     (``.klass``: the ClassResult; ``.graded``, ``.skipped``: submission names).  Refuses to grade
-    without the bubblewrap sandbox (``CannotGrade``) unless ``allow_unsandboxed``."""
+    without the bubblewrap sandbox (``CannotGrade``) unless ``allow_unsandboxed``.
+
+    With ``cluster`` (a Dask scheduler's address or scheduler file) each submission is graded on a
+    worker of that cluster instead (``grader.cluster``; ``jobs`` is then the workers' threads): the
+    sandbox is required there, and the device is the worker's.  A scheduler that cannot be reached
+    raises ``CannotGrade``."""
     if isinstance(submissions, (str, os.PathLike)):
         submissions = [submissions]
     if isinstance(lectures, (str, Lecture)):
@@ -423,6 +428,16 @@ def grade(submissions: Iterable[str | os.PathLike] | str | os.PathLike, lectures
         raise UsageError("no lecture to grade")
     if jobs < 1:
         raise UsageError(f"jobs must be at least 1, not {jobs}")
+    if cluster:
+        from .cluster import ClusterUnavailable, run_cluster_batch
+        if device not in ("auto", "cpu", "cuda"):
+            raise UsageError(f"device {device!r}: choose auto, cpu or cuda")
+        try:
+            return run_cluster_batch([Path(s) for s in submissions], lecs, Path(out), address=str(cluster),
+                                     timeout=timeout, force=force, device=device, progress=progress,
+                                     allow_unsandboxed=allow_unsandboxed)
+        except ClusterUnavailable as exc:
+            raise CannotGrade(str(exc)) from None
     from .sandbox import SandboxUnavailable, require_sandbox
     try:
         require_sandbox(allow_unsandboxed)

@@ -141,14 +141,33 @@ def _threads_per_job(jobs: int) -> None:
         os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // jobs))
 
 
+def batch_limits(lectures: list[Lecture], timeout: float | None) -> tuple[float, float]:
+    """(seconds a submission's learner code may take, seconds its grading process may take)."""
+    limit = float(timeout) if timeout else default_timeout(lectures)
+    return limit, (limit * len(lectures) + STARTUP_GRACE_S if timeout else limit)
+
+
+def submission_job(path: Path, sid: str, fp: str, lectures: list[Lecture], *, device: str, timeout: float | None,
+                   grade: Callable[..., SubmissionResult] = grade_submission) -> Job:
+    """The pool's job that grades one submission (here, and on a Dask worker: ``grader.cluster``)."""
+    limit, _ = batch_limits(lectures, timeout)
+
+    def task():
+        return grade(path, lectures, device=device, timeout=limit if timeout else None, name=sid)
+
+    def on_fail(status, message):
+        return SubmissionResult(submission=sid, source=str(path), fingerprint=fp, problems=[message],
+                                lectures=[closed_result(lec, status, message) for lec in lectures])
+    return Job(sid, task, on_fail)
+
+
 def run_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, jobs: int = 2, timeout: float | None = None,
               force: bool = False, device: str = "cpu", progress: bool = True,
               grade: Callable[..., SubmissionResult] = grade_submission) -> BatchSummary:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     lecture_ids = [lec.id for lec in lectures]
-    limit = float(timeout) if timeout else default_timeout(lectures)
-    outer = limit * len(lectures) + STARTUP_GRACE_S if timeout else limit
+    _, outer = batch_limits(lectures, timeout)
     results: dict[str, SubmissionResult] = {}
     summary = BatchSummary(klass=ClassResult(submissions=[], lectures=lecture_ids))
     todo: list[Job] = []
@@ -159,14 +178,7 @@ def run_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, jobs: in
             results[sid] = done
             summary.skipped.append(sid)
             continue
-
-        def task(path=path, sid=sid):
-            return grade(path, lectures, device=device, timeout=limit if timeout else None, name=sid)
-
-        def on_fail(status, message, path=path, sid=sid, fp=fp):
-            return SubmissionResult(submission=sid, source=str(path), fingerprint=fp, problems=[message],
-                                    lectures=[closed_result(lec, status, message) for lec in lectures])
-        todo.append(Job(sid, task, on_fail))
+        todo.append(submission_job(path, sid, fp, lectures, device=device, timeout=timeout, grade=grade))
 
     if todo:
         _threads_per_job(jobs)  # before torch is imported: it reads the variable once

@@ -248,3 +248,34 @@ def load_lecture(text: str) -> Lecture:
 
 def all_lectures() -> list[Lecture]:
     return [load_lecture(i) for i in lecture_ids()]
+
+
+# ---------------------------------------------------------------- the course's fingerprint
+
+_PACKAGE = Path(__file__).resolve().parent
+# What decides a grade besides the learner's code: the checks (public and hidden), the lectures'
+# metadata (points, thresholds, limits), the data the lectures use (public splits and hidden eval
+# splits) and the code that runs in the worker beside the learner's.  Relative to grader/.
+FINGERPRINTED = ("checks", "lectures", "data", "sandbox/inside")
+_course_fingerprint: str | None = None
+
+
+def course_fingerprint() -> str:
+    """sha256 over every file of the course (``FINGERPRINTED``: names and contents; caches skipped).
+
+    Two machines with the same fingerprint grade a submission with the same checks on the same
+    data: a Dask worker (``grader.cluster``) refuses a task whose fingerprint is not its own.
+    Computed once per process (the files are a few MB)."""
+    global _course_fingerprint
+    if _course_fingerprint is None:
+        import hashlib
+        h = hashlib.sha256()
+        for top in FINGERPRINTED:
+            for p in sorted((_PACKAGE / top).rglob("*")):
+                rel = p.relative_to(_PACKAGE)
+                if "__pycache__" in rel.parts or p.suffix == ".pyc" or not p.is_file():
+                    continue
+                h.update(rel.as_posix().encode() + b"\0")
+                h.update(hashlib.sha256(p.read_bytes()).digest())
+        _course_fingerprint = h.hexdigest()
+    return _course_fingerprint

@@ -119,18 +119,24 @@ def release(lectures: tuple[str, ...], out: str, force: bool) -> None:
 @click.option("--allow-unsandboxed", is_flag=True,
               help="Grade even where the bubblewrap sandbox cannot run (submissions can then read hidden checks "
                    "and interfere with each other).")
+@click.option("--cluster", metavar="ADDRESS",
+              help="Grade on a Dask cluster: its scheduler (tcp://host:8786) or scheduler file; needs the `dask` "
+                   "extra. --jobs is then the workers' own; --device cuda asks for workers with the GPU resource.")
 def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str, jobs: int, timeout: float | None,
-          force: bool, device: str, no_progress: bool, allow_unsandboxed: bool) -> None:
+          force: bool, device: str, no_progress: bool, allow_unsandboxed: bool, cluster: str | None) -> None:
     """Grade a class: each SUBMISSION (a folder, a .zip or a .ipynb) in its own process.
 
     Writes OUT/submissions/<name>/{report.html,result.json,results.json} as each is graded,
     then OUT/index.html, OUT/grades.csv, OUT/junit.xml and OUT/class.json.  A rerun skips the
-    submissions already graded (same files, same lectures) unless --force.
+    submissions already graded (same files, same lectures) unless --force.  With --cluster, each
+    submission is graded on a Dask worker (same sandbox and checks; a worker with another version
+    of the course refuses) and the outputs are written here; exit 3 if some could not be graded.
     """
     try:
         with exit_codes():
             summary = api.grade(submissions, lecture_texts, out, jobs=jobs, timeout=timeout, force=force,
-                                device=device, progress=not no_progress, allow_unsandboxed=allow_unsandboxed)
+                                device=device, progress=not no_progress, allow_unsandboxed=allow_unsandboxed,
+                                cluster=cluster)
     except KeyboardInterrupt:
         done = len(list((Path(out) / "submissions").glob("*/result.json")))
         click.echo(f"interrupted: {done} result(s) are kept in {out}; run the same command again to go on", err=True)
@@ -140,6 +146,14 @@ def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str
                f"class report: {Path(out) / 'index.html'}")
     for s in k.submissions:
         click.echo(f"  {s.submission:<24} {s.score:g}/{s.max_score:g}" + (f"  ({s.problems[0]})" if s.problems else ""))
+    if cluster:
+        ungraded = [s for s in k.submissions if any(r.grader_error for r in s.lectures)]
+        if ungraded:
+            first = ungraded[0]
+            why = first.problems[0] if first.problems else "see its report"
+            click.echo(f"grader problem: {len(ungraded)} submission(s) could not be graded on the cluster "
+                       f"({first.submission}: {why}); run the same command again to grade them", err=True)
+            sys.exit(GRADER_PROBLEM)
 
 
 @click.command()
