@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .i18n import _
 from .course import CourseError, Exercise, Lecture, all_lectures, lecture_ids, load_lecture
 from .results import CheckResult, LectureResult, SubmissionResult
 from .workspace import State, WorkspaceError, find_workdir, lecture_at, pristine_stubs
@@ -69,7 +70,7 @@ def resolve_workdir(path: str | os.PathLike | None = None) -> Path:
         if path:
             p = Path(path).resolve()
             if not p.is_dir():
-                raise UsageError(f"--workdir {path}: no such directory ({p})")
+                raise UsageError(_("--workdir {path}: no such directory ({p})").format(path=path, p=p))
             if not (p / "exercises").is_dir():
                 if p.name == "exercises":
                     return p.parent
@@ -97,7 +98,7 @@ def resolve_exercise(lecture: Lecture, name: str) -> Exercise:
     if ex:
         return ex
     known = "; ".join(f"{e.name} ({', '.join(e.symbols)})" for e in lecture.exercises)
-    raise UsageError(f"{lecture.id} has no exercise `{name}`; its exercises (and what they define): {known}")
+    raise UsageError(_("{id} has no exercise `{name}`; its exercises (and what they define): {known}").format(id=lecture.id, name=name, known=known))
 
 
 def next_lecture(lecture: str | Lecture) -> Lecture | None:
@@ -110,7 +111,7 @@ def next_lecture(lecture: str | Lecture) -> Lecture | None:
 def resolve_device(choice: str = "auto") -> str:
     """``cpu`` or ``cuda`` for ``auto|cpu|cuda``; asking for CUDA where there is none is a usage error."""
     if choice not in ("auto", "cpu", "cuda"):
-        raise UsageError(f"device {choice!r}: choose auto, cpu or cuda")
+        raise UsageError(_("device {choice!r}: choose auto, cpu or cuda").format(choice=choice))
     if choice == "cpu":
         return "cpu"
     if choice == "auto" and not (Path("/proc/driver/nvidia/version").exists() or Path("/dev/nvidia0").exists()):
@@ -119,7 +120,8 @@ def resolve_device(choice: str = "auto") -> str:
     if torch.cuda.is_available():
         return "cuda"
     if choice == "cuda":
-        raise UsageError("--device cuda: CUDA is not available on this machine (torch.cuda.is_available() is False)")
+        raise UsageError(_("--device cuda: CUDA is not available on this machine (torch.cuda.is_available() is "
+                           "False)"))
     return "cpu"
 
 
@@ -162,7 +164,7 @@ def check(lecture: str | Lecture, workdir: str | os.PathLike | None = None, devi
     lec = resolve_lecture(lecture)
     folder = wd / "exercises" / lec.id
     if not folder.is_dir():
-        raise UsageError(f"no folder for {lec.id}: looked for {folder}")
+        raise UsageError(_("no folder for {id}: looked for {folder}").format(id=lec.id, folder=folder))
     if data:
         lec = with_data(lec, data)
     return _run(lec, wd, resolve_device(device), on_check)
@@ -177,7 +179,7 @@ def check_all(workdir: str | os.PathLike | None = None, device: str = "auto", *,
     wd = resolve_workdir(workdir)
     lecs = [x for x in all_lectures() if (wd / "exercises" / x.id).is_dir()]
     if not lecs:
-        raise UsageError(f"--all: no lecture folders in {wd / 'exercises'}")
+        raise UsageError(_("--all: no lecture folders in {v0}").format(v0=wd / 'exercises'))
     dev = resolve_device(device)
     results = []
     for lec in lecs:
@@ -204,7 +206,7 @@ def watch(lecture: str | Lecture, workdir: str | os.PathLike | None = None, devi
     wd = resolve_workdir(workdir)
     folder = wd / "exercises" / lec.id
     if not folder.is_dir():
-        raise UsageError(f"no folder for {lec.id}: looked for {folder}")
+        raise UsageError(_("no folder for {id}: looked for {folder}").format(id=lec.id, folder=folder))
     dev = resolve_device(device)
 
     def once(changed: list[str]) -> None:
@@ -275,7 +277,7 @@ def init(directory: str | os.PathLike) -> Path:
     its ``exercises/`` folder."""
     target = Path(directory).resolve() / "exercises"
     if target.exists():
-        raise UsageError(f"{target} already exists: choose an empty directory")
+        raise UsageError(_("{target} already exists: choose an empty directory").format(target=target))
     stubs = {lec: _pristine(lec) for lec in lecture_ids()}
     for lec, files in stubs.items():
         (target / lec).mkdir(parents=True)
@@ -316,10 +318,10 @@ def reset(lecture: str | Lecture, exercise: str | None = None, workdir: str | os
         ex = resolve_exercise(lec, exercise)
         own = [s for s in ex.symbols if lec.exercise_of_symbol(s) == ex]  # what it asks the learner to write
         if not own:
-            raise UsageError(f"{lec.id}/{ex.name} asks for no code of its own (it uses {', '.join(ex.symbols)} of "
-                             "other exercises): reset those, or the whole lecture")
+            raise UsageError(_("{id}/{name} asks for no code of its own (it uses {v2} of other exercises): reset those, "
+                               "or the whole lecture").format(id=lec.id, name=ex.name, v2=', '.join(ex.symbols)))
         if ex.file not in pristine:
-            raise UsageError(f"no pristine copy of {ex.file}")
+            raise UsageError(_("no pristine copy of {file}").format(file=ex.file))
         current = _read_or_none(folder / ex.file)
         others = [e.name for e in lec.exercises if e != ex and e.file == ex.file
                   and any(lec.exercise_of_symbol(s) == e for s in e.symbols)]
@@ -420,9 +422,9 @@ def grade(submissions: Iterable[str | os.PathLike] | str | os.PathLike, lectures
         lectures = [lectures]
     lecs = resolve_lectures(lectures)
     if not lecs:
-        raise UsageError("no lecture to grade")
+        raise UsageError(_("no lecture to grade"))
     if jobs < 1:
-        raise UsageError(f"jobs must be at least 1, not {jobs}")
+        raise UsageError(_("jobs must be at least 1, not {jobs}").format(jobs=jobs))
     from .sandbox import SandboxUnavailable, require_sandbox
     try:
         require_sandbox(allow_unsandboxed)
