@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .i18n import _
+from .i18n import N_, _
 from .course import CourseError, Exercise, Lecture, all_lectures, lecture_ids, load_lecture
 from .results import CheckResult, LectureResult, SubmissionResult
 from .workspace import State, WorkspaceError, find_workdir, lecture_at, pristine_stubs
@@ -143,7 +143,7 @@ def _run(lecture: Lecture, workdir: Path, device: str, on_check: OnCheck | None 
     from .runner import run_lecture
     started = time.time()
     result = run_lecture(lecture, workdir / "exercises" / lecture.id, device=device, on_check=on_check)
-    if any(note.startswith(INTERRUPTED) for note in result.notes):
+    if any(note.startswith((INTERRUPTED, _(INTERRUPTED))) for note in result.notes):
         return result  # Ctrl-C mid-check (`grader watch` quits so): not the learner's last result
     try:
         State(workdir).save_result(result, started)
@@ -152,7 +152,7 @@ def _run(lecture: Lecture, workdir: Path, device: str, on_check: OnCheck | None 
     return result
 
 
-INTERRUPTED = "the grading was interrupted"  # how grader.runner notes a run stopped by SIGINT
+INTERRUPTED = N_("the grading was interrupted")  # how grader.runner notes a run stopped by SIGINT
 
 
 def check(lecture: str | Lecture, workdir: str | os.PathLike | None = None, device: str = "auto",
@@ -239,21 +239,24 @@ def hint(lecture: str | Lecture, exercise: str | None = None, workdir: str | os.
         pending = [e for e in lec.exercises if e.name not in done]
         if not pending:
             after = next_lecture(lec)
-            return (f"{lec.id}: every exercise passed at your last check; no hint needed. "
-                    + (f"next: {after.id} · {after.title}" if after else "That was the last lecture: the course is done."))
+            return (_("{lecture}: every exercise passed at your last check; no hint needed. ").format(lecture=lec.id)
+                    + (_("next: {lecture} · {title}").format(lecture=after.id, title=_(after.title)) if after
+                       else _("That was the last lecture: the course is done.")))
         ex = pending[0]
     else:
         ex = resolve_exercise(lec, exercise)
         if ex.name in done:
-            return (f"{lec.id}/{ex.name}: its checks passed at your last check; no hint needed "
-                    f"(`grader check {lec.id}` again if you changed it since)")
+            return _("{lecture}/{exercise}: its checks passed at your last check; no hint needed "
+                     "(`grader check {lecture}` again if you changed it since)").format(lecture=lec.id, exercise=ex.name)
     shown = state.hints_revealed(lec.id, ex.name)
     if shown >= len(ex.hints):
-        return "\n".join([f"{lec.id}/{ex.name}: all {len(ex.hints)} hints are shown:",
-                          *(f"  {i}. {h}" for i, h in enumerate(ex.hints, 1))])
+        return "\n".join([_("{lecture}/{exercise}: all {n} hints are shown:").format(lecture=lec.id, exercise=ex.name,
+                                                                                   n=len(ex.hints)),
+                          *(f"  {i}. {_(h)}" for i, h in enumerate(ex.hints, 1))])
     n = state.reveal_hint(lec.id, ex.name)
-    return (f"{lec.id}/{ex.name} ({ex.title} · {ex.title_zh}), hint {n} of {len(ex.hints)}:\n"
-            f"  {ex.hints[n - 1]}")
+    return (_("{lecture}/{exercise} ({title} · {title_zh}), hint {n} of {total}:").format(
+                lecture=lec.id, exercise=ex.name, title=ex.title, title_zh=ex.title_zh, n=n, total=len(ex.hints))
+            + f"\n  {_(ex.hints[n - 1])}")
 
 
 def forget_hints(lecture: str | Lecture | None = None, exercise: str | None = None,
@@ -262,12 +265,13 @@ def forget_hints(lecture: str | Lecture | None = None, exercise: str | None = No
     state = State(resolve_workdir(workdir))
     if lecture is None:
         n = state.forget_hints()
-        return f"forgot the {n} hint(s) revealed in the course" if n else "no hints were revealed"
+        return _("forgot the {n} hint(s) revealed in the course").format(n=n) if n else _("no hints were revealed")
     lec = resolve_lecture(lecture)
     ex = resolve_exercise(lec, exercise) if exercise else None
     n = state.forget_hints(lec.id, ex.name if ex else None)
     where = f"{lec.id}/{ex.name}" if ex else lec.id
-    return f"{where}: forgot the {n} hint(s) revealed" if n else f"{where}: no hints were revealed"
+    return (_("{where}: forgot the {n} hint(s) revealed").format(where=where, n=n) if n
+            else _("{where}: no hints were revealed").format(where=where))
 
 
 # ---------------------------------------------------------------- the learner's files
@@ -330,7 +334,8 @@ def reset(lecture: str | Lecture, exercise: str | None = None, workdir: str | os
             try:  # only this exercise's functions and classes: the others in its file stay as they are
                 text = replace_definitions(current, pristine[ex.file], own)
             except ValueError as exc:
-                out.note = f"{ex.file} also holds {', '.join(others)}: the whole file was reset, because {exc}"
+                out.note = _("{file} also holds {others}: the whole file was reset, because {reason}").format(
+                    file=ex.file, others=', '.join(others), reason=exc)
         wanted = {ex.file: text}
     changed = []
     for name, text in wanted.items():
@@ -364,7 +369,7 @@ def replace_definitions(current: str, pristine: str, symbols: Iterable[str]) -> 
         try:
             tree = ast.parse(text)
         except SyntaxError as exc:
-            raise ValueError(f"{what} does not parse (line {exc.lineno}: {exc.msg})") from None
+            raise ValueError(_("{what} does not parse (line {line}: {msg})").format(what=what, line=exc.lineno, msg=exc.msg)) from None
         lines = text.splitlines()
         found = {}
         for node in tree.body:
@@ -385,9 +390,9 @@ def replace_definitions(current: str, pristine: str, symbols: Iterable[str]) -> 
     lines, stub_lines = current.splitlines(keepends=True), pristine.splitlines(keepends=True)
     for symbol in symbols:
         if symbol not in have:
-            raise ValueError(f"your file defines no `{symbol}`")
+            raise ValueError(_("your file defines no `{symbol}`").format(symbol=symbol))
         if symbol not in ship:
-            raise ValueError(f"the stub defines no `{symbol}`")
+            raise ValueError(_("the stub defines no `{symbol}`").format(symbol=symbol))
     # from the bottom up, so the line numbers above stay right
     for symbol in sorted(symbols, key=lambda s: have[s][0], reverse=True):
         a, b = have[symbol]

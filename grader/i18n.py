@@ -168,12 +168,18 @@ def _main(argv: list[str]) -> int:
     root = Path(__file__).resolve().parents[1]
     pot = root / "grader" / "locale" / f"{DOMAIN}.pot"
     if argv[:1] == ["extract"]:
-        subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(root / "babel.cfg"),
-                        "-k", "N_", "-o", str(pot), "--no-location", "--omit-header", "--sort-output",
-                        "--project", "pytorch-course-grader", str(root / "grader")], check=True, cwd=root)
-        subprocess.run([sys.executable, "-m", "babel.messages.frontend", "update", "-i", str(pot), "-d",
-                        str(LOCALE_DIR), "-D", DOMAIN, "-l", "zh", "--no-fuzzy-matching", "--omit-header"],
-                       check=True, cwd=root)
+        LOCALE_DIR.mkdir(exist_ok=True)
+        subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+                        "-o", str(pot), "--sort-by-file", "--no-wrap",
+                        "--project", "pytorch-course-grader", "."], check=True, cwd=root)
+        if not po_path("zh").is_file():
+            subprocess.run([sys.executable, "-m", "babel.messages.frontend", "init", "-i", str(pot), "-d",
+                            str(LOCALE_DIR), "-D", DOMAIN, "-l", "zh_Hans_CN", "--no-wrap"], check=True, cwd=root)
+            Path(LOCALE_DIR / "zh_Hans_CN").rename(LOCALE_DIR / "zh")
+        else:
+            subprocess.run([sys.executable, "-m", "babel.messages.frontend", "update", "-i", str(pot), "-d",
+                            str(LOCALE_DIR), "-D", DOMAIN, "-l", "zh", "--no-fuzzy-matching", "--no-wrap",
+                            "--ignore-obsolete"], check=True, cwd=root)
         return 0
     if argv[:1] == ["compile"]:
         compile_catalog("zh", mo_path("zh"))

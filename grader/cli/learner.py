@@ -102,7 +102,7 @@ def _lecture_and_exercise(lecture: str | None, exercise: str | None, workdir: st
 
 def _following(lecture) -> tuple[str, str] | None:
     after = api.next_lecture(lecture)
-    return (after.id, after.title) if after else None
+    return (after.id, _(after.title)) if after else None
 
 
 # ---------------------------------------------------------------- the commands
@@ -151,7 +151,7 @@ def check(lecture: str | None, every: bool, workdir: str | None, device: str, js
 
     def start(lec) -> None:  # each check's row as it finishes, in a terminal
         if not quiet:
-            live.append(terminal.LiveChecks(console, lec.id, lec.title, len(lec.checks)).__enter__())
+            live.append(terminal.LiveChecks(console, lec.id, _(lec.title), len(lec.checks)).__enter__())
 
     def tell(check_result) -> None:
         if live:
@@ -207,8 +207,8 @@ def watch(lecture: str | None, workdir: str | None, device: str) -> None:
         if console.is_terminal:
             console.clear()
         elif changed:
-            console.print(f"\n--- {', '.join(changed)} changed: checking {lec.id} again ---")
-        live.append(terminal.LiveChecks(console, lec.id, lec.title, len(lec.checks)).__enter__())
+            console.print(_("\n--- {files} changed: checking {lecture} again ---").format(files=', '.join(changed), lecture=lec.id))
+        live.append(terminal.LiveChecks(console, lec.id, _(lec.title), len(lec.checks)).__enter__())
 
     def tell(check_result) -> None:
         if live:
@@ -275,7 +275,7 @@ def reset(lecture: str | None, exercise: str | None, workdir: str | None) -> Non
     if done.unchanged:
         click.echo(_("{what}: already as shipped: {v1}").format(what=what, v1=', '.join(done.unchanged)))
     if done.note:
-        click.echo(f"note: {done.note}")
+        click.echo(_("note: {note}").format(note=done.note))
     if done.backup:
         click.echo(_("your version is kept in {backup}").format(backup=done.backup))
 
