@@ -45,8 +45,11 @@ def fail(message: str, **details) -> None:
 
 def fix_of(message: str) -> str:
     """The fix a mistake's message gives: what follows its first ': ' or '; ' (else the whole message)."""
-    cuts = [i for i in (message.find(": "), message.find("; ")) if i >= 0]
-    return message[min(cuts) + 2:] if cuts else message
+    cuts = [(i, len(sep)) for sep in (": ", "; ", "：", "；") if (i := message.find(sep)) >= 0]  # zh: full-width
+    if not cuts:
+        return message
+    at, width = min(cuts)
+    return message[at + width:]
 
 
 class Mistake(NamedTuple):
