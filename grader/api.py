@@ -155,11 +155,79 @@ def _run(lecture: Lecture, workdir: Path, device: str, on_check: OnCheck | None 
 INTERRUPTED = N_("the grading was interrupted")  # how grader.runner notes a run stopped by SIGINT
 
 
+def notebook_for(lecture: str | Lecture, workdir: str | os.PathLike | None = None) -> tuple[Lecture, Path] | None:
+    """(lecture, notebook) when ``lecture`` is a notebook's path (``path/lecture05.ipynb``), or when the folder
+    ``workdir`` (default: the current directory) holds a notebook of the lecture named (``lecture05.ipynb``);
+    None when there is no notebook to grade."""
+    from .notebooks import find_notebook, lecture_of_notebook
+    if isinstance(lecture, str) and lecture.lower().endswith(".ipynb"):
+        path = Path(lecture).expanduser()
+        if not path.is_absolute() and workdir and not path.exists():
+            path = Path(workdir) / path
+        if not path.is_file():
+            raise UsageError(_("no such notebook: {path}").format(path=path))
+        found = lecture_of_notebook(path)
+        if found is None:
+            raise UsageError(_("which lecture is {name} for? name it for its lecture (e.g. lecture05.ipynb)").format(
+                name=path.name))
+        return resolve_lecture(found), path.resolve()
+    lec = resolve_lecture(lecture)
+    folder = Path(workdir) if workdir else Path.cwd()
+    if not folder.is_dir():
+        return None
+    path = find_notebook(lec, folder)
+    return (lec, path.resolve()) if path else None
+
+
+def check_notebook(notebook: str | os.PathLike, lecture: str | Lecture | None = None, device: str = "auto",
+                   data: str | None = None, *, on_check: OnCheck | None = None) -> LectureResult:
+    """Grade a notebook: its cells become the lecture's files by the rules of batch grading
+    (``grader.submissions``), graded in the sandboxed worker like any files; what was left out of it is
+    in the result's notes.  The result is saved as the last one in the notebook's folder (``.grader/``)."""
+    import tempfile
+    from .notebooks import lecture_of_notebook, stage
+    from .runner import run_lecture
+    from .submissions import SubmissionError
+    path = Path(notebook).resolve()
+    if lecture is None:
+        found = lecture_of_notebook(path)
+        if found is None:
+            raise UsageError(_("which lecture is {name} for? name it for its lecture (e.g. lecture05.ipynb)").format(
+                name=path.name))
+        lecture = found
+    lec = resolve_lecture(lecture)
+    if data:
+        lec = with_data(lec, data)
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="grader-notebook-") as tmp:
+        try:
+            notes = stage(path, lec, Path(tmp) / lec.id)
+        except SubmissionError as exc:
+            raise UsageError(str(exc)) from None
+        result = run_lecture(lec, Path(tmp) / lec.id, device=resolve_device(device), on_check=on_check)
+    where = f"exercises/{lec.id}/"  # how the runner names the lecture's files: here they are the notebook's cells
+    for c in result.checks:
+        c.message = c.message.replace(where, f"{path.name} › ")
+    saved = time.strftime("%H:%M:%S", time.localtime(path.stat().st_mtime))
+    result.notes[:0] = [_("graded the notebook {name} as saved at {time}").format(name=path.name, time=saved), *notes]
+    if not any(note.startswith((INTERRUPTED, _(INTERRUPTED))) for note in result.notes):
+        try:
+            State(path.parent).save_result(result, started)
+        except OSError:
+            pass
+    return result
+
+
 def check(lecture: str | Lecture, workdir: str | os.PathLike | None = None, device: str = "auto",
           data: str | None = None, *, on_check: OnCheck | None = None) -> LectureResult:
     """Grade ``WORKDIR/exercises/LECTURE/`` (the nearest working directory by default), on ``data``
     (a full-size data set, e.g. ``fashion-mnist``) when given; save the result as the learner's last.
-    ``on_check`` is called with each check's ``CheckResult`` as its verdict comes in (live progress)."""
+    ``on_check`` is called with each check's ``CheckResult`` as its verdict comes in (live progress).
+    A notebook is graded instead (``check_notebook``) when ``lecture`` is a notebook's path, or when the
+    folder ``workdir`` (default: the current directory) holds the lecture's notebook (``lecture05.ipynb``)."""
+    nb = notebook_for(lecture, workdir)
+    if nb:
+        return check_notebook(nb[1], nb[0], device, data, on_check=on_check)
     wd = resolve_workdir(workdir)
     lec = resolve_lecture(lecture)
     folder = wd / "exercises" / lec.id
@@ -276,9 +344,17 @@ def forget_hints(lecture: str | Lecture | None = None, exercise: str | None = No
 
 # ---------------------------------------------------------------- the learner's files
 
-def init(directory: str | os.PathLike) -> Path:
+def init(directory: str | os.PathLike, *, notebooks: bool = False, lang: str | None = None) -> Path:
     """Make a working directory with every lecture's pristine stubs (never an edited working copy); returns
-    its ``exercises/`` folder."""
+    its ``exercises/`` folder.  ``notebooks``: one notebook per lecture instead (``lectureNN.ipynb`` in
+    ``directory``, in ``lang``, default the language in use); returns ``directory``."""
+    if notebooks:
+        from .notebooks import write_notebooks
+        try:
+            write_notebooks(directory, lang)
+        except FileExistsError as exc:
+            raise UsageError(str(exc)) from None
+        return Path(directory).resolve()
     target = Path(directory).resolve() / "exercises"
     if target.exists():
         raise UsageError(_("{target} already exists: choose an empty directory").format(target=target))

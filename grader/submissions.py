@@ -237,7 +237,8 @@ def notebook_files(path: Path, lecture: Lecture) -> tuple[dict[str, str], list[s
             shared.append(f"# --- {path.name}, cell {number} ---\n{kept}\n")
     if not code_cells:
         raise SubmissionError(_("the notebook {name} has no code cells: nothing to grade").format(name=path.name))
-    if dropped_total:
+    if dropped_total and (shared and any(name not in claimed for name in _lecture_files(lecture))):
+        # only where the shared cells became a file: a notebook of %%writefile cells is graded as written
         notes.append(_("{name}: {dropped_total} top-level statement(s) of shared cells were left out (they "
                        "would run when your code is imported); only imports, functions, classes and UPPER_CASE "
                        "constants are graded. Put a whole file in one `%%writefile NAME.py` cell to keep it as "

@@ -137,13 +137,18 @@ def list_cmd(workdir: str | None) -> None:
 def check(lecture: str | None, every: bool, workdir: str | None, device: str, json_path: str | None,
           html_path: str | None, junit_path: str | None, summary_path: str | None, quiet: bool,
           data: str | None) -> None:
-    """Check your exercises for LECTURE (lecture05, 05 or 5; inside exercises/lectureNN/ it may be left out),
-    or for every lecture with --all."""
+    """Check your exercises for LECTURE (lecture05, 05 or 5; inside exercises/lectureNN/ it may be left out; a
+    notebook of it here, lecture05.ipynb, is checked instead), a notebook (path/lecture05.ipynb), or every
+    lecture with --all."""
     if lecture and every:
         raise UsageProblem(_("give one LECTURE (e.g. `grader check lecture05`) or --all, not both"))
     if data and every:
         raise UsageProblem(_("--data goes with one LECTURE, not --all"))
-    if not every:
+    notebook = bool(lecture and lecture.lower().endswith(".ipynb"))  # `grader check path/lecture05.ipynb`
+    if notebook:
+        with exit_codes():
+            lec = api.notebook_for(lecture, workdir)[0]
+    elif not every:
         lec = _lecture_or_here(lecture, workdir, "check")
     from ..render import terminal
     console = terminal.console()
@@ -169,7 +174,7 @@ def check(lecture: str | None, every: bool, workdir: str | None, device: str, js
                 json_format, html_format = "json", "submission-html"
             else:  # one lecture: its LectureResult JSON and its report
                 start(lec)
-                result = api.check(lec, workdir, device, data, on_check=tell)
+                result = api.check(lecture if notebook else lec, workdir, device, data, on_check=tell)
                 show(result)
                 if not quiet:
                     terminal.render_next(console, result, _following(lec))
@@ -282,10 +287,17 @@ def reset(lecture: str | None, exercise: str | None, workdir: str | None) -> Non
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False))
-def init(directory: str) -> None:
+@click.option("--notebooks", is_flag=True,
+              help=_("One Jupyter notebook per lecture instead (tasks, stubs, and a last cell that checks it)."))
+def init(directory: str, notebooks: bool) -> None:
     """Make a working directory with the course's stubs as shipped (and nothing hidden)."""
     with exit_codes():
-        target = api.init(directory)
+        target = api.init(directory, notebooks=notebooks)
+    if notebooks:
+        click.echo(_("Wrote one notebook per lecture into {target}").format(target=target))
+        click.echo(_("Next: cd {target} && jupyter lab lecture01.ipynb (or `grader check lecture01.ipynb`)").format(
+            target=target))
+        return
     click.echo(_("Copied the stubs of {v0} lectures into {target}").format(v0=len(list(target.glob('lecture*'))), target=target))
     click.echo(_("Next: cd {parent} && grader check lecture01 (or `grader watch lecture01`)").format(parent=target.parent))
 

@@ -32,3 +32,9 @@ def render(result: SubmissionResult | LectureResult) -> str:
     """The report of a one-lecture submission (or of one LectureResult)."""
     lecture = SubmissionResult.of(result).only_lecture()
     return environment().get_template("report.html.j2").render(r=lecture, counts=lecture.counts())
+
+
+def render_fragment(result: SubmissionResult | LectureResult) -> str:
+    """One lecture's report as a fragment to show inside a page (a Jupyter notebook's output)."""
+    lecture = SubmissionResult.of(result).only_lecture()
+    return environment().get_template("notebook.html.j2").render(r=lecture)
