@@ -24,7 +24,8 @@ Notebook rules (also in README.md):
 3. every other code cell is *shared code*: IPython magics and ``!shell`` lines are commented
    out, and of each cell only imports, functions, classes and UPPER_CASE constants are kept
    (statements that would run training or plots at import time are left out, and the report
-   says how many); the shared code becomes every lecture file that no cell of kind 1 or 2
+   says how many; a notebook's own check cell, ``import grader; grader.check(...)``, is left out
+   silently); the shared code becomes every lecture file that no cell of kind 1 or 2
    wrote.  A cell that is not valid Python is kept as it is, so the learner sees their own
    SyntaxError.
 """
@@ -176,12 +177,28 @@ def read_notebook(path: Path):
     return nb
 
 
+def _is_grader_itself(node: ast.stmt) -> bool:
+    """``import grader``, ``from grader import ...`` or ``grader.check(...)``: the grader's own cell."""
+    if isinstance(node, ast.Import):
+        return all(a.name == "grader" or a.name.startswith("grader.") for a in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return (node.module or "").split(".")[0] == "grader"
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        func = node.value.func
+        while isinstance(func, ast.Attribute):
+            func = func.value
+        return isinstance(func, ast.Name) and func.id == "grader"
+    return False
+
+
 def _kept_statements(source: str) -> tuple[str, int]:
     """Imports, functions, classes and UPPER_CASE constants of a cell; the number of statements left out."""
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
     kept, dropped = [], 0
     for node in tree.body:
+        if _is_grader_itself(node):
+            continue  # a notebook's check cell (`import grader; grader.check(...)`): not the learner's code
         keep = isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
