@@ -300,6 +300,8 @@ def hint(lecture: str | Lecture, exercise: str | None = None, workdir: str | os.
     not passed at the last check) and return what to show; once every hint is revealed, all of them.
     An exercise whose checks all passed at the last check gets no hint (the text says so)."""
     lec = resolve_lecture(lecture)
+    if workdir is None and notebook_for(lec) is not None:
+        workdir = Path.cwd()  # a notebook's folder: its .grader/ holds the notebook's last result and hints
     state = State(resolve_workdir(workdir))
     last = state.last_result(lec.id)
     done = {e.name for e in last.exercises if e.status == "passed"} if last else set()

@@ -242,7 +242,11 @@ def render_overview(console: Console, rows: list, *, following: tuple[str, str] 
     titles = [f"{lec.title} · {lec.title_zh}" for lec, _, _ in rows]
     title_w = max(cell_len(t) for t in titles) if titles else 10
     lecture, title, exercises, points = _("lecture"), _("title"), _("exercises"), _("points")
-    head = Text(f"{pad(lecture, 11)}{pad(title, title_w)}  {exercises:>9}  {points:>6}  " + _("last check"), style="bold")
+    def right(text: str, width: int) -> str:
+        return " " * max(0, width - cell_len(text)) + text
+
+    head = Text(f"{pad(lecture, 11)}{pad(title, title_w)}  {right(exercises, 9)}  {right(points, 6)}  " + _("last check"),
+                style="bold")
     console.print(head, soft_wrap=True)
     score = max_score = 0.0
     passed = 0
