@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .i18n import N_, _
 from .course import CourseError, Exercise, Lecture, all_lectures, lecture_ids, load_lecture
 from .results import CheckResult, LectureResult, SubmissionResult
 from .workspace import State, WorkspaceError, find_workdir, lecture_at, pristine_stubs
@@ -69,7 +70,7 @@ def resolve_workdir(path: str | os.PathLike | None = None) -> Path:
         if path:
             p = Path(path).resolve()
             if not p.is_dir():
-                raise UsageError(f"--workdir {path}: no such directory ({p})")
+                raise UsageError(_("--workdir {path}: no such directory ({p})").format(path=path, p=p))
             if not (p / "exercises").is_dir():
                 if p.name == "exercises":
                     return p.parent
@@ -97,7 +98,7 @@ def resolve_exercise(lecture: Lecture, name: str) -> Exercise:
     if ex:
         return ex
     known = "; ".join(f"{e.name} ({', '.join(e.symbols)})" for e in lecture.exercises)
-    raise UsageError(f"{lecture.id} has no exercise `{name}`; its exercises (and what they define): {known}")
+    raise UsageError(_("{id} has no exercise `{name}`; its exercises (and what they define): {known}").format(id=lecture.id, name=name, known=known))
 
 
 def next_lecture(lecture: str | Lecture) -> Lecture | None:
@@ -110,7 +111,7 @@ def next_lecture(lecture: str | Lecture) -> Lecture | None:
 def resolve_device(choice: str = "auto") -> str:
     """``cpu`` or ``cuda`` for ``auto|cpu|cuda``; asking for CUDA where there is none is a usage error."""
     if choice not in ("auto", "cpu", "cuda"):
-        raise UsageError(f"device {choice!r}: choose auto, cpu or cuda")
+        raise UsageError(_("device {choice!r}: choose auto, cpu or cuda").format(choice=choice))
     if choice == "cpu":
         return "cpu"
     if choice == "auto" and not (Path("/proc/driver/nvidia/version").exists() or Path("/dev/nvidia0").exists()):
@@ -119,7 +120,8 @@ def resolve_device(choice: str = "auto") -> str:
     if torch.cuda.is_available():
         return "cuda"
     if choice == "cuda":
-        raise UsageError("--device cuda: CUDA is not available on this machine (torch.cuda.is_available() is False)")
+        raise UsageError(_("--device cuda: CUDA is not available on this machine (torch.cuda.is_available() is "
+                           "False)"))
     return "cpu"
 
 
@@ -141,7 +143,7 @@ def _run(lecture: Lecture, workdir: Path, device: str, on_check: OnCheck | None 
     from .runner import run_lecture
     started = time.time()
     result = run_lecture(lecture, workdir / "exercises" / lecture.id, device=device, on_check=on_check)
-    if any(note.startswith(INTERRUPTED) for note in result.notes):
+    if any(note.startswith((INTERRUPTED, _(INTERRUPTED))) for note in result.notes):
         return result  # Ctrl-C mid-check (`grader watch` quits so): not the learner's last result
     try:
         State(workdir).save_result(result, started)
@@ -150,19 +152,87 @@ def _run(lecture: Lecture, workdir: Path, device: str, on_check: OnCheck | None 
     return result
 
 
-INTERRUPTED = "the grading was interrupted"  # how grader.runner notes a run stopped by SIGINT
+INTERRUPTED = N_("the grading was interrupted")  # how grader.runner notes a run stopped by SIGINT
+
+
+def notebook_for(lecture: str | Lecture, workdir: str | os.PathLike | None = None) -> tuple[Lecture, Path] | None:
+    """(lecture, notebook) when ``lecture`` is a notebook's path (``path/lecture05.ipynb``), or when the folder
+    ``workdir`` (default: the current directory) holds a notebook of the lecture named (``lecture05.ipynb``);
+    None when there is no notebook to grade."""
+    from .notebooks import find_notebook, lecture_of_notebook
+    if isinstance(lecture, str) and lecture.lower().endswith(".ipynb"):
+        path = Path(lecture).expanduser()
+        if not path.is_absolute() and workdir and not path.exists():
+            path = Path(workdir) / path
+        if not path.is_file():
+            raise UsageError(_("no such notebook: {path}").format(path=path))
+        found = lecture_of_notebook(path)
+        if found is None:
+            raise UsageError(_("which lecture is {name} for? name it for its lecture (e.g. lecture05.ipynb)").format(
+                name=path.name))
+        return resolve_lecture(found), path.resolve()
+    lec = resolve_lecture(lecture)
+    folder = Path(workdir) if workdir else Path.cwd()
+    if not folder.is_dir():
+        return None
+    path = find_notebook(lec, folder)
+    return (lec, path.resolve()) if path else None
+
+
+def check_notebook(notebook: str | os.PathLike, lecture: str | Lecture | None = None, device: str = "auto",
+                   data: str | None = None, *, on_check: OnCheck | None = None) -> LectureResult:
+    """Grade a notebook: its cells become the lecture's files by the rules of batch grading
+    (``grader.submissions``), graded in the sandboxed worker like any files; what was left out of it is
+    in the result's notes.  The result is saved as the last one in the notebook's folder (``.grader/``)."""
+    import tempfile
+    from .notebooks import lecture_of_notebook, stage
+    from .runner import run_lecture
+    from .submissions import SubmissionError
+    path = Path(notebook).resolve()
+    if lecture is None:
+        found = lecture_of_notebook(path)
+        if found is None:
+            raise UsageError(_("which lecture is {name} for? name it for its lecture (e.g. lecture05.ipynb)").format(
+                name=path.name))
+        lecture = found
+    lec = resolve_lecture(lecture)
+    if data:
+        lec = with_data(lec, data)
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="grader-notebook-") as tmp:
+        try:
+            notes = stage(path, lec, Path(tmp) / lec.id)
+        except SubmissionError as exc:
+            raise UsageError(str(exc)) from None
+        result = run_lecture(lec, Path(tmp) / lec.id, device=resolve_device(device), on_check=on_check)
+    where = f"exercises/{lec.id}/"  # how the runner names the lecture's files: here they are the notebook's cells
+    for c in result.checks:
+        c.message = c.message.replace(where, f"{path.name} › ")
+    saved = time.strftime("%H:%M:%S", time.localtime(path.stat().st_mtime))
+    result.notes[:0] = [_("graded the notebook {name} as saved at {time}").format(name=path.name, time=saved), *notes]
+    if not any(note.startswith((INTERRUPTED, _(INTERRUPTED))) for note in result.notes):
+        try:
+            State(path.parent).save_result(result, started)
+        except OSError:
+            pass
+    return result
 
 
 def check(lecture: str | Lecture, workdir: str | os.PathLike | None = None, device: str = "auto",
           data: str | None = None, *, on_check: OnCheck | None = None) -> LectureResult:
     """Grade ``WORKDIR/exercises/LECTURE/`` (the nearest working directory by default), on ``data``
     (a full-size data set, e.g. ``fashion-mnist``) when given; save the result as the learner's last.
-    ``on_check`` is called with each check's ``CheckResult`` as its verdict comes in (live progress)."""
+    ``on_check`` is called with each check's ``CheckResult`` as its verdict comes in (live progress).
+    A notebook is graded instead (``check_notebook``) when ``lecture`` is a notebook's path, or when the
+    folder ``workdir`` (default: the current directory) holds the lecture's notebook (``lecture05.ipynb``)."""
+    nb = notebook_for(lecture, workdir)
+    if nb:
+        return check_notebook(nb[1], nb[0], device, data, on_check=on_check)
     wd = resolve_workdir(workdir)
     lec = resolve_lecture(lecture)
     folder = wd / "exercises" / lec.id
     if not folder.is_dir():
-        raise UsageError(f"no folder for {lec.id}: looked for {folder}")
+        raise UsageError(_("no folder for {id}: looked for {folder}").format(id=lec.id, folder=folder))
     if data:
         lec = with_data(lec, data)
     return _run(lec, wd, resolve_device(device), on_check)
@@ -177,7 +247,7 @@ def check_all(workdir: str | os.PathLike | None = None, device: str = "auto", *,
     wd = resolve_workdir(workdir)
     lecs = [x for x in all_lectures() if (wd / "exercises" / x.id).is_dir()]
     if not lecs:
-        raise UsageError(f"--all: no lecture folders in {wd / 'exercises'}")
+        raise UsageError(_("--all: no lecture folders in {v0}").format(v0=wd / 'exercises'))
     dev = resolve_device(device)
     results = []
     for lec in lecs:
@@ -204,7 +274,7 @@ def watch(lecture: str | Lecture, workdir: str | os.PathLike | None = None, devi
     wd = resolve_workdir(workdir)
     folder = wd / "exercises" / lec.id
     if not folder.is_dir():
-        raise UsageError(f"no folder for {lec.id}: looked for {folder}")
+        raise UsageError(_("no folder for {id}: looked for {folder}").format(id=lec.id, folder=folder))
     dev = resolve_device(device)
 
     def once(changed: list[str]) -> None:
@@ -230,6 +300,8 @@ def hint(lecture: str | Lecture, exercise: str | None = None, workdir: str | os.
     not passed at the last check) and return what to show; once every hint is revealed, all of them.
     An exercise whose checks all passed at the last check gets no hint (the text says so)."""
     lec = resolve_lecture(lecture)
+    if workdir is None and notebook_for(lec) is not None:
+        workdir = Path.cwd()  # a notebook's folder: its .grader/ holds the notebook's last result and hints
     state = State(resolve_workdir(workdir))
     last = state.last_result(lec.id)
     done = {e.name for e in last.exercises if e.status == "passed"} if last else set()
@@ -237,21 +309,24 @@ def hint(lecture: str | Lecture, exercise: str | None = None, workdir: str | os.
         pending = [e for e in lec.exercises if e.name not in done]
         if not pending:
             after = next_lecture(lec)
-            return (f"{lec.id}: every exercise passed at your last check; no hint needed. "
-                    + (f"next: {after.id} · {after.title}" if after else "That was the last lecture: the course is done."))
+            return (_("{lecture}: every exercise passed at your last check; no hint needed. ").format(lecture=lec.id)
+                    + (_("next: {lecture} · {title}").format(lecture=after.id, title=_(after.title)) if after
+                       else _("That was the last lecture: the course is done.")))
         ex = pending[0]
     else:
         ex = resolve_exercise(lec, exercise)
         if ex.name in done:
-            return (f"{lec.id}/{ex.name}: its checks passed at your last check; no hint needed "
-                    f"(`grader check {lec.id}` again if you changed it since)")
+            return _("{lecture}/{exercise}: its checks passed at your last check; no hint needed "
+                     "(`grader check {lecture}` again if you changed it since)").format(lecture=lec.id, exercise=ex.name)
     shown = state.hints_revealed(lec.id, ex.name)
     if shown >= len(ex.hints):
-        return "\n".join([f"{lec.id}/{ex.name}: all {len(ex.hints)} hints are shown:",
-                          *(f"  {i}. {h}" for i, h in enumerate(ex.hints, 1))])
+        return "\n".join([_("{lecture}/{exercise}: all {n} hints are shown:").format(lecture=lec.id, exercise=ex.name,
+                                                                                   n=len(ex.hints)),
+                          *(f"  {i}. {_(h)}" for i, h in enumerate(ex.hints, 1))])
     n = state.reveal_hint(lec.id, ex.name)
-    return (f"{lec.id}/{ex.name} ({ex.title} · {ex.title_zh}), hint {n} of {len(ex.hints)}:\n"
-            f"  {ex.hints[n - 1]}")
+    return (_("{lecture}/{exercise} ({title} · {title_zh}), hint {n} of {total}:").format(
+                lecture=lec.id, exercise=ex.name, title=ex.title, title_zh=ex.title_zh, n=n, total=len(ex.hints))
+            + f"\n  {_(ex.hints[n - 1])}")
 
 
 def forget_hints(lecture: str | Lecture | None = None, exercise: str | None = None,
@@ -260,22 +335,31 @@ def forget_hints(lecture: str | Lecture | None = None, exercise: str | None = No
     state = State(resolve_workdir(workdir))
     if lecture is None:
         n = state.forget_hints()
-        return f"forgot the {n} hint(s) revealed in the course" if n else "no hints were revealed"
+        return _("forgot the {n} hint(s) revealed in the course").format(n=n) if n else _("no hints were revealed")
     lec = resolve_lecture(lecture)
     ex = resolve_exercise(lec, exercise) if exercise else None
     n = state.forget_hints(lec.id, ex.name if ex else None)
     where = f"{lec.id}/{ex.name}" if ex else lec.id
-    return f"{where}: forgot the {n} hint(s) revealed" if n else f"{where}: no hints were revealed"
+    return (_("{where}: forgot the {n} hint(s) revealed").format(where=where, n=n) if n
+            else _("{where}: no hints were revealed").format(where=where))
 
 
 # ---------------------------------------------------------------- the learner's files
 
-def init(directory: str | os.PathLike) -> Path:
+def init(directory: str | os.PathLike, *, notebooks: bool = False, lang: str | None = None) -> Path:
     """Make a working directory with every lecture's pristine stubs (never an edited working copy); returns
-    its ``exercises/`` folder."""
+    its ``exercises/`` folder.  ``notebooks``: one notebook per lecture instead (``lectureNN.ipynb`` in
+    ``directory``, in ``lang``, default the language in use); returns ``directory``."""
+    if notebooks:
+        from .notebooks import write_notebooks
+        try:
+            write_notebooks(directory, lang)
+        except FileExistsError as exc:
+            raise UsageError(str(exc)) from None
+        return Path(directory).resolve()
     target = Path(directory).resolve() / "exercises"
     if target.exists():
-        raise UsageError(f"{target} already exists: choose an empty directory")
+        raise UsageError(_("{target} already exists: choose an empty directory").format(target=target))
     stubs = {lec: _pristine(lec) for lec in lecture_ids()}
     for lec, files in stubs.items():
         (target / lec).mkdir(parents=True)
@@ -316,10 +400,10 @@ def reset(lecture: str | Lecture, exercise: str | None = None, workdir: str | os
         ex = resolve_exercise(lec, exercise)
         own = [s for s in ex.symbols if lec.exercise_of_symbol(s) == ex]  # what it asks the learner to write
         if not own:
-            raise UsageError(f"{lec.id}/{ex.name} asks for no code of its own (it uses {', '.join(ex.symbols)} of "
-                             "other exercises): reset those, or the whole lecture")
+            raise UsageError(_("{id}/{name} asks for no code of its own (it uses {v2} of other exercises): reset those, "
+                               "or the whole lecture").format(id=lec.id, name=ex.name, v2=', '.join(ex.symbols)))
         if ex.file not in pristine:
-            raise UsageError(f"no pristine copy of {ex.file}")
+            raise UsageError(_("no pristine copy of {file}").format(file=ex.file))
         current = _read_or_none(folder / ex.file)
         others = [e.name for e in lec.exercises if e != ex and e.file == ex.file
                   and any(lec.exercise_of_symbol(s) == e for s in e.symbols)]
@@ -328,7 +412,8 @@ def reset(lecture: str | Lecture, exercise: str | None = None, workdir: str | os
             try:  # only this exercise's functions and classes: the others in its file stay as they are
                 text = replace_definitions(current, pristine[ex.file], own)
             except ValueError as exc:
-                out.note = f"{ex.file} also holds {', '.join(others)}: the whole file was reset, because {exc}"
+                out.note = _("{file} also holds {others}: the whole file was reset, because {reason}").format(
+                    file=ex.file, others=', '.join(others), reason=exc)
         wanted = {ex.file: text}
     changed = []
     for name, text in wanted.items():
@@ -362,7 +447,7 @@ def replace_definitions(current: str, pristine: str, symbols: Iterable[str]) -> 
         try:
             tree = ast.parse(text)
         except SyntaxError as exc:
-            raise ValueError(f"{what} does not parse (line {exc.lineno}: {exc.msg})") from None
+            raise ValueError(_("{what} does not parse (line {line}: {msg})").format(what=what, line=exc.lineno, msg=exc.msg)) from None
         lines = text.splitlines()
         found = {}
         for node in tree.body:
@@ -383,9 +468,9 @@ def replace_definitions(current: str, pristine: str, symbols: Iterable[str]) -> 
     lines, stub_lines = current.splitlines(keepends=True), pristine.splitlines(keepends=True)
     for symbol in symbols:
         if symbol not in have:
-            raise ValueError(f"your file defines no `{symbol}`")
+            raise ValueError(_("your file defines no `{symbol}`").format(symbol=symbol))
         if symbol not in ship:
-            raise ValueError(f"the stub defines no `{symbol}`")
+            raise ValueError(_("the stub defines no `{symbol}`").format(symbol=symbol))
     # from the bottom up, so the line numbers above stay right
     for symbol in sorted(symbols, key=lambda s: have[s][0], reverse=True):
         a, b = have[symbol]
@@ -425,13 +510,13 @@ def grade(submissions: Iterable[str | os.PathLike] | str | os.PathLike, lectures
         lectures = [lectures]
     lecs = resolve_lectures(lectures)
     if not lecs:
-        raise UsageError("no lecture to grade")
+        raise UsageError(_("no lecture to grade"))
     if jobs < 1:
-        raise UsageError(f"jobs must be at least 1, not {jobs}")
+        raise UsageError(_("jobs must be at least 1, not {jobs}").format(jobs=jobs))
     if cluster:
         from .cluster import ClusterUnavailable, run_cluster_batch
         if device not in ("auto", "cpu", "cuda"):
-            raise UsageError(f"device {device!r}: choose auto, cpu or cuda")
+            raise UsageError(_("device {device!r}: choose auto, cpu or cuda").format(device=device))
         try:
             return run_cluster_batch([Path(s) for s in submissions], lecs, Path(out), address=str(cluster),
                                      timeout=timeout, force=force, device=device, progress=progress,

@@ -43,6 +43,7 @@ import threading
 import uuid
 from pathlib import Path
 
+from .i18n import _
 from .course import Lecture, course_fingerprint
 from .results import SubmissionResult
 
@@ -106,15 +107,15 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT_S):
     try:
         from distributed import Client
     except ImportError:
-        raise ClusterUnavailable("grading on a cluster needs Dask: pip install 'pytorch-course-grader[dask]'") from None
+        raise ClusterUnavailable(_("grading on a cluster needs Dask: pip install 'pytorch-course-grader[dask]'")) from None
     if os.path.isfile(address):
         try:
             address = json.loads(Path(address).read_text(encoding="utf-8"))["address"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ClusterUnavailable(f"{address} is not a Dask scheduler file ({exc})") from None
+            raise ClusterUnavailable(_("{address} is not a Dask scheduler file ({error})").format(address=address, error=exc)) from None
     elif "://" not in address and ":" not in address:
-        raise ClusterUnavailable(f"--cluster {address}: neither a scheduler address (tcp://host:8786) "
-                                 "nor a scheduler file that exists")
+        raise ClusterUnavailable(_("--cluster {address}: neither a scheduler address (tcp://host:8786) "
+                                   "nor a scheduler file that exists").format(address=address))
     import logging
     quiet = [logging.getLogger(n) for n in ("distributed", "distributed.client", "distributed.comm")]
     levels = [q.level for q in quiet]
@@ -123,8 +124,9 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT_S):
     try:
         return Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError) as exc:
-        raise ClusterUnavailable(f"cannot reach the Dask scheduler at {address} within {timeout:g} s "
-                                 f"({type(exc).__name__}); is `dask scheduler` running there?") from None
+        raise ClusterUnavailable(_("cannot reach the Dask scheduler at {address} within {seconds} s "
+                                   "({error}); is `dask scheduler` running there?").format(
+                                       address=address, seconds=f"{timeout:g}", error=type(exc).__name__)) from None
     finally:
         for q, level in zip(quiet, levels):
             q.setLevel(level)
@@ -179,9 +181,9 @@ def run_cluster_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, 
         futures = {}
         try:
             if device == "cuda" and not _gpu_workers(client):
-                raise ClusterUnavailable(f"--device cuda: no worker of the cluster at {address} has the resource "
-                                         f"{GPU_RESOURCE} (start GPU workers with `dask worker ... --resources "
-                                         f"{GPU_RESOURCE}=1`)")
+                raise ClusterUnavailable(_("--device cuda: no worker of the cluster at {address} has the resource "
+                                           "{resource} (start GPU workers with `dask worker ... --resources "
+                                           "{resource}=1`)").format(address=address, resource=GPU_RESOURCE))
             bar = _progress(progress, len(paths), len(summary.skipped))
 
             def record(result: SubmissionResult) -> None:
@@ -201,7 +203,7 @@ def run_cluster_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, 
                         future = submit(client, path, sid, fp, lectures, device=device, timeout=timeout,
                                         allow_unsandboxed=allow_unsandboxed)
                     except OSError as exc:  # a file of it cannot be read here: the submission's problem
-                        message = f"{path.name} cannot be read ({exc.strerror or exc})"
+                        message = _("{name} cannot be read ({error})").format(name=path.name, error=exc.strerror or exc)
                         record(SubmissionResult(sid, [closed_result(lec, "error", message) for lec in lectures],
                                                 source=str(path), fingerprint=fp, problems=[message]))
                         continue
@@ -227,12 +229,10 @@ def _answer(future, path: Path, sid: str, fp: str, lectures: list[Lecture]) -> S
             return grader_problem(sid, str(path), fp, lectures, str(answer["refused"]))
         result = SubmissionResult.from_dict(answer)
     except Exception as exc:  # KilledWorker, a cancelled task, a worker without the grader
-        return grader_problem(sid, str(path), fp, lectures, f"the cluster could not grade this submission "
-                              f"({type(exc).__name__}: {str(exc)[:300]}); this is not a verdict on the code: "
-                              "grade it again")
+        return grader_problem(sid, str(path), fp, lectures, _("the cluster could not grade this submission ({error}); this is not a verdict on "
+                                "the code: grade it again").format(error=f"{type(exc).__name__}: {str(exc)[:300]}"))
     if result.submission != sid or [r.lecture for r in result.lectures] != [lec.id for lec in lectures]:
-        return grader_problem(sid, str(path), fp, lectures, "a Dask worker answered for another submission or "
-                              "other lectures; grade it again")
+        return grader_problem(sid, str(path), fp, lectures, _("a Dask worker answered for another submission or other lectures; grade it again"))
     return result
 
 
@@ -253,21 +253,23 @@ def grade_task(request: dict, payload: bytes) -> str:
     from .course import CourseError
     mine = course_fingerprint()
     if request["course"] != mine:
-        return _refused(f"this Dask worker ({_me()}) holds another version of the course (course fingerprint "
-                        f"{mine[:12]} here, {request['course'][:12]} on the submitting machine): it refused to grade "
-                        "with other checks; install the same course on every worker")
+        return _refused(_("this Dask worker ({worker}) holds another version of the course (course fingerprint "
+                          "{here} here, {there} on the submitting machine): it refused to grade with other checks; "
+                          "install the same course on every worker").format(
+                              worker=_me(), here=mine[:12], there=request['course'][:12]))
     try:
         _lectures(request)
     except CourseError as exc:
-        return _refused(f"this Dask worker ({_me()}) cannot load the lectures asked for: {exc}")
+        return _refused(_("this Dask worker ({worker}) cannot load the lectures asked for: {error}").format(
+            worker=_me(), error=exc))
     name = request["name"] if request["name"] not in ("", ".", "..") and "/" not in request["name"] else "submission"
     work = Path(tempfile.mkdtemp(prefix="grader-cluster-"))
     try:
         unpack(request["kind"], payload, work / name)
         answer = json.loads(_helper_call({**request, "path": str(work / name), "worker": _me()}))
     except Exception as exc:  # the helper died, the payload would not unpack: the worker's problem
-        return _refused(f"this Dask worker ({_me()}) could not grade this submission ({type(exc).__name__}: "
-                        f"{str(exc)[:300]}); grade it again")
+        return _refused(_("this Dask worker ({worker}) could not grade this submission ({error}); grade it again").format(
+            worker=_me(), error=f"{type(exc).__name__}: {str(exc)[:300]}"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if "refused" in answer:
@@ -350,7 +352,7 @@ def _grade_one(request: dict, scratch: Path) -> dict:
         require_sandbox(request["allow_unsandboxed"])
         device = resolve_device(request["device"])
     except (SandboxUnavailable, UsageError) as exc:
-        return {"refused": f"the Dask worker {request['worker']} refused to grade: {exc}"}
+        return {"refused": _("the Dask worker {worker} refused to grade: {error}").format(worker=request['worker'], error=exc)}
     _, outer = batch_limits(lectures, request["timeout"])
     got: list[SubmissionResult] = []
     Pool(jobs=1, timeout=outer, scratch=scratch, result_type=SubmissionResult).run(

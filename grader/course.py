@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .i18n import _
 LECTURES_DIR = Path(__file__).with_name("lectures")
 CHECKS_DIR = Path(__file__).with_name("checks")
 # Hidden checks live in a file of their own, checks/hidden/lectureNN.py, which nothing given to
@@ -119,7 +120,7 @@ class Lecture:
         thresholds replaced by the variant's, measured for that data."""
         if name not in self.variants:
             known = ", ".join(sorted(self.variants)) or "none"
-            raise CourseError(f"{self.id} cannot be checked with --data {name} (its data options: {known})")
+            raise CourseError(_("{id} cannot be checked with --data {name} (its data options: {known})").format(id=self.id, name=name, known=known))
         v = self.variants[name]
         return replace(self, data=v.data, thresholds={**self.thresholds, **v.thresholds}, call_s=v.call_s,
                        submission_s=v.submission_s, variant=name)
@@ -136,26 +137,26 @@ class Lecture:
 def _take(table: dict, key: str, kind, where: str, default=...):
     if key not in table:
         if default is ...:
-            raise CourseError(f"{where}: missing key `{key}`")
+            raise CourseError(_("{where}: missing key `{key}`").format(where=where, key=key))
         return default
     value = table[key]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise CourseError(f"{where}: `{key}` must be {getattr(kind, '__name__', kind)}, got {value!r}")
+        raise CourseError(_("{where}: `{key}` must be {v2}, got {value!r}").format(where=where, key=key, v2=getattr(kind, '__name__', kind), value=value))
     return value
 
 
 def _no_unknown(table: dict, allowed: set[str], where: str) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise CourseError(f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
+        raise CourseError(_("{where}: unknown key(s) {v1} (allowed: {v2})").format(where=where, v1=', '.join(unknown), v2=', '.join(sorted(allowed))))
 
 
 def _str_list(table: dict, key: str, where: str) -> tuple[str, ...]:
     value = _take(table, key, list, where)
     if not all(isinstance(v, str) and v for v in value):
-        raise CourseError(f"{where}: `{key}` must be a list of non-empty strings")
+        raise CourseError(_("{where}: `{key}` must be a list of non-empty strings").format(where=where, key=key))
     return tuple(value)
 
 
@@ -173,7 +174,7 @@ def parse_lecture(lecture_id: str, raw: dict) -> Lecture:
             name=_take(ex, "name", str, w), file=_take(ex, "file", str, w), symbols=_str_list(ex, "symbols", w),
             title=_take(ex, "title", str, w), title_zh=_take(ex, "title_zh", str, w), hints=_str_list(ex, "hints", w)))
         if not exercises[-1].file.endswith(".py") or "/" in exercises[-1].file:
-            raise CourseError(f"{w}: `file` must be a plain .py file name")
+            raise CourseError(_("{w}: `file` must be a plain .py file name").format(w=w))
     checks = []
     for i, c in enumerate(_take(raw, "checks", list, where)):
         w = f"{where} checks[{i}]"
@@ -184,24 +185,24 @@ def parse_lecture(lecture_id: str, raw: dict) -> Lecture:
     names = [e.name for e in exercises]
     for c in checks:
         if c.exercise not in names:
-            raise CourseError(f"{where}: check `{c.name}` names unknown exercise `{c.exercise}`")
+            raise CourseError(_("{where}: check `{name}` names unknown exercise `{exercise}`").format(where=where, name=c.name, exercise=c.exercise))
         if c.points < 0:
-            raise CourseError(f"{where}: check `{c.name}` has negative points")
+            raise CourseError(_("{where}: check `{name}` has negative points").format(where=where, name=c.name))
     for kind, items in (("exercise", names), ("check", [c.name for c in checks])):
         dupes = sorted({n for n in items if items.count(n) > 1})
         if dupes:
             raise CourseError(f"{where}: duplicate {kind} name(s) {', '.join(dupes)}")
     for ex in exercises:
         if not any(c.exercise == ex.name for c in checks):
-            raise CourseError(f"{where}: exercise `{ex.name}` has no checks")
+            raise CourseError(_("{where}: exercise `{name}` has no checks").format(where=where, name=ex.name))
     number = _take(raw, "number", int, where)
     if lecture_id != f"lecture{number:02d}":
-        raise CourseError(f"{where}: number {number} does not match the file name")
+        raise CourseError(_("{where}: number {number} does not match the file name").format(where=where, number=number))
     variants = {}
     for vname, v in _take(raw, "variants", dict, where, {}).items():
         w = f"{where} [variants.{vname}]"
         if not isinstance(v, dict):
-            raise CourseError(f"{w}: must be a table")
+            raise CourseError(_("{w}: must be a table").format(w=w))
         _no_unknown(v, {"data", "thresholds", "limits"}, w)
         vlimits = _take(v, "limits", dict, w)
         _no_unknown(vlimits, {"call_s", "submission_s"}, f"{w} limits")
@@ -237,7 +238,7 @@ def load_lecture(text: str) -> Lecture:
     if lecture_id not in known:
         close = difflib.get_close_matches(lecture_id, known, n=1, cutoff=0.6)
         hint = f" Did you mean `{close[0]}`?" if close else ""
-        raise UnknownLecture(f"unknown lecture `{text}`.{hint} Known: {', '.join(known)}")
+        raise UnknownLecture(_("unknown lecture `{text}`.{hint} Known: {v2}").format(text=text, hint=hint, v2=', '.join(known)))
     path = LECTURES_DIR / f"{lecture_id}.toml"
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -17,13 +17,14 @@ from . import data as datasets
 from .checks.api import CheckFailed
 from .course import Lecture
 from .diagnose import diagnose
+from .i18n import N_, _
 from .sandbox.learner import (Learner, LearnerError, LearnerProblem, LimitExceeded, NotAttempted, ProtocolError, TimedOut,
                       WorkerDied, WorkerStartFailed)
 
 
 # An error raised by a file's top-level code while it was being imported: usually a demo or a
 # training run outside `if __name__ == "__main__":`, which runs at every import.
-TOP_LEVEL_HINT = ("the top level of your file ran code when it was imported, and that code failed; code outside "
+TOP_LEVEL_HINT = N_("the top level of your file ran code when it was imported, and that code failed; code outside "
                   "functions runs at every import (the grader's, and each DataLoader worker's under spawn): keep "
                   "demos and training under `if __name__ == \"__main__\":`")
 
@@ -32,20 +33,21 @@ class MissingFile(LearnerProblem):
     pass
 
 
-DIAGNOSIS = "\nlikely cause: "  # how classify ends an error's text with the mistake it diagnosed
+DIAGNOSIS = N_("\nlikely cause: ")  # how classify ends an error's text with the mistake it diagnosed
 
 
 def _diagnosis(text: str, exc: BaseException) -> str:
     """The mistake ``classify`` diagnosed behind a learner's error (the ``likely cause:`` it appends), for
     the check's hint; never a line the learner's own message or traceback wrote."""
-    if not isinstance(exc, LearnerError) or DIAGNOSIS not in text:
+    marker = _(DIAGNOSIS)
+    if not isinstance(exc, LearnerError) or marker not in text:
         return ""
-    cause = text.rsplit(DIAGNOSIS, 1)[1].strip()
-    return "" if DIAGNOSIS.strip() + " " + cause in f"{exc.message}\n{exc.traceback}" else cause
+    cause = text.rsplit(marker, 1)[1].strip()
+    return "" if marker.strip() + " " + cause in f"{exc.message}\n{exc.traceback}" else cause
 
 
 def _first_paragraph(doc: str | None) -> str:
-    return inspect.cleandoc(doc or "").split("\n\n")[0].replace("\n", " ")
+    return _(inspect.cleandoc(doc or "").split("\n\n")[0].replace("\n", " "))
 
 
 class GraderPlugin:
@@ -69,8 +71,8 @@ class GraderPlugin:
         spec = self._lecture.check(name)
         exercise = self._lecture.exercise(spec.exercise)
         if not (self._dir / exercise.file).is_file():
-            raise MissingFile(f"file not found: {self._dir / exercise.file} "
-                              f"(expected it to define {', '.join(exercise.symbols)})")
+            raise MissingFile(_("file not found: {path} (expected it to define {symbols})").format(
+                path=self._dir / exercise.file, symbols=', '.join(exercise.symbols)))
         yield self._learner
         try:
             self._learner.release()
@@ -158,20 +160,22 @@ class GraderPlugin:
         if isinstance(exc, LearnerError):
             raised = f"{exc.where} raised {exc.exc_type}: {exc.message}"
             if exc.exited:
-                text = f"your code stopped the run with {exc.exc_type} in {exc.where}; graded code must return, not exit"
+                text = _("your code stopped the run with {type} in {where}; graded code must return, not exit").format(
+                    type=exc.exc_type, where=exc.where)
             else:
-                text = raised
+                text = _("{where} raised {type}: {message}").format(where=exc.where, type=exc.exc_type, message=exc.message)
             if exc.traceback:
                 text += "\n" + exc.traceback
             hint, known = diagnose(raised, mistakes)
             if not hint and exc.where.startswith("importing ") and "in <module>" in exc.traceback:
-                hint = TOP_LEVEL_HINT
-            return "failed" if known and not exc.exited else "error", text + (f"\nlikely cause: {hint}" if hint else "")
+                hint = _(TOP_LEVEL_HINT)
+            return "failed" if known and not exc.exited else "error", text + (_(DIAGNOSIS) + hint if hint else "")
         if isinstance(exc, WorkerDied):
-            text = str(exc) + "; it may have run out of memory, crashed, or exited"
-            return "error", text + (f"\nlast output:\n{exc.output[-800:]}" if exc.output.strip() else "")
+            text = str(exc) + _("; it may have run out of memory, crashed, or exited")
+            return "error", text + (_("\nlast output:\n{output}").format(output=exc.output[-800:]) if exc.output.strip() else "")
         if isinstance(exc, (MissingFile, ProtocolError)):
             return "error", str(exc)
         if isinstance(exc, AssertionError):
             return "failed", str(exc)
-        return "error", f"internal error in the grader's check ({type(exc).__name__}: {exc}); this is not your fault, please report it"
+        return "error", _("internal error in the grader's check ({type}: {error}); this is not your fault, please report it").format(
+            type=type(exc).__name__, error=exc)

@@ -20,6 +20,7 @@ from typing import Callable
 
 from . import data as datasets
 from .course import Lecture
+from .i18n import N_, _
 from .sandbox.learner import Learner, WorkerStartFailed
 from .results import CheckResult, LectureResult, summarize_exercise
 from .sandbox import Limits, start_worker
@@ -93,18 +94,18 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
     for c in checks:  # a check with no verdict from its own call (interrupted, missing) is told last
         if c.name not in announced:
             tell(c)
-    exercises = [summarize_exercise(e.name, e.title, e.file, checks) for e in lecture.exercises
+    exercises = [summarize_exercise(e.name, _(e.title), e.file, checks) for e in lecture.exercises
                  if any(c.exercise == e.name for c in checks)]
     notes = [learner.sandbox_notice] if learner.sandbox_notice else []  # the fallback, said once
     if lecture.variant:
-        notes.append(f"data: {lecture.variant} (--data), with accuracy thresholds measured on it")
+        notes.append(_("data: {variant} (--data), with accuracy thresholds measured on it").format(variant=lecture.variant))
     if learner.restarts:
-        notes.append(f"the worker was restarted {learner.restarts} time(s) after a crash or time-out")
+        notes.append(_("the worker was restarted {n} time(s) after a crash or time-out").format(n=learner.restarts))
     if interrupted:
-        notes.append("the grading was interrupted: checks that did not finish count as errors")
+        notes.append(_("the grading was interrupted: checks that did not finish count as errors"))
     if callback_failed:
-        notes.append(f"the progress display failed ({callback_failed[0]}); the results are complete")
-    return LectureResult(lecture=lecture.id, title=lecture.title, checks=checks, exercises=exercises, device=device,
+        notes.append(_("the progress display failed ({error}); the results are complete").format(error=callback_failed[0]))
+    return LectureResult(lecture=lecture.id, title=_(lecture.title), checks=checks, exercises=exercises, device=device,
                          duration_s=round(time.monotonic() - started, 3), notes=notes,
                          grader_error=str(WorkerStartFailed(learner.start_failure)) if learner.start_failure else "")
 
@@ -115,19 +116,20 @@ def _check_result(lecture: Lecture, spec, plugin, learner: Learner, interrupted:
     if spec.name not in plugin.outcomes:
         # no verdict from the check's own call is never a pass (fail closed)
         if interrupted:
-            message = "the grading was interrupted (SIGINT) before this check finished"
+            message = _("the grading was interrupted (SIGINT) before this check finished")
         else:
-            detail = "; ".join(plugin.collect_errors)[-1500:] or "the check is missing from the check module"
-            message = f"internal error: the check did not run ({detail})"
+            detail = "; ".join(plugin.collect_errors)[-1500:] or _("the check is missing from the check module")
+            message = _("internal error: the check did not run ({detail})").format(detail=detail)
     exercise = lecture.exercise(spec.exercise)
     if status == "not_attempted":
-        message = f"not attempted: fill in {_where_to_fill(lecture, exercise)} (exercise `{exercise.name}`)"
+        message = _("not attempted: fill in {where} (exercise `{exercise}`)").format(
+            where=_where_to_fill(lecture, exercise), exercise=exercise.name)
     details = plugin.details.get(spec.name, {})
     # The hint teaches, it does not give the answer: only a diagnosed cause (a failure's help, an
     # error's likely cause), never the check's own TOML hint (the lecture's hints are `grader hint`'s).
     hint = "" if status == "passed" else (details.get("help") or details.get("diagnosis") or "")
     if learner.start_failure and status == "error" and message.startswith("the grader could not start"):
-        message, hint = NOT_GRADED, ""  # the whole reason is said once, as the grader's problem
+        message, hint = _(NOT_GRADED), ""  # the whole reason is said once, as the grader's problem
     return CheckResult(
         name=spec.name, exercise=spec.exercise, status=status,
         points=spec.points if status == "passed" else 0.0, max_points=spec.points,
@@ -143,7 +145,7 @@ def _where_to_fill(lecture: Lecture, exercise) -> str:
     for symbol in exercise.symbols:
         owner = lecture.exercise_of_symbol(symbol)
         by_file.setdefault(owner.file if owner else exercise.file, []).append(f"`{symbol}`")
-    return "; ".join(f"{', '.join(symbols)} in exercises/{lecture.id}/{file}" for file, symbols in by_file.items())
+    return "; ".join(_("{symbols} in exercises/{lecture}/{file}").format(symbols=', '.join(symbols), lecture=lecture.id, file=file) for file, symbols in by_file.items())
 
 
 def _module_of(lecture: Lecture):
@@ -160,6 +162,6 @@ def _describer(lecture: Lecture):
     return describe
 
 
-NOT_GRADED = "not graded: the grader could not start the process that runs your code (see the grader problem below)"
+NOT_GRADED = N_("not graded: the grader could not start the process that runs your code (see the grader problem below)")
 
 _EMPTY_INI = Path(__file__).with_name("checks") / "pytest.ini"

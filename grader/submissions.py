@@ -24,7 +24,8 @@ Notebook rules (also in README.md):
 3. every other code cell is *shared code*: IPython magics and ``!shell`` lines are commented
    out, and of each cell only imports, functions, classes and UPPER_CASE constants are kept
    (statements that would run training or plots at import time are left out, and the report
-   says how many); the shared code becomes every lecture file that no cell of kind 1 or 2
+   says how many; a notebook's own check cell, ``import grader; grader.check(...)``, is left out
+   silently); the shared code becomes every lecture file that no cell of kind 1 or 2
    wrote.  A cell that is not valid Python is kept as it is, so the learner sees their own
    SyntaxError.
 """
@@ -41,6 +42,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .i18n import _
 from .course import Lecture
 
 MAX_ENTRIES = 2000
@@ -104,38 +106,38 @@ def extract_zip(archive: Path, dest: Path) -> Path:
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise SubmissionError(f"{archive.name} is not a readable zip archive ({exc})") from None
+        raise SubmissionError(_("{name} is not a readable zip archive ({exc})").format(name=archive.name, exc=exc)) from None
     dest.mkdir(parents=True, exist_ok=True)
     root = dest.resolve()
     total = 0
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_ENTRIES:
-            raise SubmissionError(f"{archive.name} holds {len(infos)} entries (at most {MAX_ENTRIES} are accepted)")
+            raise SubmissionError(_("{name} holds {n_infos} entries (at most {MAX_ENTRIES} are accepted)").format(name=archive.name, n_infos=len(infos), MAX_ENTRIES=MAX_ENTRIES))
         folders: set[PurePosixPath] = set()
         for info in infos:
             path = PurePosixPath(info.filename.replace("\\", "/"))
             if len(path.parts) > MAX_DEPTH:
-                raise SubmissionError(f"{archive.name}: entry `{info.filename[:200]}` is {len(path.parts)} folders deep "
-                                      f"(at most {MAX_DEPTH} are accepted); the archive was refused")
+                raise SubmissionError(_("{name}: entry `{v1}` is {v2} folders deep (at most {MAX_DEPTH} are accepted); the "
+                                        "archive was refused").format(name=archive.name, v1=info.filename[:200], v2=len(path.parts), MAX_DEPTH=MAX_DEPTH))
             folders.update(path.parents)
             if info.is_dir():
                 folders.add(path)
             if len(folders) > MAX_DIRS:
-                raise SubmissionError(f"{archive.name} holds more than {MAX_DIRS} folders; the archive was refused")
+                raise SubmissionError(_("{name} holds more than {MAX_DIRS} folders; the archive was refused").format(name=archive.name, MAX_DIRS=MAX_DIRS))
         for info in infos:
             name = info.filename.replace("\\", "/")
             parts = PurePosixPath(name).parts
             if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-                raise SubmissionError(f"{archive.name}: entry `{info.filename}` points outside the archive "
-                                      "(absolute path or `..`); the archive was refused")
+                raise SubmissionError(_("{name}: entry `{filename}` points outside the archive (absolute path or `..`); the "
+                                        "archive was refused").format(name=archive.name, filename=info.filename))
             if info.is_dir() or not parts or IGNORED_PARTS & set(parts) or parts[-1] == ".DS_Store":
                 continue
             if stat.S_ISLNK(info.external_attr >> 16):
                 continue  # links are never followed (they could point at files of the grading machine)
             target = (root / Path(*parts)).resolve()
             if root not in target.parents:
-                raise SubmissionError(f"{archive.name}: entry `{info.filename}` points outside the archive")
+                raise SubmissionError(_("{name}: entry `{filename}` points outside the archive").format(name=archive.name, filename=info.filename))
             target.parent.mkdir(parents=True, exist_ok=True)
             written = 0
             try:
@@ -145,13 +147,13 @@ def extract_zip(archive: Path, dest: Path) -> Path:
                         total += len(chunk)
                         if written > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
                             raise SubmissionError(
-                                f"{archive.name} inflates to more than {MAX_FILE_BYTES >> 20} MiB in one file or "
-                                f"{MAX_TOTAL_BYTES >> 20} MiB in all (a zip bomb?); the archive was refused")
+                                _("{name} inflates to more than {v1} MiB in one file or {v2} MiB in all (a zip bomb?); the "
+                                  "archive was refused").format(name=archive.name, v1=MAX_FILE_BYTES >> 20, v2=MAX_TOTAL_BYTES >> 20))
                         out.write(chunk)
             except SubmissionError:
                 raise
             except (zipfile.BadZipFile, RuntimeError, OSError, EOFError, NotImplementedError) as exc:
-                raise SubmissionError(f"{archive.name}: cannot unpack `{info.filename}` ({exc})") from None
+                raise SubmissionError(_("{name}: cannot unpack `{filename}` ({exc})").format(name=archive.name, filename=info.filename, exc=exc)) from None
     return dest
 
 
@@ -170,9 +172,23 @@ def read_notebook(path: Path):
             nbformat.validate(nb)
     except Exception as exc:  # nbformat raises NotJSONError, ValidationError, TypeError, KeyError, ...
         first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-        raise SubmissionError(f"the notebook {path.name} cannot be read: {first} "
-                              "(save it again from Jupyter, or hand in the .py files)") from None
+        raise SubmissionError(_("the notebook {name} cannot be read: {first} (save it again from Jupyter, or hand in the "
+                                ".py files)").format(name=path.name, first=first)) from None
     return nb
+
+
+def _is_grader_itself(node: ast.stmt) -> bool:
+    """``import grader``, ``from grader import ...`` or ``grader.check(...)``: the grader's own cell."""
+    if isinstance(node, ast.Import):
+        return all(a.name == "grader" or a.name.startswith("grader.") for a in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return (node.module or "").split(".")[0] == "grader"
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        func = node.value.func
+        while isinstance(func, ast.Attribute):
+            func = func.value
+        return isinstance(func, ast.Name) and func.id == "grader"
+    return False
 
 
 def _kept_statements(source: str) -> tuple[str, int]:
@@ -181,6 +197,8 @@ def _kept_statements(source: str) -> tuple[str, int]:
     lines = source.splitlines(keepends=True)
     kept, dropped = [], 0
     for node in tree.body:
+        if _is_grader_itself(node):
+            continue  # a notebook's check cell (`import grader; grader.check(...)`): not the learner's code
         keep = isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -208,14 +226,14 @@ def notebook_files(path: Path, lecture: Lecture) -> tuple[dict[str, str], list[s
         if not source.strip():
             continue
         code_cells += 1
-        first, _, rest = source.partition("\n")
+        first, _sep, rest = source.partition("\n")
         m = _WRITEFILE.match(first.strip())
         tags = cell.get("metadata", {}).get("tags", []) or []
         tagged = [t.split(":", 1)[1].strip() for t in tags if isinstance(t, str) and t.startswith("file:")]
         if m or tagged:
             name = Path(m.group(2) if m else tagged[0]).name
             if not SAFE_FILE.match(name):
-                notes.append(f"{path.name} cell {number} writes `{name}`, which is not a plain .py file name: ignored")
+                notes.append(_("{name} cell {number} writes `{name2}`, which is not a plain .py file name: ignored").format(name=path.name, number=number, name2=name))
                 continue
             text = rest if m else source
             if m and not m.group(1):
@@ -223,23 +241,25 @@ def notebook_files(path: Path, lecture: Lecture) -> tuple[dict[str, str], list[s
             claimed.setdefault(name, []).append(f"# --- {path.name}, cell {number} ---\n{text}\n")
             continue
         if source.lstrip().startswith("%%"):
-            notes.append(f"{path.name} cell {number} is a `{first.strip().split()[0]}` cell: left out")
+            notes.append(_("{name} cell {number} is a `{v2}` cell: left out").format(name=path.name, number=number, v2=first.strip().split()[0]))
             continue
         code = "".join(("# " + line) if _MAGIC_LINE.match(line) else line for line in source.splitlines(True))
         try:
             kept, dropped = _kept_statements(code)
         except SyntaxError as exc:
-            notes.append(f"{path.name} cell {number} is not valid Python ({exc.msg}, line {exc.lineno}): kept as it is")
+            notes.append(_("{name} cell {number} is not valid Python ({msg}, line {lineno}): kept as it is").format(name=path.name, number=number, msg=exc.msg, lineno=exc.lineno))
             kept, dropped = code, 0
         dropped_total += dropped
         if kept.strip():
             shared.append(f"# --- {path.name}, cell {number} ---\n{kept}\n")
     if not code_cells:
-        raise SubmissionError(f"the notebook {path.name} has no code cells: nothing to grade")
-    if dropped_total:
-        notes.append(f"{path.name}: {dropped_total} top-level statement(s) of shared cells were left out (they would "
-                     "run when your code is imported); only imports, functions, classes and UPPER_CASE constants "
-                     "are graded. Put a whole file in one `%%writefile NAME.py` cell to keep it as it is.")
+        raise SubmissionError(_("the notebook {name} has no code cells: nothing to grade").format(name=path.name))
+    if dropped_total and (shared and any(name not in claimed for name in _lecture_files(lecture))):
+        # only where the shared cells became a file: a notebook of %%writefile cells is graded as written
+        notes.append(_("{name}: {dropped_total} top-level statement(s) of shared cells were left out (they "
+                       "would run when your code is imported); only imports, functions, classes and UPPER_CASE "
+                       "constants are graded. Put a whole file in one `%%writefile NAME.py` cell to keep it as "
+                       "it is.").format(name=path.name, dropped_total=dropped_total))
     files = {name: f"# generated from {path.name} by grader\n" + "".join(parts) for name, parts in claimed.items()}
     header = f"# generated from {path.name} by grader: the notebook's shared cells\n"
     for ex_file in dict.fromkeys(e.file for e in lecture.exercises):
@@ -256,7 +276,7 @@ def _lecture_files(lecture: Lecture) -> list[str]:
 
 def _look_through_wrappers(root: Path) -> Path:
     """A zip of a folder holds one folder: look inside (twice at most, e.g. alice/course/)."""
-    for _ in range(2):
+    for _unused in range(2):
         entries = [p for p in root.iterdir() if p.name not in IGNORED_PARTS and not p.name.startswith(".")]
         if len(entries) == 1 and entries[0].is_dir() and not entries[0].is_symlink():
             root = entries[0]
@@ -280,8 +300,8 @@ def _find_lecture_dir(root: Path, lecture: Lecture) -> Path | None:
         if candidate.is_dir() and any((candidate / f).is_file() for f in files):
             if _through_link(root, candidate):
                 # a link could point at the reference solutions on the grading machine
-                raise SubmissionError(f"`{candidate.relative_to(root).as_posix()}` is reached through a symbolic "
-                                      "link: links are not graded, hand in the folder itself")
+                raise SubmissionError(_("`{v0}` is reached through a symbolic link: links are not graded, hand in the folder "
+                                        "itself").format(v0=candidate.relative_to(root).as_posix()))
             return candidate
     return None
 
@@ -301,13 +321,13 @@ def _copy_regular_files(src: Path, dest: Path, notes: list[str]) -> list[str]:
     copied, total = [], 0
     for p in sorted(src.iterdir()):
         if p.is_symlink():
-            notes.append(f"`{p.name}` is a symbolic link: links are not graded, hand in the file itself")
+            notes.append(_("`{name}` is a symbolic link: links are not graded, hand in the file itself").format(name=p.name))
             continue
         if not p.is_file() or p.suffix not in COPIED_SUFFIXES:
             continue
         total += p.stat().st_size
         if total > MAX_TOTAL_BYTES:
-            notes.append(f"files after `{p.name}` were left out: more than {MAX_TOTAL_BYTES >> 20} MiB in all")
+            notes.append(_("files after `{name}` were left out: more than {v1} MiB in all").format(name=p.name, v1=MAX_TOTAL_BYTES >> 20))
             break
         shutil.copyfile(p, dest / p.name)
         copied.append(p.name)
@@ -329,9 +349,9 @@ def stage(path: Path, lectures: list[Lecture], dest: Path) -> Staged:
     path = Path(path)
     staged = Staged()
     if not path.exists():
-        raise SubmissionError(f"{path} does not exist")
+        raise SubmissionError(_("{path} does not exist").format(path=path))
     if path.is_symlink():
-        raise SubmissionError(f"{path} is a symbolic link: hand in the folder or file itself")
+        raise SubmissionError(_("{path} is a symbolic link: hand in the folder or file itself").format(path=path))
     suffix = path.suffix.lower()
     if path.is_file() and suffix == ".ipynb":
         for lec in lectures:
@@ -352,11 +372,11 @@ def stage(path: Path, lectures: list[Lecture], dest: Path) -> Staged:
     elif path.is_dir():
         root = path
     else:
-        raise SubmissionError(f"{path.name}: cannot grade this kind of file (hand in a folder, a .zip, "
-                              "a .ipynb notebook or .py files)")
+        raise SubmissionError(_("{name}: cannot grade this kind of file (hand in a folder, a .zip, a .ipynb notebook or "
+                                ".py files)").format(name=path.name))
     root = _look_through_wrappers(root)
     if not any(p.is_file() for p in root.rglob("*")):
-        raise SubmissionError(f"the submission {path.name} is empty: it holds no files")
+        raise SubmissionError(_("the submission {name} is empty: it holds no files").format(name=path.name))
     for lec in lectures:
         try:
             folder = _find_lecture_dir(root, lec)
@@ -367,8 +387,7 @@ def stage(path: Path, lectures: list[Lecture], dest: Path) -> Staged:
             copied = _copy_regular_files(folder, dest / lec.id, staged.notes)
             missing = [f for f in _lecture_files(lec) if f not in copied]
             if missing:
-                staged.notes.append(f"{lec.id}: {', '.join(missing)} missing from the submission "
-                                    f"(looked in {folder.relative_to(root).as_posix() or 'its top folder'})")
+                staged.notes.append(_("{id}: {v1} missing from the submission (looked in {v2})").format(id=lec.id, v1=', '.join(missing), v2=folder.relative_to(root).as_posix() or 'its top folder'))
             staged.lecture_dirs[lec.id] = dest / lec.id
             continue
         notebook = _find_notebook(root, lec)

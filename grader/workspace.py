@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .results import LectureResult, write_atomic
+from .i18n import _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
@@ -28,14 +29,15 @@ def resource_dir(name: str) -> Path:
     for candidate in (REPO_DIR / name, PACKAGE_DIR / name):
         if candidate.is_dir():
             return candidate
-    raise WorkspaceError(f"the course's {name}/ folder is missing from this installation")
+    raise WorkspaceError(_("the course's {name}/ folder is missing from this installation").format(name=name))
 
 
 def solutions_dir() -> Path:
     """Reference solutions exist only in the course repository, never in the package."""
     path = REPO_DIR / "solutions"
     if not path.is_dir():
-        raise WorkspaceError("the reference solutions are not here: `grader verify` runs in a clone of the course repository")
+        raise WorkspaceError(_("the reference solutions are not here: `grader verify` runs in a clone of the course "
+                               "repository"))
     return path
 
 
@@ -55,15 +57,15 @@ def pristine_stubs(lecture_id: str) -> dict[str, str]:
     manifest = REPO_DIR / "RELEASE.json"
     if manifest.is_file():
         return _released_stubs(lecture_id, manifest)
-    raise WorkspaceError("this installation holds no pristine copy of the stubs (no solutions/, no packaged "
-                         "exercises/, no RELEASE.json)")
+    raise WorkspaceError(_("this installation holds no pristine copy of the stubs (no solutions/, no packaged "
+                           "exercises/, no RELEASE.json)"))
 
 
 def _released_stubs(lecture_id: str, manifest: Path) -> dict[str, str]:
     try:
         files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
     except (OSError, ValueError, KeyError, TypeError):
-        raise WorkspaceError(f"{manifest} cannot be read: no pristine copy of the stubs") from None
+        raise WorkspaceError(_("{manifest} cannot be read: no pristine copy of the stubs").format(manifest=manifest)) from None
     prefix = f"exercises/{lecture_id}/"
     out: dict[str, str] = {}
     for rel, digest in files.items():
@@ -71,11 +73,11 @@ def _released_stubs(lecture_id: str, manifest: Path) -> dict[str, str]:
             continue
         data = _released_bytes(REPO_DIR / rel, rel, digest)
         if data is None:
-            raise WorkspaceError(f"{rel} was edited and this folder keeps no copy of it as released (it is no git "
-                                 "clone of the release): no pristine copy; the class repository's first commit has it")
+            raise WorkspaceError(_("{rel} was edited and this folder keeps no copy of it as released (it is no git clone of "
+                                   "the release): no pristine copy; the class repository's first commit has it").format(rel=rel))
         out[rel[len(prefix):]] = data.decode("utf-8")
     if not out:
-        raise WorkspaceError(f"{manifest.name} lists no stubs of {lecture_id}")
+        raise WorkspaceError(_("{name} lists no stubs of {lecture_id}").format(name=manifest.name, lecture_id=lecture_id))
     return out
 
 
@@ -119,8 +121,8 @@ def find_workdir(start: Path | None = None) -> Path:
     for candidate in (here, *here.parents):
         if (candidate / "exercises").is_dir():
             return candidate
-    raise WorkspaceError(f"no exercises/ folder in {here} or any parent: run `grader init DIR` to make a "
-                         "working directory, or pass --workdir")
+    raise WorkspaceError(_("no exercises/ folder in {here} or any parent: run `grader init DIR` to make a working "
+                           "directory, or pass --workdir").format(here=here))
 
 
 class State:

@@ -17,7 +17,8 @@ def test_wheel_has_course_files_and_no_solutions(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("grader/cli/__init__.py", "grader/sandbox/inside/worker.py", "grader/sandbox/inside/wire.py",
                    "grader/sandbox/inside/glue.py", "grader/templates/report.html.j2",
-                   "grader/lectures/lecture05.toml", "grader/checks/lecture05.py"):
+                   "grader/lectures/lecture05.toml", "grader/checks/lecture05.py",
+                   "grader/locale/zh/LC_MESSAGES/grader.po", "grader/templates/notebook.html.j2"):
         assert needed in names, needed
     # every lecture's stubs and README, and every data set a lecture names (public and hidden split)
     for lecture in all_lectures():

@@ -244,3 +244,32 @@ def test_student_report_shows_failures_offline(browser, batch, capsys):
     with capsys.disabled():
         print(f"\nscreenshot of a student's report: {shot}")
     assert shot.stat().st_size > 10_000
+
+
+def test_chinese_report_shows_every_word_in_chinese(browser, tmp_path, capsys):
+    """A learner's report in Chinese (``grader --lang zh check --html``): the page says it is Chinese
+    (``lang="zh-CN"``), opens offline, and its labels, statuses, descriptions and the failure's message
+    are Chinese; code and numbers stay as they are."""
+    wd = tmp_path / "course"
+    shutil.copytree(REPO / "exercises" / "lecture05", wd / "exercises" / "lecture05")
+    for src in (SOLUTIONS / "lecture05").glob("*.py"):
+        shutil.copy(src, wd / "exercises" / "lecture05" / src.name)
+    training = wd / "exercises" / "lecture05" / "training.py"
+    training.write_text(training.read_text().replace('nn.MSELoss(reduction="sum")', "nn.MSELoss()"))
+    report = tmp_path / "report.html"
+    r = run_grader("--lang", "zh", "check", "lecture05", "--workdir", str(wd), "--html", str(report), timeout=300)
+    assert r.returncode == 1, r.stdout + r.stderr
+    page = browser.open(report.as_uri())
+    assert_offline_and_clean(page)
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    visible = page.evaluate("document.body.innerText")
+    assert "lecture05 · 用PyTorch实现线性回归" in visible and "8 / 11" in visible
+    for word in ("检查", "状态", "分数", "未通过", "通过", "设备", "损失是 7，即平方误差的平均值", "平方误差之和"):
+        assert word in visible, word
+    for english in ("passed", "failed", "not attempted", "check\t", "hint:", "device cpu", "the loss is 7"):
+        assert english not in visible, english
+    assert "reduction='sum'" in visible  # code stays as it is
+    shot = page.screenshot(output_dir() / "student-report-zh.png")
+    with capsys.disabled():
+        print(f"\nscreenshot of a Chinese report: {shot}")
+    assert shot.stat().st_size > 10_000

@@ -13,6 +13,7 @@ typically raises, consulted before the shared table of ``grader.diagnose``; a le
 recognises is a failure that names the mistake.
 """
 
+from ..i18n import N_, _
 from ..data import DATA_DIR, WORKER_DATA_ROOT, public_files, read_csv_table, read_idx, read_names
 from ..sandbox.learner import Handle, LearnerError, NotAttempted
 from .common import (CheckFailed, Mistake, describe, expect_class_scores, expect_close, expect_close_or_mistake,
@@ -24,6 +25,8 @@ from .common import (CheckFailed, Mistake, describe, expect_class_scores, expect
                      seeded_state, shapes_of, simulate_line_sgd, weight_and_bias)
 
 __all__ = [
+    # messages in the learner's language (gettext): _("text {x}").format(x=...); N_ marks a table's text
+    "_", "N_",
     # failing
     "CheckFailed", "Mistake", "fail", "fail_mistake", "fix_of", "describe",
     # expectations on what came back

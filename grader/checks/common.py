@@ -17,6 +17,7 @@ from typing import Any, Callable, NamedTuple
 
 import torch
 
+from ..i18n import N_, _
 from ..sandbox.learner import Handle
 
 # ---------------------------------------------------------------- failing
@@ -44,8 +45,11 @@ def fail(message: str, **details) -> None:
 
 def fix_of(message: str) -> str:
     """The fix a mistake's message gives: what follows its first ': ' or '; ' (else the whole message)."""
-    cuts = [i for i in (message.find(": "), message.find("; ")) if i >= 0]
-    return message[min(cuts) + 2:] if cuts else message
+    cuts = [(i, len(sep)) for sep in (": ", "; ", "：", "；") if (i := message.find(sep)) >= 0]  # zh: full-width
+    if not cuts:
+        return message
+    at, width = min(cuts)
+    return message[at + width:]
 
 
 class Mistake(NamedTuple):
@@ -68,9 +72,9 @@ def fail_mistake(message: str, mistake: Mistake, *, expected: str = "", actual: 
 
 def describe(value: Any) -> str:
     if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+        return _("a tensor of shape {value_shape} and dtype {dtype}").format(value_shape=tuple(value.shape), dtype=value.dtype)
     if isinstance(value, Handle):
-        return f"an object of type {value.type}"
+        return _("an object of type {type}").format(type=value.type)
     return f"{type(value).__name__} {value!r}"[:200]
 
 
@@ -87,14 +91,14 @@ def _kind(value: Any) -> str:
 
 def expect_tensor(value: Any, what: str) -> torch.Tensor:
     if type(value) is not torch.Tensor:
-        fail(f"{what}: expected a tensor, got {describe(value)}", expected="a tensor", actual=_kind(value))
+        fail(_("{what}: expected a tensor, got {v1}").format(what=what, v1=describe(value)), expected=_("a tensor"), actual=_kind(value))
     return value
 
 
 def expect_shape(value: Any, shape: tuple, what: str) -> torch.Tensor:
     t = expect_tensor(value, what)
     if tuple(t.shape) != tuple(shape):
-        fail(f"{what}: expected shape {tuple(shape)}, got {tuple(t.shape)}", expected=str(tuple(shape)),
+        fail(_("{what}: expected shape {v1}, got {t_shape}").format(what=what, v1=tuple(shape), t_shape=tuple(t.shape)), expected=str(tuple(shape)),
              actual=str(tuple(t.shape)))
     return t
 
@@ -102,7 +106,7 @@ def expect_shape(value: Any, shape: tuple, what: str) -> torch.Tensor:
 def expect_dtype(value: Any, dtype: torch.dtype, what: str) -> torch.Tensor:
     t = expect_tensor(value, what)
     if t.dtype != dtype:
-        fail(f"{what}: expected dtype {dtype}, got {t.dtype}", expected=str(dtype), actual=str(t.dtype))
+        fail(_("{what}: expected dtype {dtype}, got {dtype2}").format(what=what, dtype=dtype, dtype2=t.dtype), expected=str(dtype), actual=str(t.dtype))
     return t
 
 
@@ -111,16 +115,16 @@ def expect_number(value: Any, what: str) -> float:
     if type(value) is torch.Tensor and value.numel() == 1:
         value = value.item()
     if type(value) not in (int, float) or isinstance(value, bool):
-        fail(f"{what}: expected a number, got {describe(value)}", expected="a number", actual=_kind(value))
+        fail(_("{what}: expected a number, got {v1}").format(what=what, v1=describe(value)), expected=_("a number"), actual=_kind(value))
     if not math.isfinite(value):
-        fail(f"{what}: expected a finite number, got {value}", expected="a finite number", actual=str(value))
+        fail(_("{what}: expected a finite number, got {value}").format(what=what, value=value), expected=_("a finite number"), actual=str(value))
     return float(value)
 
 
 def expect_near(value: Any, target: float, tol: float, what: str) -> float:
     x = expect_number(value, what)
     if not abs(x - target) <= tol:
-        fail(f"{what}: expected {target:g} (within {tol:g}), got {x:.6g} (off by {abs(x - target):.3g})",
+        fail(_("{what}: expected {target:g} (within {tol:g}), got {x:.6g} (off by {v4:.3g})").format(what=what, target=target, tol=tol, x=x, v4=abs(x - target)),
              expected=f"{target:g} ± {tol:g}", actual=f"{x:.6g}")
     return x
 
@@ -155,9 +159,8 @@ def expect_close(value: Any, expected: torch.Tensor, what: str, *, atol: float =
         rel = diff / e.abs().clamp_min(1e-12)
         idx = tuple(int(i) for i in bad.nonzero()[0].tolist())
         want, got = _first_difference(a, e, atol, rtol)
-        fail(f"{what}: values differ from the reference in {int(bad.sum())} of {bad.numel()} place(s); "
-             f"max abs error {diff.max().item():.3g}, max rel error {rel.max().item():.3g}; "
-             f"first at index {list(idx)}: expected {e[idx].item():.6g}, got {a[idx].item():.6g}",
+        fail(_("{what}: values differ from the reference in {v1} of {v2} place(s); max abs error "
+               "{v3:.3g}, max rel error {v4:.3g}; first at index {v5}: expected {v6:.6g}, got {v7:.6g}").format(what=what, v1=int(bad.sum()), v2=bad.numel(), v3=diff.max().item(), v4=rel.max().item(), v5=list(idx), v6=e[idx].item(), v7=a[idx].item()),
              expected=want, actual=got)
     return t
 
@@ -184,13 +187,13 @@ def expect_list(value, what: str, *, length: int | None = None, min_length: int 
     zip, all() or any() over it can pass vacuously.  ``what`` names it for the learner, e.g.
     "the history train(..., epochs=100) returned" -> "... holds 0 losses, expected 100"."""
     if type(value) not in (list, tuple):
-        fail(f"{what}: expected a list of {noun}, got {describe(value)}", expected=f"a list of {noun}",
+        fail(_("{what}: expected a list of {noun}, got {v2}").format(what=what, noun=noun, v2=describe(value)), expected=_("a list of {noun}").format(noun=noun),
              actual=_kind(value))
     n = len(value)
     if length is not None and n != length:
-        fail(f"{what} holds {n} {noun}, expected {length}", expected=f"{length} {noun}", actual=f"{n} {noun}")
+        fail(_("{what} holds {n} {noun}, expected {length}").format(what=what, n=n, noun=noun, length=length), expected=f"{length} {noun}", actual=f"{n} {noun}")
     if min_length is not None and n < min_length:
-        fail(f"{what} holds {n} {noun}, expected at least {min_length}", expected=f"at least {min_length} {noun}",
+        fail(_("{what} holds {n} {noun}, expected at least {min_length}").format(what=what, n=n, noun=noun, min_length=min_length), expected=_("at least {min_length} {noun}").format(min_length=min_length, noun=noun),
              actual=f"{n} {noun}")
     return list(value)
 
@@ -199,14 +202,15 @@ def expect_history(history, who: str, steps: int) -> list[float]:
     """The losses a training function returned: a list of ``steps`` Python floats, one per step."""
     if not isinstance(history, list):
         what = "tensors" if isinstance(history, torch.Tensor) else type(history).__name__
-        fail(f"{who} must return a list of floats, got {what}", expected="a list of floats", actual=what)
+        fail(_("{who} must return a list of floats, got {what}").format(who=who, what=what), expected=_("a list of floats"), actual=what)
     if len(history) != steps:
-        fail(f"{who}(..., epochs={steps}) returned {len(history)} losses; expected one per step, {steps}",
+        fail(_("{who}(..., epochs={steps}) returned {n_history} losses; expected one per step, {steps}").format(who=who, steps=steps, n_history=len(history)),
              expected=f"{steps} losses", actual=f"{len(history)} losses")
     if any(isinstance(v, torch.Tensor) for v in history):
-        fail("the history holds tensors: append loss.item(), a Python float, so the graph is not kept alive",
-             expected="floats", actual="tensors", cause="tensors in the history",
-             help="append loss.item(), a Python float, so the graph is not kept alive")
+        fail(_("the history holds tensors: append loss.item(), a Python float, so the graph is not kept "
+               "alive"),
+             expected="floats", actual="tensors", cause=_("tensors in the history"),
+             help=_("append loss.item(), a Python float, so the graph is not kept alive"))
     return [expect_number(v, f"loss {i}") for i, v in enumerate(history)]
 
 
@@ -214,8 +218,8 @@ def expect_probabilities(out: torch.Tensor, what: str, fix: str) -> None:
     """Every value strictly between 0 and 1 (a sigmoid's output)."""
     if not bool(((out > 0) & (out < 1)).all()):
         low, high = out.min().item(), out.max().item()
-        fail(f"{what}: expected probabilities strictly between 0 and 1, got values from {low:.4g} to {high:.4g}: "
-             f"{fix}", expected="values in (0, 1)", actual=f"{low:.4g} to {high:.4g}", cause="no sigmoid", help=fix)
+        fail(_("{what}: expected probabilities strictly between 0 and 1, got values from {low:.4g} to "
+               "{high:.4g}: {fix}").format(what=what, low=low, high=high, fix=fix), expected=_("values in (0, 1)"), actual=_("{low:.4g} to {high:.4g}").format(low=low, high=high), cause=_("no sigmoid"), help=fix)
 
 
 def reject_probabilities(out: torch.Tensor, owner: str, last: str) -> None:
@@ -223,8 +227,8 @@ def reject_probabilities(out: torch.Tensor, owner: str, last: str) -> None:
     if torch.allclose(out.sum(dim=1), torch.ones(len(out)), atol=1e-4) and (out >= 0).all():
         fix = (f"return {last}'s raw logits; CrossEntropyLoss applies log-softmax itself, and a softmax before it "
                "slows learning badly")
-        fail(f"{owner}'s outputs are probabilities (each row sums to 1): {fix}", expected="raw logits",
-             actual="rows that sum to 1", cause="softmax before CrossEntropyLoss", help=fix)
+        fail(_("{owner}'s outputs are probabilities (each row sums to 1): {fix}").format(owner=owner, fix=fix), expected=_("raw logits"),
+             actual=_("rows that sum to 1"), cause=_("softmax before CrossEntropyLoss"), help=fix)
 
 
 def expect_class_scores(learner, cls: str, classes: int = 10) -> None:
@@ -233,14 +237,14 @@ def expect_class_scores(learner, cls: str, classes: int = 10) -> None:
     net = learner.call(cls)
     for batch in (1, 3):
         expect_shape(learner.call(net, torch.randn(batch, 1, 28, 28)), (batch, classes),
-                     f"{cls}()(x) for a batch of {batch}")
+                     _("{cls}()(x) for a batch of {batch}").format(cls=cls, batch=batch))
 
 
 def expect_count(value, expected: int, what: str, names=None) -> None:
     n = int(expect_number(value, what))
     if n != expected:
         detail = f" (parameters: {', '.join(names)})" if names else ""
-        fail(f"{what}: expected {expected:,} parameters, got {n:,}{detail}", expected=f"{expected:,} parameters",
+        fail(_("{what}: expected {expected:,} parameters, got {n:,}{detail}").format(what=what, expected=expected, n=n, detail=detail), expected=f"{expected:,} parameters",
              actual=f"{n:,} parameters")
 
 
@@ -249,7 +253,7 @@ def expect_state(state, shapes: dict[str, tuple], owner: str, advice: str, *,
     """The learner's state_dict has the lecture's parameter names and shapes (plain tensors): exactly
     those names, or at least those with ``extra_ok``.  Returns the named tensors."""
     if not isinstance(state, dict):
-        fail(f"{owner}.state_dict() did not return a dict (got {type(state).__name__})", expected="a dict",
+        fail(_("{owner}.state_dict() did not return a dict (got {__name__})").format(owner=owner, __name__=type(state).__name__), expected=_("a dict"),
              actual=_kind(state))
     missing = [n for n in shapes if n not in state]
     extra = [n for n in state if n not in shapes]
@@ -258,12 +262,12 @@ def expect_state(state, shapes: dict[str, tuple], owner: str, advice: str, *,
              + (f" (it has {', '.join(map(str, extra))})" if extra else "") + f": {advice}",
              expected=", ".join(shapes), actual=", ".join(map(str, state)))
     if extra and not extra_ok:
-        fail(f"{owner} has parameter(s) the lecture's does not: {', '.join(map(str, extra))}: {advice}",
+        fail(_("{owner} has parameter(s) the lecture's does not: {v1}: {advice}").format(owner=owner, v1=', '.join(map(str, extra)), advice=advice),
              expected=", ".join(shapes), actual=", ".join(map(str, state)))
     for name, shape in shapes.items():
         got = expect_tensor(state[name], name)
         if tuple(got.shape) != tuple(shape):
-            fail(f"{owner}'s {name} has shape {tuple(got.shape)}, expected {tuple(shape)}: {advice}",
+            fail(_("{owner}'s {name} has shape {got_shape}, expected {v3}: {advice}").format(owner=owner, name=name, got_shape=tuple(got.shape), v3=tuple(shape), advice=advice),
                  expected=str(tuple(shape)), actual=str(tuple(got.shape)))
     return {name: state[name] for name in shapes}
 
@@ -276,7 +280,7 @@ def line_model_outputs(learner, cls: str, low: float, high: float):
     w, b = weight_and_bias(learner, model, cls)
     for n in (1, 5):
         x = torch.linspace(low, high, n).reshape(n, 1)
-        yield w, b, n, x, expect_shape(learner.call(model, x), (n, 1), f"{cls}()(x) with x of shape ({n}, 1)")
+        yield w, b, n, x, expect_shape(learner.call(model, x), (n, 1), _("{cls}()(x) with x of shape ({n}, 1)").format(cls=cls, n=n))
 
 
 def expect_line_training(learner, model, prefix: str, criterion, x, y, simulate, *, lr: float = 0.01,
@@ -284,11 +288,11 @@ def expect_line_training(learner, model, prefix: str, criterion, x, y, simulate,
     """The learner's ``train(model, criterion, SGD(lr), x, y, steps)`` (lectures 05 and 06, ``model`` a line
     whose layer's parameters are named ``prefix`` weight and bias) returns the loss before each step, as
     ``simulate(w0, b0, lr, steps)`` computes them here from the model's first w and b.  The losses."""
-    w0, b0 = weight_and_bias(learner, model, "the model", prefix=prefix)
+    w0, b0 = weight_and_bias(learner, model, _("the model"), prefix=prefix)
     optimizer = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=lr)
     values = expect_history(learner.call("train", model, criterion, optimizer, x, y, steps), "train", steps)
-    _, _, reference = simulate(w0, b0, lr, steps)
-    expect_close(torch.tensor(values), torch.tensor(reference), "the loss history", atol=1e-3, rtol=1e-3)
+    _unused, _unused, reference = simulate(w0, b0, lr, steps)
+    expect_close(torch.tensor(values), torch.tensor(reference), _("the loss history"), atol=1e-3, rtol=1e-3)
     return values
 
 
@@ -304,7 +308,7 @@ def weight_and_bias(learner, model, owner: str, prefix: str = "linear.") -> tupl
     b = state.get(prefix + "bias") if isinstance(state, dict) else None
     if w is None or b is None:
         found = ", ".join(state) if isinstance(state, dict) else state
-        fail(f"{owner} must keep its layer as `self.{prefix.rstrip('.')}` (found parameters: {found})")
+        fail(_("{owner} must keep its layer as `self.{v1}` (found parameters: {found})").format(owner=owner, v1=prefix.rstrip('.'), found=found))
     return expect_number(w, prefix + "weight"), expect_number(b, prefix + "bias")
 
 
@@ -327,7 +331,7 @@ def simulate_line_sgd(x: torch.Tensor, y: torch.Tensor, w: float, b: float, lr: 
     The final w and b, and the loss before each step."""
     w_t, b_t = torch.tensor(w), torch.tensor(b)
     losses = []
-    for _ in range(steps):
+    for _unused in range(steps):
         z = w_t * x + b_t
         losses.append(float(loss(link(z), y)))
         g = loss_grad(z, y)
@@ -377,36 +381,38 @@ def judge_zero_grad(seen, steps: int) -> None:
     """Verdict on a RecordingSGD's record of ``steps`` identical steps at lr=0: exactly one
     optimizer.step() per step, each with a gradient for every parameter."""
     if not isinstance(seen, list) or not seen:
-        fail("optimizer.step() was never called, so the parameters never change: call it after loss.backward()",
-             expected=f"{steps} steps", actual="0 steps", cause="no optimizer.step()",
-             help="call optimizer.step() after loss.backward()")
+        fail(_("optimizer.step() was never called, so the parameters never change: call it after "
+               "loss.backward()"),
+             expected=f"{steps} steps", actual="0 steps", cause=_("no optimizer.step()"),
+             help=_("call optimizer.step() after loss.backward()"))
     if len(seen) != steps:
-        fail(f"optimizer.step() was called {len(seen)} time(s) in {steps} training steps; expected once per step "
-             "(each step: zero_grad, forward, loss, backward, step)", expected=f"{steps} steps",
+        fail(_("optimizer.step() was called {n_seen} time(s) in {steps} training steps; expected once "
+               "per step (each step: zero_grad, forward, loss, backward, step)").format(n_seen=len(seen), steps=steps), expected=f"{steps} steps",
              actual=f"{len(seen)} steps")
     flat = []
     for i, step in enumerate(seen):
         if not isinstance(step, list) or not step or len(step) != len(seen[0]) or any(g is None for g in step):
-            fail(f"at optimizer.step() number {i + 1} some parameters had no gradient: "
-                 "call loss.backward() before optimizer.step(), and zero_grad() before backward()")
-        flat.append(torch.cat([expect_tensor(g, "a recorded gradient").reshape(-1).double() for g in step]))
+            fail(_("at optimizer.step() number {v0} some parameters had no gradient: call loss.backward() "
+                   "before optimizer.step(), and zero_grad() before backward()").format(v0=i + 1))
+        flat.append(torch.cat([expect_tensor(g, _("a recorded gradient")).reshape(-1).double() for g in step]))
     first = flat[0]
     if first.abs().max() == 0:
         fix = "call it before backward() (order: zero_grad, backward, step)"
-        fail("the gradients were all zero when optimizer.step() ran: optimizer.zero_grad() was called after "
-             f"loss.backward(); {fix}", cause="zero_grad after backward", help=fix)
+        fail(_("the gradients were all zero when optimizer.step() ran: optimizer.zero_grad() was called "
+               "after loss.backward(); {fix}").format(fix=fix), cause=_("zero_grad after backward"), help=fix)
     for k, g in enumerate(flat[1:], start=1):
         if torch.allclose(g, first, rtol=1e-4, atol=1e-7):
             continue
         ratio = (g.norm() / first.norm()).item()
         if abs(ratio - (k + 1)) < 0.05 * (k + 1):
             fix = "call optimizer.zero_grad() in every step, before loss.backward()"
-            fail(f"gradients accumulate from step to step (at step {k + 1} they were {ratio:.2f} times the "
-                 f"first step's on the same data): {fix}", expected="1.00 times the first step's gradient",
-                 actual=f"{ratio:.2f} times", cause="missing zero_grad", help=fix)
-        fail(f"the gradient at step {k + 1} differs from the first ({ratio:.2f} times its size) although the "
-             "data and parameters did not change: compute a fresh loss each step and zero_grad before backward",
-             expected="1.00 times the first step's gradient", actual=f"{ratio:.2f} times")
+            fail(_("gradients accumulate from step to step (at step {v0} they were {ratio:.2f} times the "
+                   "first step's on the same data): {fix}").format(v0=k + 1, ratio=ratio, fix=fix), expected=_("1.00 times the first step's gradient"),
+                 actual=f"{ratio:.2f} times", cause=_("missing zero_grad"), help=fix)
+        fail(_("the gradient at step {v0} differs from the first ({ratio:.2f} times its size) although "
+               "the data and parameters did not change: compute a fresh loss each step and zero_grad "
+               "before backward").format(v0=k + 1, ratio=ratio),
+             expected=_("1.00 times the first step's gradient"), actual=f"{ratio:.2f} times")
 
 
 def expect_zero_grad_each_step(learner, model, train: Callable[[Handle], Any], steps: int = 3) -> None:
@@ -421,12 +427,12 @@ def expect_modes(modes, what: str) -> list[tuple[bool, bool]]:
     """A probe model's record of the modes it ran in: at least one call, each a pair
     (model.training, torch.is_grad_enabled())."""
     if type(modes) not in (list, tuple) or not modes:
-        fail(f"{what} never called the model")
+        fail(_("{what} never called the model").format(what=what))
     pairs = []
     for m in modes:
         if type(m) not in (list, tuple) or len(m) != 2 or any(type(v) is not bool for v in m):
-            fail(f"{what}: the model's record of the modes it ran in was changed ({describe(m)}); "
-                 "leave the model's attributes alone")
+            fail(_("{what}: the model's record of the modes it ran in was changed ({v1}); leave the model's "
+                   "attributes alone").format(what=what, v1=describe(m)))
         pairs.append((m[0], m[1]))
     return pairs
 
@@ -439,17 +445,17 @@ def judge_modes(modes, who: str, eval_fix: str = EVAL_FIX, no_grad_fix: str = NO
     """Evaluating code (``who``: predict, accuracy, evaluate) runs the model in eval mode, without a graph;
     the fixes default to those for an evaluation loop."""
     pairs = expect_modes(modes, who)
-    if any(training for training, _ in pairs):
-        fail(f"{who} ran the model in training mode: {eval_fix}", expected="model.training False",
-             actual="model.training True", cause="missing eval()", help=eval_fix)
-    if any(grad for _, grad in pairs):
-        fail(f"{who} built an autograd graph: {no_grad_fix}", expected="grad disabled", actual="grad enabled",
-             cause="missing no_grad", help=no_grad_fix)
+    if any(training for training, _unused in pairs):
+        fail(_("{who} ran the model in training mode: {eval_fix}").format(who=who, eval_fix=eval_fix), expected=_("model.training False"),
+             actual=_("model.training True"), cause=_("missing eval()"), help=eval_fix)
+    if any(grad for _unused, grad in pairs):
+        fail(_("{who} built an autograd graph: {no_grad_fix}").format(who=who, no_grad_fix=no_grad_fix), expected=_("grad disabled"), actual=_("grad enabled"),
+             cause=_("missing no_grad"), help=no_grad_fix)
 
 
 def judge_fraction_correct(value, who: str) -> None:
     """``who`` counted 6 right predictions of 8, in batches of 5 (all right) and 3 (one right): 0.75."""
-    value = expect_number(value, f"{who}(...)'s return value")
+    value = expect_number(value, _("{who}(...)'s return value").format(who=who))
     for wrong, cause, message in (
             (75.0, "a percentage", f"{who} returned 75.0, a percentage: return the fraction 0.75"),
             (2 / 3, "mean of batch accuracies", f"{who} returned 0.667, the mean of per-batch accuracies; divide the "
@@ -459,25 +465,24 @@ def judge_fraction_correct(value, who: str) -> None:
         if abs(value - wrong) < 1e-4:
             fail_mistake(message, Mistake(wrong, message, cause), expected="0.75", actual=f"{value:.4g}")
     if abs(value - 0.75) > 1e-6:
-        fail(f"{who} returned {value:.4g}; 6 of the 8 predictions were right, so expected 0.75", expected="0.75",
+        fail(_("{who} returned {value:.4g}; 6 of the 8 predictions were right, so expected 0.75").format(who=who, value=value), expected="0.75",
              actual=f"{value:.4g}")
 
 
 def judge_mean_loss(value, losses: list[float], who: str, mistakes=()) -> None:
     """``who`` returns the mean of its batch losses (``losses``, computed here); ``mistakes``: other
     known wrong values (``Mistake``s with a number as result), tried first."""
-    value = expect_number(value, f"{who}(...)'s return value")
+    value = expect_number(value, _("{who}(...)'s return value").format(who=who))
     want = sum(losses) / len(losses)
     known = [Mistake(*m) for m in mistakes] + [
-        Mistake(sum(losses), f"{who} returned the sum of the batch losses ({value:.4f}); return their mean "
-                             f"({want:.4f})", "summed losses"),
-        Mistake(losses[-1], f"{who} returned the last batch's loss ({value:.4f}); return the mean over the batches "
-                            f"({want:.4f})", "last batch's loss")]
+        Mistake(sum(losses), _("{who} returned the sum of the batch losses ({value:.4f}); return their mean ({want:.4f})").format(who=who, value=value, want=want), _("summed losses")),
+        Mistake(losses[-1], _("{who} returned the last batch's loss ({value:.4f}); return the mean over the batches "
+                              "({want:.4f})").format(who=who, value=value, want=want), _("last batch's loss"))]
     for mistake in known:
         if abs(value - mistake.result) < 1e-4 and abs(want - mistake.result) > 1e-4:
             fail_mistake(mistake.message, mistake, expected=f"{want:.4f}", actual=f"{value:.4f}")
     if abs(value - want) > 1e-4:
-        fail(f"{who} returned {value:.4f}; the mean of the batch losses was {want:.4f}", expected=f"{want:.4f}",
+        fail(_("{who} returned {value:.4f}; the mean of the batch losses was {want:.4f}").format(who=who, value=value, want=want), expected=f"{want:.4f}",
              actual=f"{value:.4f}")
 
 
@@ -486,8 +491,8 @@ def judge_mean_loss(value, losses: list[float], who: str, mistakes=()) -> None:
 def expect_device(got: dict, device: str) -> None:
     """The model trained in the worker stayed on the device the grading asked for."""
     if got.get("param_device") != device:
-        fail(f"the model's parameters ended up on {got.get('param_device')}, not on {device}: move the model with "
-             f".to(device) and keep it there", expected=device, actual=str(got.get("param_device")))
+        fail(_("the model's parameters ended up on {v0}, not on {device}: move the model with "
+               ".to(device) and keep it there").format(v0=got.get('param_device'), device=device), expected=device, actual=str(got.get("param_device")))
 
 
 def predict_classes(forward, x: torch.Tensor, chunk: int = 500) -> torch.Tensor:
@@ -506,8 +511,8 @@ def judge_accuracy(pred: torch.Tensor, labels: torch.Tensor, threshold: float, w
     acc = (pred.long() == labels).float().mean().item()
     if acc < threshold:
         majority = torch.bincount(labels).max().item() / len(labels)
-        fail(f"{what}: {acc:.3f}, below the threshold {threshold} (always answering the majority class scores "
-             f"{majority:.3f}); the predictions are computed by the grader with the lecture's layers from the "
-             "weights your training left", expected=f">= {threshold}", actual=f"{acc:.3f}")
+        fail(_("{what}: {acc:.3f}, below the threshold {threshold} (always answering the majority class "
+               "scores {majority:.3f}); the predictions are computed by the grader with the lecture's "
+               "layers from the weights your training left").format(what=what, acc=acc, threshold=threshold, majority=majority), expected=f">= {threshold}", actual=f"{acc:.3f}")
     return acc
 

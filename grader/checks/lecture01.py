@@ -7,6 +7,7 @@ helper that writes through one side and reports what the other side sees).
 
 import torch
 
+from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (LearnerError, NotAttempted, expect_close, expect_dtype, expect_shape, expect_tensor,
                                fail, glue, randn)
 
@@ -14,11 +15,11 @@ def test_float_tensor(learner):
     """float_tensor(values) makes a float32 tensor of the values' shape, also from Python ints and from a single number."""
     got = expect_shape(learner.call("float_tensor", [[1, 2], [3, 4]]), (2, 2), "float_tensor([[1, 2], [3, 4]])")
     if got.dtype != torch.float32:
-        fail(f"float_tensor([[1, 2], [3, 4]]) has dtype {got.dtype}; torch.tensor infers int64 from Python ints: "
-             "pass dtype=torch.float32")
+        fail(_("float_tensor([[1, 2], [3, 4]]) has dtype {dtype}; torch.tensor infers int64 from Python "
+               "ints: pass dtype=torch.float32").format(dtype=got.dtype))
     expect_close(got, torch.tensor([[1.0, 2.0], [3.0, 4.0]]), "float_tensor([[1, 2], [3, 4]])")
     one = learner.call("float_tensor", 2.5)
-    expect_close(expect_dtype(one, torch.float32, "float_tensor(2.5)"), torch.tensor(2.5), "float_tensor(2.5) (a 0-dim tensor)")
+    expect_close(expect_dtype(one, torch.float32, "float_tensor(2.5)"), torch.tensor(2.5), _("float_tensor(2.5) (a 0-dim tensor)"))
 
 
 def test_index_range(learner):
@@ -26,10 +27,11 @@ def test_index_range(learner):
     for n in (5, 1):
         got = expect_shape(learner.call("index_range", n), (n,), f"index_range({n})")
         if got.dtype != torch.int64:
-            fail(f"index_range({n}) has dtype {got.dtype}; indexes are int64: torch.arange(n) with an int n "
-                 "(a float argument or dtype=torch.float32 makes floats)")
+            fail(_("index_range({n}) has dtype {dtype}; indexes are int64: torch.arange(n) with an int n (a "
+                   "float argument or dtype=torch.float32 makes floats)").format(n=n, dtype=got.dtype))
         if n > 1 and torch.equal(got, torch.arange(1, n + 1)):
-            fail(f"index_range({n}) starts at 1; torch.arange(n) counts 0, 1, ..., n-1 (the end is excluded)")
+            fail(_("index_range({n}) starts at 1; torch.arange(n) counts 0, 1, ..., n-1 (the end is "
+                   "excluded)").format(n=n))
         expect_close(got, torch.arange(n), f"index_range({n})")
 
 
@@ -38,12 +40,13 @@ def test_zeros_matrix(learner):
     for rows, cols in ((2, 5), (3, 1)):
         got = expect_tensor(learner.call("zeros_matrix", rows, cols), f"zeros_matrix({rows}, {cols})")
         if tuple(got.shape) == (cols, rows):
-            fail(f"zeros_matrix({rows}, {cols}) has shape {tuple(got.shape)}: rows come first, torch.zeros(rows, cols)")
+            fail(_("zeros_matrix({rows}, {cols}) has shape {got_shape}: rows come first, torch.zeros(rows, "
+                   "cols)").format(rows=rows, cols=cols, got_shape=tuple(got.shape)))
         expect_shape(got, (rows, cols), f"zeros_matrix({rows}, {cols})")
         expect_dtype(got, torch.float32, f"zeros_matrix({rows}, {cols})")
         if got.count_nonzero() > 0:
-            fail(f"zeros_matrix({rows}, {cols}) holds non-zero values (e.g. {got.flatten()[got.flatten() != 0][0].item():g}): "
-                 "use torch.zeros (torch.empty leaves whatever was in memory, torch.ones fills with 1)")
+            fail(_("zeros_matrix({rows}, {cols}) holds non-zero values (e.g. {v2:g}): use torch.zeros "
+                   "(torch.empty leaves whatever was in memory, torch.ones fills with 1)").format(rows=rows, cols=cols, v2=got.flatten()[got.flatten() != 0][0].item()))
 
 
 def test_seeded_normal(learner):
@@ -51,18 +54,18 @@ def test_seeded_normal(learner):
     first = expect_shape(learner.call("seeded_normal", 7, 3, 4, 0.0, 1.0), (3, 4), "seeded_normal(7, 3, 4)")
     again = expect_shape(learner.call("seeded_normal", 7, 3, 4, 0.0, 1.0), (3, 4), "seeded_normal(7, 3, 4) again")
     if not torch.equal(first, again):
-        fail("two calls of seeded_normal(7, 3, 4) gave different numbers: call torch.manual_seed(seed) "
-             "inside the function, before drawing")
+        fail(_("two calls of seeded_normal(7, 3, 4) gave different numbers: call "
+               "torch.manual_seed(seed) inside the function, before drawing"))
     big = expect_shape(learner.call("seeded_normal", 1, 200, 100, 3.0, 0.5), (200, 100), "seeded_normal(1, 200, 100, 3.0, 0.5)")
     expect_dtype(big, torch.float32, "seeded_normal(1, 200, 100, 3.0, 0.5)")
     m, s = big.double().mean().item(), big.double().std().item()
     if abs(m - 3.0) > 0.05 or abs(s - 0.5) > 0.05:
-        fail(f"seeded_normal(1, 200, 100, mean=3.0, std=0.5) drew numbers with mean {m:.3f} and std {s:.3f}: "
-             "torch.normal(mean, std, size=(rows, cols)) takes the standard deviation, not the variance, "
-             "and mean comes first")
+        fail(_("seeded_normal(1, 200, 100, mean=3.0, std=0.5) drew numbers with mean {m:.3f} and std "
+               "{s:.3f}: torch.normal(mean, std, size=(rows, cols)) takes the standard deviation, not "
+               "the variance, and mean comes first").format(m=m, s=s))
     reference = torch.normal(3.0, 0.5, size=(200, 100), generator=torch.Generator().manual_seed(1))
-    expect_close(big, reference, "seeded_normal(1, 200, 100, 3.0, 0.5) against torch.manual_seed(1); "
-                 "torch.normal(3.0, 0.5, size=(200, 100))", atol=1e-5)
+    expect_close(big, reference, _("seeded_normal(1, 200, 100, 3.0, 0.5) against torch.manual_seed(1); torch.normal(3.0, "
+                                   "0.5, size=(200, 100))"), atol=1e-5)
 
 
 def test_average_of_ints(learner):
@@ -77,44 +80,45 @@ def test_average_of_ints(learner):
             # "not attempted"; only the stub's own "fill in" error really is
             if "fill in" in str(exc):
                 raise
-            fail(f"average({text}) raised NotImplementedError: {exc}; mean() is defined for floating-point "
-                 "tensors only: convert first, t.float().mean()")
+            fail(_("average({text}) raised NotImplementedError: {exc}; mean() is defined for floating-point "
+                   "tensors only: convert first, t.float().mean()").format(text=text, exc=exc))
         if not got.is_floating_point():
-            fail(f"average({text}) returned {got.dtype} {got.flatten()[:1].tolist()}: integer arithmetic drops the "
-                 "fraction; convert first with t.float()")
+            fail(_("average({text}) returned {dtype} {v2}: integer arithmetic drops the fraction; convert "
+                   "first with t.float()").format(text=text, dtype=got.dtype, v2=got.flatten()[:1].tolist()))
         if t.dim() > 1 and got.numel() == 1 and abs(got.double().item() - t.double().sum().item() / len(t)) < 1e-4:
-            fail(f"average({text}) divided the sum by len(t) = {len(t)}, the number of rows; "
-                 f"the mean of all elements divides by t.numel() = {t.numel()}: use t.float().mean()")
+            fail(_("average({text}) divided the sum by len(t) = {n_t}, the number of rows; the mean of all "
+                   "elements divides by t.numel() = {v2}: use t.float().mean()").format(text=text, n_t=len(t), v2=t.numel()))
         expect_close(got, torch.tensor(expected), f"average({text})")
         expect_dtype(got, torch.float32, f"average({text})")
 
 
 def test_from_numpy_shares_memory(learner):
     """numpy_to_tensor(a) keeps the array's dtype (float64) and shares its memory: a write to the array is seen in the tensor, and a write to the tensor in the array."""
-    got = glue(learner, "numpy_bridge_probe", "numpy_to_tensor", 100.0, where="numpy_to_tensor (tensors.py)")
+    got = glue(learner, "numpy_bridge_probe", "numpy_to_tensor", 100.0, where=_("numpy_to_tensor (tensors.py)"))
     if got["converted"] is not True:
-        fail("numpy_to_tensor(a) did not return a torch.Tensor: use torch.from_numpy(a)")
+        fail(_("numpy_to_tensor(a) did not return a torch.Tensor: use torch.from_numpy(a)"))
     before = expect_shape(got["values"], (2, 3), "numpy_to_tensor(np.arange(6.0).reshape(2, 3))")
     if before.dtype != torch.float64:
-        fail(f"numpy_to_tensor of a float64 array returned {before.dtype}: the conversion copied and changed the "
-             "dtype (torch.Tensor(a) and .float() do); torch.from_numpy(a) keeps float64 and shares memory")
+        fail(_("numpy_to_tensor of a float64 array returned {dtype}: the conversion copied and changed "
+               "the dtype (torch.Tensor(a) and .float() do); torch.from_numpy(a) keeps float64 and "
+               "shares memory").format(dtype=before.dtype))
     expect_close(before, torch.arange(6, dtype=torch.float64).reshape(2, 3), "numpy_to_tensor(np.arange(6.0).reshape(2, 3))")
     if got["seen_in_result"] != 100.0 or got["seen_in_source"] != -5.0:
-        fail(f"the tensor and the array do not share memory: after a[0, 1] = 100 the tensor held "
-             f"{got['seen_in_result']}, after t[1, 2] = -5 the array held {got['seen_in_source']}; "
-             "torch.tensor(a) copies the data: use torch.from_numpy(a)")
+        fail(_("the tensor and the array do not share memory: after a[0, 1] = 100 the tensor held "
+               "{seen_in_result}, after t[1, 2] = -5 the array held {seen_in_source}; torch.tensor(a) "
+               "copies the data: use torch.from_numpy(a)").format(seen_in_result=got['seen_in_result'], seen_in_source=got['seen_in_source']))
 
 
 def test_to_numpy_shares_memory(learner):
     """tensor_to_numpy(t) works on a tensor that requires grad and returns a NumPy array sharing t's memory."""
-    got = glue(learner, "numpy_bridge_probe", "tensor_to_numpy", 50.0, where="tensor_to_numpy (tensors.py)")
+    got = glue(learner, "numpy_bridge_probe", "tensor_to_numpy", 50.0, where=_("tensor_to_numpy (tensors.py)"))
     if got["converted"] is not True:
-        fail("tensor_to_numpy(t) did not return a numpy.ndarray: use t.detach().numpy()")
+        fail(_("tensor_to_numpy(t) did not return a numpy.ndarray: use t.detach().numpy()"))
     expect_close(got["values"], torch.arange(6, dtype=torch.float64).reshape(2, 3), "tensor_to_numpy(t)")
     if got["seen_in_result"] != 50.0 or got["seen_in_source"] != -5.0:
-        fail(f"the array does not share memory with the tensor: after t[0, 1] = 50 the array held "
-             f"{got['seen_in_result']}, after a[1, 2] = -5 the tensor held {got['seen_in_source']}; "
-             "a copy was made (np.array(...), .clone(), .tolist()): t.detach().numpy() shares memory")
+        fail(_("the array does not share memory with the tensor: after t[0, 1] = 50 the array held "
+               "{seen_in_result}, after a[1, 2] = -5 the tensor held {seen_in_source}; a copy was made "
+               "(np.array(...), .clone(), .tolist()): t.detach().numpy() shares memory").format(seen_in_result=got['seen_in_result'], seen_in_source=got['seen_in_source']))
 
 
 def test_flatten_shapes(learner):
@@ -122,11 +126,11 @@ def test_flatten_shapes(learner):
     for shape, seed in (((4, 3, 5, 5), 1), ((1, 2, 3), 2), ((6, 2), 3)):
         x = randn(*shape, seed=seed)
         want = x.reshape(shape[0], -1)
-        got = expect_tensor(learner.call("flatten", x), f"flatten(x) with x of shape {shape}")
+        got = expect_tensor(learner.call("flatten", x), _("flatten(x) with x of shape {shape}").format(shape=shape))
         if got.dim() == 1:
-            fail(f"flatten(x) with x of shape {shape} returned shape {tuple(got.shape)}: the batch dimension was "
-                 "flattened too; keep it: x.reshape(x.shape[0], -1)")
-        expect_close(got, want, f"flatten(x) with x of shape {shape}")
+            fail(_("flatten(x) with x of shape {shape} returned shape {got_shape}: the batch dimension was "
+                   "flattened too; keep it: x.reshape(x.shape[0], -1)").format(shape=shape, got_shape=tuple(got.shape)))
+        expect_close(got, want, _("flatten(x) with x of shape {shape}").format(shape=shape))
 
 
 def test_flatten_non_contiguous(learner):
@@ -136,7 +140,7 @@ def test_flatten_non_contiguous(learner):
     for x, text in cases:
         assert not x.is_contiguous()
         got = learner.call("flatten", x)
-        expect_close(got, x.reshape(x.shape[0], -1), f"flatten(x) with x = {text} (not contiguous)")
+        expect_close(got, x.reshape(x.shape[0], -1), _("flatten(x) with x = {text} (not contiguous)").format(text=text))
 
 
 def test_pairwise_diff(learner):
@@ -145,27 +149,28 @@ def test_pairwise_diff(learner):
              (torch.tensor([4.0, -1.0, 0.0]), torch.tensor([1.0, 2.0, 3.0])))
     for a, b in cases:
         n, m = len(a), len(b)
-        got = expect_tensor(learner.call("pairwise_diff", a, b), f"pairwise_diff(a, b) with N = {n}, M = {m}")
+        got = expect_tensor(learner.call("pairwise_diff", a, b), _("pairwise_diff(a, b) with N = {n}, M = {m}").format(n=n, m=m))
         if tuple(got.shape) == (n,) and n == m:
-            fail(f"pairwise_diff(a, b) with N = M = {n} returned shape ({n},): a - b subtracts element by element; "
-                 "make a a column and b a row so they broadcast: a[:, None] - b[None, :]")
+            fail(_("pairwise_diff(a, b) with N = M = {n} returned shape ({n},): a - b subtracts element by "
+                   "element; make a a column and b a row so they broadcast: a[:, None] - b[None, :]").format(n=n))
         if tuple(got.shape) == (m, n) and n != m:
-            fail(f"pairwise_diff(a, b) returned shape ({m}, {n}), expected ({n}, {m}): rows follow a, columns follow b")
+            fail(_("pairwise_diff(a, b) returned shape ({m}, {n}), expected ({n}, {m}): rows follow a, "
+                   "columns follow b").format(m=m, n=n))
         want = a[:, None] - b[None, :]
-        expect_shape(got, (n, m), f"pairwise_diff(a, b) with N = {n}, M = {m}")
+        expect_shape(got, (n, m), _("pairwise_diff(a, b) with N = {n}, M = {m}").format(n=n, m=m))
         if torch.allclose(got, -want):
-            fail("pairwise_diff(a, b) has the wrong sign: out[i, j] is a[i] - b[j]")
-        expect_close(got, want, f"pairwise_diff(a, b) with N = {n}, M = {m}")
+            fail(_("pairwise_diff(a, b) has the wrong sign: out[i, j] is a[i] - b[j]"))
+        expect_close(got, want, _("pairwise_diff(a, b) with N = {n}, M = {m}").format(n=n, m=m))
 
 
 def test_center_columns(learner):
     """center_columns(x) subtracts each column's mean (a (1, C) row broadcast over the N rows): every column of the result has mean 0."""
     x = torch.tensor([[1.0, 10.0, -3.0], [2.0, 20.0, 0.0], [3.0, 60.0, 3.0], [6.0, 30.0, 4.0], [8.0, 5.0, 1.0]])
-    got = expect_shape(learner.call("center_columns", x), (5, 3), "center_columns(x) with x of shape (5, 3)")
+    got = expect_shape(learner.call("center_columns", x), (5, 3), _("center_columns(x) with x of shape (5, 3)"))
     col_means = got.double().mean(dim=0)
     if not torch.allclose(col_means, torch.zeros(3, dtype=torch.float64), atol=1e-4):
-        fail(f"the columns of center_columns(x) have means {[round(v, 3) for v in col_means.tolist()]}, expected 0: "
-             "subtract the mean taken down the rows, x.mean(dim=0, keepdim=True) (dim=1 averages each row)")
+        fail(_("the columns of center_columns(x) have means {v0}, expected 0: subtract the mean taken "
+               "down the rows, x.mean(dim=0, keepdim=True) (dim=1 averages each row)").format(v0=[round(v, 3) for v in col_means.tolist()]))
     expect_close(got, x - x.mean(dim=0, keepdim=True), "center_columns(x)")
 
 
@@ -175,11 +180,12 @@ def test_column_shape(learner):
     for n in (1, -1):
         got = expect_tensor(learner.call("column", data, n), f"column(data, {n})")
         if tuple(got.shape) == (4, 1):
-            fail(f"column(data, {n}) has shape (4, 1): data[:, [n]] keeps the dimension; an int index, "
-                 "data[:, n], gives the 1-D column of shape (N,)")
+            fail(_("column(data, {n}) has shape (4, 1): data[:, [n]] keeps the dimension; an int index, "
+                   "data[:, n], gives the 1-D column of shape (N,)").format(n=n))
         if tuple(got.shape) == (3,):
-            fail(f"column(data, {n}) returned a row of 3 values; data[n] indexes rows: take a column with data[:, n]")
-        expect_close(got, data[:, n], f"column(data, {n}) of a (4, 3) table")
+            fail(_("column(data, {n}) returned a row of 3 values; data[n] indexes rows: take a column with "
+                   "data[:, n]").format(n=n))
+        expect_close(got, data[:, n], _("column(data, {n}) of a (4, 3) table").format(n=n))
 
 
 def test_split_features(learner):
@@ -187,14 +193,14 @@ def test_split_features(learner):
     data = randn(5, 4, seed=6)
     got = learner.call("split_features", data)
     if not isinstance(got, (tuple, list)) or len(got) != 2:
-        fail("split_features(data) must return two tensors: (features, labels)")
+        fail(_("split_features(data) must return two tensors: (features, labels)"))
     features, labels = got
-    labels = expect_tensor(labels, "the labels of split_features(data)")
+    labels = expect_tensor(labels, _("the labels of split_features(data)"))
     if tuple(labels.shape) == (5,):
-        fail("the labels have shape (5,), expected (5, 1): data[:, -1] drops the dimension; "
-             "data[:, [-1]] (or data[:, -1:]) keeps it as a column")
-    expect_close(features, data[:, :-1], "the features of split_features(data) with data of shape (5, 4)")
-    expect_close(labels, data[:, [-1]], "the labels of split_features(data) with data of shape (5, 4)")
+        fail(_("the labels have shape (5,), expected (5, 1): data[:, -1] drops the dimension; data[:, "
+               "[-1]] (or data[:, -1:]) keeps it as a column"))
+    expect_close(features, data[:, :-1], _("the features of split_features(data) with data of shape (5, 4)"))
+    expect_close(labels, data[:, [-1]], _("the labels of split_features(data) with data of shape (5, 4)"))
 
 
 def test_linear_shapes(learner):
@@ -211,9 +217,9 @@ def test_linear_shapes(learner):
                 why = "the inner sizes must agree: w is stored as (out, in), so multiply by its transpose, x @ w.T"
             else:
                 raise
-            fail(f"linear(x, w, b) with x of shape {shape} and w of shape (2, 3) raised {exc.exc_type}: "
-                 f"{exc.message}\n{exc.traceback}\n{why}")
-        got = expect_shape(got, (*shape[:-1], 2), f"linear(x, w, b) with x of shape {shape}, w (2, 3), b (2,)")
+            fail(_("linear(x, w, b) with x of shape {shape} and w of shape (2, 3) raised {exc_type}: "
+                   "{message}\n{traceback}\n{why}").format(shape=shape, exc_type=exc.exc_type, message=exc.message, traceback=exc.traceback, why=why))
+        got = expect_shape(got, (*shape[:-1], 2), _("linear(x, w, b) with x of shape {shape}, w (2, 3), b (2,)").format(shape=shape))
         if torch.allclose(got, x @ w.T, atol=1e-5):
-            fail(f"linear(x, w, b) with x of shape {shape} equals x @ w.T: the bias is missing, add b")
-        expect_close(got, x @ w.T + b, f"linear(x, w, b) with x of shape {shape}, w (2, 3), b (2,)")
+            fail(_("linear(x, w, b) with x of shape {shape} equals x @ w.T: the bias is missing, add b").format(shape=shape))
+        expect_close(got, x @ w.T + b, _("linear(x, w, b) with x of shape {shape}, w (2, 3), b (2,)").format(shape=shape))

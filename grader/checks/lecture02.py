@@ -7,6 +7,7 @@ catches code that reads the slide's x_data and y_data instead of its arguments.
 
 import torch
 
+from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (expect_close, expect_close_or_mistake, expect_near, expect_number, expect_shape,
                                expect_tensor, fail)
 
@@ -31,14 +32,14 @@ def _surface(x, y, ws, bs):
 def test_forward_values(learner):
     """forward(x, w, b) is x * w + b element by element: on a tensor of samples, with b left at 0 and given, and for one sample against (w, b) grids."""
     got = learner.call("forward", X, 2.0)
-    expect_close(got, X * 2.0, "forward(x, 2.0) with x = [1, 2, 3]")
+    expect_close(got, X * 2.0, _("forward(x, 2.0) with x = [1, 2, 3]"))
     got = learner.call("forward", X2, 1.5, 1.0)
     if isinstance(got, torch.Tensor) and got.shape == X2.shape and torch.allclose(got, X2 * 1.5):
-        fail("forward(x, 1.5, 1.0) returned x * w: the bias b is ignored; return x * w + b")
-    expect_close(got, X2 * 1.5 + 1.0, "forward(x, 1.5, 1.0) with x = [1, 2, 3, 4]")
+        fail(_("forward(x, 1.5, 1.0) returned x * w: the bias b is ignored; return x * w + b"))
+    expect_close(got, X2 * 1.5 + 1.0, _("forward(x, 1.5, 1.0) with x = [1, 2, 3, 4]"))
     W, B = torch.meshgrid(WS[:4], BS[:3], indexing="ij")
     expect_close(learner.call("forward", torch.tensor(2.0), W, B), 2.0 * W + B,
-                 "forward(2.0, W, B) with W, B of shape (4, 3) from meshgrid")
+                 _("forward(2.0, W, B) with W, B of shape (4, 3) from meshgrid"))
 
 
 def test_mse_slide_values(learner):
@@ -63,7 +64,8 @@ def test_w_grid_values(learner):
     """w_grid() is the lecture's 41 weights 0.0, 0.1, ..., 4.0, with 4.0 included."""
     got = expect_tensor(learner.call("w_grid"), "w_grid()")
     if tuple(got.shape) == (40,):
-        fail("w_grid() has 40 values and stops at 3.9: arange excludes its end, so write torch.arange(0.0, 4.1, 0.1)")
+        fail(_("w_grid() has 40 values and stops at 3.9: arange excludes its end, so write "
+               "torch.arange(0.0, 4.1, 0.1)"))
     expect_shape(got, (41,), "w_grid()")
     expect_close(got, WS, "w_grid()", atol=1e-5)
 
@@ -73,16 +75,16 @@ def test_sweep_costs(learner):
     for x, y, name in ((X, Y, "the slide's data"), (X2, Y2, "x = [1, 2, 3, 4], y = [2.5, 4, 5.5, 7]")):
         got = learner.call("sweep", x, y)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
-            fail("sweep(x, y) must return two tensors: (ws, costs)")
-        ws = expect_shape(got[0], (41,), f"the ws of sweep on {name}")
-        expect_close(ws, WS, f"the ws of sweep on {name}", atol=1e-5)
-        costs = expect_shape(got[1], (41,), f"the costs of sweep on {name}")
+            fail(_("sweep(x, y) must return two tensors: (ws, costs)"))
+        ws = expect_shape(got[0], (41,), _("the ws of sweep on {name}").format(name=name))
+        expect_close(ws, WS, _("the ws of sweep on {name}").format(name=name), atol=1e-5)
+        costs = expect_shape(got[1], (41,), _("the costs of sweep on {name}").format(name=name))
         want = torch.stack([_mse(x, y, w) for w in WS])
         slide = torch.stack([_mse(X, Y, w) for w in WS])
         if name != "the slide's data" and torch.allclose(costs, slide, atol=1e-4):
-            fail("sweep(x, y) on new data returned the costs of the slide's data: use the x and y it is given, "
-                 "not the globals x_data and y_data")
-        expect_close_or_mistake(costs, want, f"the costs of sweep on {name}",
+            fail(_("sweep(x, y) on new data returned the costs of the slide's data: use the x and y it is "
+                   "given, not the globals x_data and y_data"))
+        expect_close_or_mistake(costs, want, _("the costs of sweep on {name}").format(name=name),
                                 ((want * len(x), "the costs are the SUM of squared errors; divide by the number "
                                                  "of samples (the slide's l_sum / 3)", "sum, not mean"),), atol=1e-4)
 
@@ -94,10 +96,11 @@ def test_best_w(learner):
         want = WS[costs.argmin()].item()
         value = expect_number(learner.call("best_w", x, y), f"best_w on {name}")
         if abs(value - costs.argmin().item()) < 1e-6 and abs(value - want) > 1e-3:
-            fail(f"best_w on {name} returned {value:g}, the index of the smallest cost; return the weight at "
-                 f"that index, ws[costs.argmin()] = {want:.1f}")
+            fail(_("best_w on {name} returned {value:g}, the index of the smallest cost; return the weight "
+                   "at that index, ws[costs.argmin()] = {want:.1f}").format(name=name, value=value, want=want))
         if abs(value - WS[costs.argmax()].item()) < 1e-4:
-            fail(f"best_w on {name} returned {value:g}, the weight with the LARGEST cost: use argmin, not argmax")
+            fail(_("best_w on {name} returned {value:g}, the weight with the LARGEST cost: use argmin, not "
+                   "argmax").format(name=name, value=value))
         expect_near(value, want, 1e-4, f"best_w on {name}")
 
 
@@ -108,8 +111,8 @@ def test_cost_surface(learner):
         got = expect_tensor(learner.call("cost_surface", x, y, WS, BS), what)
         want = _surface(x, y, WS, BS)
         if tuple(got.shape) == (len(BS), len(WS)):
-            fail(f"{what} has shape {tuple(got.shape)}, expected (41, 17): indexing='xy' swaps "
-                 "the axes; use torch.meshgrid(ws, bs, indexing='ij')")
+            fail(_("{what} has shape {got_shape}, expected (41, 17): indexing='xy' swaps the axes; use "
+                   "torch.meshgrid(ws, bs, indexing='ij')").format(what=what, got_shape=tuple(got.shape)))
         expect_shape(got, (len(WS), len(BS)), what)
         expect_close_or_mistake(got, want, what,
                                 ((want * len(x), "the table holds the SUM of squared errors; divide by the "
@@ -122,11 +125,12 @@ def test_surface_minimum(learner):
                              (X2, Y2, "x = [1, 2, 3, 4], y = [2.5, 4, 5.5, 7]", (1.5, 1.0))):
         got = learner.call("surface_minimum", x, y, WS, BS_LONG)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
-            fail("surface_minimum must return two numbers: (w, b)")
-        w = expect_number(got[0], f"the w of surface_minimum on {name}")
-        b = expect_number(got[1], f"the b of surface_minimum on {name}")
+            fail(_("surface_minimum must return two numbers: (w, b)"))
+        w = expect_number(got[0], _("the w of surface_minimum on {name}").format(name=name))
+        b = expect_number(got[1], _("the b of surface_minimum on {name}").format(name=name))
         if abs(w - want[1]) < 1e-4 and abs(b - want[0]) < 1e-4 and want[0] != want[1]:
-            fail(f"surface_minimum on {name} returned (w, b) = ({w:g}, {b:g}): w and b are swapped")
+            fail(_("surface_minimum on {name} returned (w, b) = ({w:g}, {b:g}): w and b are swapped").format(name=name, w=w, b=b))
         if not (abs(w - want[0]) < 1e-4 and abs(b - want[1]) < 1e-4):
-            fail(f"surface_minimum on {name}: expected (w, b) = {want}, got ({w:.4g}, {b:.4g}); with cost of shape "
-                 f"(P, Q), the flat index k of argmin is row k // Q (the w) and column k % Q (the b)")
+            fail(_("surface_minimum on {name}: expected (w, b) = {want}, got ({w:.4g}, {b:.4g}); with cost "
+                   "of shape (P, Q), the flat index k of argmin is row k // Q (the w) and column k % Q (the "
+                   "b)").format(name=name, want=want, w=w, b=b))

@@ -9,6 +9,7 @@ slide's x_data and y_data instead of its arguments.
 
 import torch
 
+from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import Mistake, expect_close_or_mistake, expect_near, expect_number, fail
 
 X = torch.tensor([1.0, 2.0, 3.0])
@@ -36,7 +37,7 @@ def _sgd(x, y, w, lr, stale=False):
 
 def _train(x, y, w, lr, epochs, stochastic=False, after=False):
     history = []
-    for _ in range(epochs):
+    for _unused in range(epochs):
         if not after:
             history.append(_cost(x, y, w))
         w = _sgd(x, y, w, lr) if stochastic else w - lr * _grad(x, y, w)
@@ -111,12 +112,12 @@ def test_sgd_epoch_per_sample(learner):
 
 def _history(learner, what, got, epochs):
     if not isinstance(got, (tuple, list)) or len(got) != 2:
-        fail(f"{what} must return (w, history)")
+        fail(_("{what} must return (w, history)").format(what=what))
     w, history = got
     if not isinstance(history, list) or len(history) != epochs:
         n = len(history) if isinstance(history, list) else type(history).__name__
-        fail(f"{what} returned a history of {n} costs; expected a list of one float per epoch, {epochs}")
-    return expect_number(w, f"the w of {what}"), [expect_number(v, f"cost {i} of {what}") for i, v in enumerate(history)]
+        fail(_("{what} returned a history of {n} costs; expected a list of one float per epoch, {epochs}").format(what=what, n=n, epochs=epochs))
+    return expect_number(w, _("the w of {what}").format(what=what)), [expect_number(v, _("cost {i} of {what}").format(i=i, what=what)) for i, v in enumerate(history)]
 
 
 def test_train_history(learner):
@@ -125,16 +126,16 @@ def test_train_history(learner):
         what = f"train(x_data, y_data, 1.0, 0.01, 3, stochastic={stochastic})"
         w, hist = _history(learner, what, learner.call("train", X, Y, 1.0, 0.01, 3, stochastic=stochastic), 3)
         want_w, want_h = _train(X, Y, 1.0, 0.01, 3, stochastic)
-        _, after_h = _train(X, Y, 1.0, 0.01, 3, stochastic, after=True)
+        _unused, after_h = _train(X, Y, 1.0, 0.01, 3, stochastic, after=True)
         other_w, other_h = _train(X, Y, 1.0, 0.01, 3, not stochastic)
         wrong_mode = (f"that is what {'batch GD' if stochastic else 'SGD'} gives: with stochastic={stochastic} "
                       f"use {'sgd_epoch' if stochastic else 'gd_epoch'}")
-        _expect(torch.tensor(hist, dtype=torch.float64), want_h, f"the history of {what}",
+        _expect(torch.tensor(hist, dtype=torch.float64), want_h, _("the history of {what}").format(what=what),
                 ((after_h, "the costs were recorded after each update; record the cost at the START of the "
                            "epoch, before w changes (the slide's epoch 0 shows loss 4.667 at w = 1)",
                   "recorded after the update"),
                  (other_h, wrong_mode, "stochastic ignored")))
-        _expect(torch.tensor(w, dtype=torch.float64), want_w, f"the w of {what}",
+        _expect(torch.tensor(w, dtype=torch.float64), want_w, _("the w of {what}").format(what=what),
                 ((other_w, wrong_mode, "stochastic ignored"),), tol=1e-5)
 
 
@@ -142,6 +143,6 @@ def test_converges_to_two(learner):
     """Batch GD and SGD on the slide's data from w = 1 with lr = 0.01 reach w = 2.000 in 100 epochs, and predict(4, w) = 8.00."""
     for stochastic in (False, True):
         what = f"train(x_data, y_data, 1.0, 0.01, 100, stochastic={stochastic})"
-        w, _ = _history(learner, what, learner.call("train", X, Y, 1.0, 0.01, 100, stochastic=stochastic), 100)
-        expect_near(w, 2.0, 1e-3, f"w after {what}")
-        expect_near(learner.call("predict", 4.0, w), 8.0, 0.005, f"predict(4.0, w) after {what}")
+        w, _unused = _history(learner, what, learner.call("train", X, Y, 1.0, 0.01, 100, stochastic=stochastic), 100)
+        expect_near(w, 2.0, 1e-3, _("w after {what}").format(what=what))
+        expect_near(learner.call("predict", 4.0, w), 8.0, 0.005, _("predict(4.0, w) after {what}").format(what=what))

@@ -9,6 +9,7 @@ passes on, and its outputs at x +- h; the central differences are taken here.
 
 import torch
 
+from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (expect_close, expect_close_or_mistake, expect_dtype, expect_near, expect_number,
                                expect_shape, fail, glue)
 
@@ -19,7 +20,7 @@ H = 1e-6  # central-difference step in float64: truncation ~h**2, rounding ~1e-1
 def _sgd(w, lr, epochs, *, accumulate=False, fresh_each_epoch=False):
     """Per-sample SGD on (x*w - y)**2; `accumulate` simulates a w.grad that is never zeroed."""
     grads, w0 = [], w
-    for _ in range(epochs):
+    for _unused in range(epochs):
         if fresh_each_epoch:
             w = w0
         g_acc = 0.0
@@ -35,57 +36,58 @@ def _train(learner, epochs):
     got = learner.call("train", XS, YS, 1.0, 0.01, epochs)
     what = f"train(x_data, y_data, 1.0, 0.01, {epochs})"
     if not isinstance(got, (tuple, list)) or len(got) != 2:
-        fail(f"{what} must return (w, grads)")
+        fail(_("{what} must return (w, grads)").format(what=what))
     w, grads = got
     if not isinstance(grads, list) or len(grads) != 3 * epochs:
         n = len(grads) if isinstance(grads, list) else type(grads).__name__
-        fail(f"{what} returned {n} gradients; expected one per sample per epoch, {3 * epochs}")
-    return (expect_number(w, f"the w of {what}"),
-            torch.tensor([expect_number(g, f"gradient {i} of {what}") for i, g in enumerate(grads)], dtype=torch.float64))
+        fail(_("{what} returned {n} gradients; expected one per sample per epoch, {v2}").format(what=what, n=n, v2=3 * epochs))
+    return (expect_number(w, _("the w of {what}").format(what=what)),
+            torch.tensor([expect_number(g, _("gradient {i} of {what}").format(i=i, what=what)) for i, g in enumerate(grads)], dtype=torch.float64))
 
 
 def test_first_gradient(learner):
     """train(...) records d loss/d w after each backward(): -2.0, -7.84, -16.23 in the first epoch from w = 1 with lr = 0.01, ending at w = 1.2607."""
     w, grads = _train(learner, 1)
     want_w, want = _sgd(1.0, 0.01, 1)
-    _, acc = _sgd(1.0, 0.01, 1, accumulate=True)
+    _unused, acc = _sgd(1.0, 0.01, 1, accumulate=True)
     first = grads[0].item()
     if abs(first) < 1e-12:
-        fail("the first recorded gradient is 0: it was read after sgd_step zeroed w.grad; record w.grad.item() "
-             "right after backward(), before the update")
+        fail(_("the first recorded gradient is 0: it was read after sgd_step zeroed w.grad; record "
+               "w.grad.item() right after backward(), before the update"))
     if abs(first - 1.0) < 1e-5:
-        fail("the first gradient is 1 = d/dw (1*w - 2): the loss is not squared; it is (x * w - y) ** 2, "
-             "whose gradient at x = 1, y = 2, w = 1 is -2.0")
+        fail(_("the first gradient is 1 = d/dw (1*w - 2): the loss is not squared; it is (x * w - y) ** "
+               "2, whose gradient at x = 1, y = 2, w = 1 is -2.0"))
     if abs(first - (-2.0)) > 1e-5:
-        fail(f"the first gradient is {first:.6g}, expected -2.0 = d/dw (1*w - 2)**2 at w = 1: the loss is "
-             "(x * w - y) ** 2; call backward() on it and record w.grad.item()")
-    expect_close_or_mistake(grads, torch.tensor(want, dtype=torch.float64), "the gradients of the first epoch",
+        fail(_("the first gradient is {first:.6g}, expected -2.0 = d/dw (1*w - 2)**2 at w = 1: the loss "
+               "is (x * w - y) ** 2; call backward() on it and record w.grad.item()").format(first=first))
+    expect_close_or_mistake(grads, torch.tensor(want, dtype=torch.float64), _("the gradients of the first epoch"),
                             ((torch.tensor(acc, dtype=torch.float64),
                               "they add up from sample to sample: w.grad was not zeroed after the update; "
                               "call w.grad.data.zero_() in every step", "gradient not zeroed"),
                              (torch.tensor(_sgd(1.0, 0.0, 1)[1], dtype=torch.float64),
                               "they are the gradients at w = 1 every time: w never changed; sgd_step must update "
                               "the caller's w in place, w.data -= lr * w.grad.data", "w never updated")), atol=1e-4)
-    expect_near(w, want_w, 1e-5, "w after one epoch")
+    expect_near(w, want_w, 1e-5, _("w after one epoch"))
 
 
 def _step(learner):
-    return glue(learner, "sgd_step_probe", where="sgd_step (backprop.py)")
+    return glue(learner, "sgd_step_probe", where=_("sgd_step (backprop.py)"))
 
 
 def test_update_keeps_leaf(learner):
     """sgd_step(w, lr) changes the caller's w in place (w = 1, grad 12, lr 0.1 -> -0.2), and w stays a leaf tensor that requires grad."""
     got = _step(learner)
-    after = expect_shape(got["after"], (1,), "w after sgd_step")
+    after = expect_shape(got["after"], (1,), _("w after sgd_step"))
     if got["is_leaf"] is not True or got["requires_grad"] is not True:
-        fail("after sgd_step, w is no longer a leaf tensor that requires grad: update its data in place, "
-             "w.data -= lr * w.grad.data (or inside torch.no_grad())")
-    if torch.equal(after, expect_shape(got["before"], (1,), "w before sgd_step")):
+        fail(_("after sgd_step, w is no longer a leaf tensor that requires grad: update its data in "
+               "place, w.data -= lr * w.grad.data (or inside torch.no_grad())"))
+    if torch.equal(after, expect_shape(got["before"], (1,), _("w before sgd_step"))):
         if isinstance(got["returned"], torch.Tensor) and torch.allclose(got["returned"].double(), torch.tensor([-0.2], dtype=torch.float64)):
-            fail("sgd_step returned a new tensor and the caller's w did not change: `w = w - lr * w.grad` makes a "
-                 "new tensor that is not a leaf (and has no .grad); update the leaf in place, w.data -= lr * w.grad.data")
-        fail("sgd_step did not change w: update it in place, w.data -= lr * w.grad.data")
-    expect_close(after, torch.tensor([-0.2]), "w after sgd_step(w, 0.1) from w = 1 with w.grad = 12")
+            fail(_("sgd_step returned a new tensor and the caller's w did not change: `w = w - lr * w.grad` "
+                   "makes a new tensor that is not a leaf (and has no .grad); update the leaf in place, "
+                   "w.data -= lr * w.grad.data"))
+        fail(_("sgd_step did not change w: update it in place, w.data -= lr * w.grad.data"))
+    expect_close(after, torch.tensor([-0.2]), _("w after sgd_step(w, 0.1) from w = 1 with w.grad = 12"))
 
 
 def test_gradient_zeroed(learner):
@@ -94,23 +96,23 @@ def test_gradient_zeroed(learner):
     grad = got["grad_after"]
     if grad is None:
         return
-    grad = expect_shape(grad, (1,), "w.grad after sgd_step")
+    grad = expect_shape(grad, (1,), _("w.grad after sgd_step"))
     if grad.abs().max() != 0:
-        fail(f"w.grad still holds {grad.item():g} after sgd_step: backward() ADDS to .grad, so zero it after the "
-             "update, w.grad.data.zero_()")
+        fail(_("w.grad still holds {v0:g} after sgd_step: backward() ADDS to .grad, so zero it after "
+               "the update, w.grad.data.zero_()").format(v0=grad.item()))
 
 
 def test_train_converges(learner):
     """100 epochs of train(x_data, y_data, 1.0, 0.01, 100) bring w to 2.000 (prediction at x = 4: 8.00), with the last gradients near 0."""
     w, grads = _train(learner, 100)
-    want_w, _ = _sgd(1.0, 0.01, 100)
-    stuck, _ = _sgd(1.0, 0.01, 100, fresh_each_epoch=True)
+    want_w, _unused = _sgd(1.0, 0.01, 100)
+    stuck, _unused = _sgd(1.0, 0.01, 100, fresh_each_epoch=True)
     if abs(w - stuck) < 1e-4 and abs(w - want_w) > 1e-3:
-        fail(f"after 100 epochs w = {w:.4f}, what one epoch gives: w is created anew each epoch; create it once, "
-             "w = torch.tensor([w0], requires_grad=True), before the loops")
-    expect_near(w, 2.0, 1e-3, "w after 100 epochs")
-    expect_near(4 * w, 8.0, 4e-3, "the prediction 4 * w after 100 epochs")
-    expect_near(grads[-1].item(), 0.0, 1e-2, "the last recorded gradient")
+        fail(_("after 100 epochs w = {w:.4f}, what one epoch gives: w is created anew each epoch; "
+               "create it once, w = torch.tensor([w0], requires_grad=True), before the loops").format(w=w))
+    expect_near(w, 2.0, 1e-3, _("w after 100 epochs"))
+    expect_near(4 * w, 8.0, 4e-3, _("the prediction 4 * w after 100 epochs"))
+    expect_near(grads[-1].item(), 0.0, 1e-2, _("the last recorded gradient"))
 
 
 def _autograd(f, *params):
@@ -121,7 +123,7 @@ def _autograd(f, *params):
 
 def _numbers(got, n, what):
     if not isinstance(got, (tuple, list)) or len(got) != n:
-        fail(f"{what} must return {n} numbers")
+        fail(_("{what} must return {n} numbers").format(what=what, n=n))
     return torch.tensor([expect_number(v, f"{what}[{i}]") for i, v in enumerate(got)], dtype=torch.float64)
 
 
@@ -173,38 +175,39 @@ def test_quadratic_grads_autograd(learner):
 def _sigmoid(learner):
     x = torch.tensor([[-20.0, -3.0, -1.0, -0.25], [0.0, 0.5, 2.0, 8.0], [1.0, -0.5, 4.0, -6.0]], dtype=torch.float64)
     g = torch.linspace(-1.5, 2.0, 12, dtype=torch.float64).reshape(3, 4)
-    got = glue(learner, "sigmoid_probe", x, g, H, where="Sigmoid (sigmoid_function.py)")
+    got = glue(learner, "sigmoid_probe", x, g, H, where=_("Sigmoid (sigmoid_function.py)"))
     return x, g, got
 
 
 def test_sigmoid_forward(learner):
     """Sigmoid.apply(x) on a float64 (3, 4) tensor equals 1 / (1 + exp(-x)) and stays float64."""
-    x, _, got = _sigmoid(learner)
-    out = expect_shape(got["out"], (3, 4), "Sigmoid.apply(x) for x of shape (3, 4)")
+    x, _unused, got = _sigmoid(learner)
+    out = expect_shape(got["out"], (3, 4), _("Sigmoid.apply(x) for x of shape (3, 4)"))
     if out.dtype != torch.float64:
-        fail(f"Sigmoid.apply(x) for a float64 x returned {out.dtype}: compute in the input's dtype "
-             "(1 / (1 + torch.exp(-x)) keeps it)")
-    expect_close(out, torch.sigmoid(x), "Sigmoid.apply(x) in float64", atol=1e-12, rtol=1e-10)
+        fail(_("Sigmoid.apply(x) for a float64 x returned {dtype}: compute in the input's dtype (1 / (1 "
+               "+ torch.exp(-x)) keeps it)").format(dtype=out.dtype))
+    expect_close(out, torch.sigmoid(x), _("Sigmoid.apply(x) in float64"), atol=1e-12, rtol=1e-10)
 
 
 def test_sigmoid_backward(learner):
     """Sigmoid's backward, checked in float64 with an upstream gradient g: x.grad equals g times the central differences (f(x+h) - f(x-h)) / 2h of the forward, i.e. g * y * (1 - y)."""
     x, g, got = _sigmoid(learner)
     if got["connected"] is not True:
-        fail("Sigmoid.apply(x) is not connected to x in the graph: return the output tensor from forward")
+        fail(_("Sigmoid.apply(x) is not connected to x in the graph: return the output tensor from "
+               "forward"))
     if got["grad"] is None:
-        fail("after backward, x.grad is None: backward must return the gradient with respect to x")
-    grad = expect_dtype(expect_shape(got["grad"], (3, 4), "x.grad after Sigmoid.apply(x).backward(g)"),
-                        torch.float64, "x.grad after Sigmoid.apply(x).backward(g)")
+        fail(_("after backward, x.grad is None: backward must return the gradient with respect to x"))
+    grad = expect_dtype(expect_shape(got["grad"], (3, 4), _("x.grad after Sigmoid.apply(x).backward(g)")),
+                        torch.float64, _("x.grad after Sigmoid.apply(x).backward(g)"))
     plus = expect_dtype(expect_shape(got["plus"], (3, 4), "Sigmoid.apply(x + h)"), torch.float64, "Sigmoid.apply(x + h)")
     minus = expect_dtype(expect_shape(got["minus"], (3, 4), "Sigmoid.apply(x - h)"), torch.float64, "Sigmoid.apply(x - h)")
     central = (plus - minus) / (2 * H)
     s = torch.sigmoid(x)
-    expect_close_or_mistake(grad, g * central, "x.grad against g * central differences of your forward", (
+    expect_close_or_mistake(grad, g * central, _("x.grad against g * central differences of your forward"), (
         (central, "backward ignored grad_output: by the chain rule return grad_output * y * (1 - y)",
          "grad_output ignored"),
         (g * s, "the factor (1 - y) is missing: sigmoid'(x) = y * (1 - y)", "missing (1 - y)"),
         (g * x * (1 - x), "the derivative was taken at the input x; it is y * (1 - y) with y = sigmoid(x), "
                           "the OUTPUT: save y in forward with ctx.save_for_backward(y)", "derivative at the input")),
         atol=1e-8, rtol=1e-6)
-    expect_close(grad, g * s * (1 - s), "x.grad against g * y * (1 - y)", atol=1e-10, rtol=1e-8)
+    expect_close(grad, g * s * (1 - s), _("x.grad against g * y * (1 - y)"), atol=1e-10, rtol=1e-8)

@@ -6,6 +6,7 @@ the sum of squared errors); the worker only builds and runs the learner's code.
 
 import torch
 
+from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (expect_close, expect_line_training, expect_list, expect_near,
                                expect_number, expect_parameter_count, expect_tensor, expect_zero_grad_each_step, fail,
                                glue, line_model_outputs, simulate_line_sgd, weight_and_bias)
@@ -23,7 +24,7 @@ def _simulate_sgd(w: float, b: float, lr: float, steps: int) -> tuple[float, flo
 def test_output_shape(learner):
     """LinearModel maps a batch of shape (N, 1) to predictions w*x + b of shape (N, 1), for N = 1 and N = 5."""
     for w, b, n, x, out in line_model_outputs(learner, "LinearModel", -2, 3):
-        expect_close(out, w * x + b, f"LinearModel()(x) for N = {n}", atol=1e-5)
+        expect_close(out, w * x + b, _("LinearModel()(x) for N = {n}").format(n=n), atol=1e-5)
 
 
 def test_parameter_count(learner):
@@ -39,7 +40,8 @@ def test_criterion_sum(learner):
     pred, target = torch.tensor([[1.0], [2.0], [3.0]]), torch.tensor([[2.0], [4.0], [7.0]])
     value = expect_number(learner.call(crit, pred, target), "make_criterion()(pred, target)")
     if abs(value - 7.0) < 1e-4:
-        fail("the loss is 7, the mean of the squared errors; the lecture sums them: use reduction='sum'")
+        fail(_("the loss is 7, the mean of the squared errors; the lecture sums them: use "
+               "reduction='sum'"))
     expect_near(value, 21.0, 1e-4, "make_criterion()(pred, target)")
 
 
@@ -49,20 +51,20 @@ def test_optimizer_sgd(learner):
     model = learner.new("torch.nn.Linear", 1, 1)
     opt = learner.call("make_optimizer", model, 0.05)
     got = glue(learner, "one_step", model, opt, torch.tensor([[1.0], [2.0]]), where="make_optimizer(...).step()")
-    lists = [expect_list(got[key], f"nn.Linear(1, 1).parameters() {when}", length=2, noun="tensors (weight, bias)")
+    lists = [expect_list(got[key], f"nn.Linear(1, 1).parameters() {when}", length=2, noun=_("tensors (weight, bias)"))
              for key, when in (("before", "before optimizer.step()"), ("grads", "(their gradients)"),
                                ("after", "after optimizer.step()"))]
     for name, b, g, a in zip(("weight", "bias"), *lists):
-        b, g, a = (expect_tensor(t, f"the {name} ({which})") for t, which in
+        b, g, a = (expect_tensor(t, _("the {name} ({which})").format(name=name, which=which)) for t, which in
                    ((b, "before the step"), (g, "its gradient"), (a, "after the step")))
         expected = b - 0.05 * g
         if torch.equal(a, b):
-            fail(f"optimizer.step() did not change the {name}: pass model.parameters() to the optimizer")
+            fail(_("optimizer.step() did not change the {name}: pass model.parameters() to the optimizer").format(name=name))
         try:
-            expect_close(a, expected, f"the {name} after one step")
+            expect_close(a, expected, _("the {name} after one step").format(name=name))
         except AssertionError as exc:
-            fail(f"{exc}; an SGD step is w - lr * grad, but your optimizer ({got['kind']}) did something else: "
-                 "use torch.optim.SGD(model.parameters(), lr=lr)")
+            fail(_("{exc}; an SGD step is w - lr * grad, but your optimizer ({kind}) did something else: "
+                   "use torch.optim.SGD(model.parameters(), lr=lr)").format(exc=exc, kind=got['kind']))
 
 
 def test_loss_history(learner):
@@ -72,7 +74,7 @@ def test_loss_history(learner):
     crit = learner.new("torch.nn.MSELoss", reduction="sum")
     values = expect_line_training(learner, model, "", crit, X, Y, _simulate_sgd)
     if not values[-1] < values[0]:
-        fail(f"the loss did not decrease: first {values[0]:.4g}, last {values[-1]:.4g}")
+        fail(_("the loss did not decrease: first {v0:.4g}, last {v1:.4g}").format(v0=values[0], v1=values[-1]))
 
 
 def test_zero_grad_each_step(learner):
@@ -90,16 +92,16 @@ def test_converges_to_slide_values(learner, thresholds):
         opt = learner.call("make_optimizer", model, 0.01)
         learner.call("train", model, learner.call("make_criterion"), opt, X, Y, 1000)
         w, b = weight_and_bias(learner, model, "LinearModel")
-        expect_near(w, 2.0, thresholds["w_tol"], f"w after 1000 steps (seed {seed})")
-        expect_near(b, 0.0, thresholds["b_tol"], f"b after 1000 steps (seed {seed})")
+        expect_near(w, 2.0, thresholds["w_tol"], _("w after 1000 steps (seed {seed})").format(seed=seed))
+        expect_near(b, 0.0, thresholds["b_tol"], _("b after 1000 steps (seed {seed})").format(seed=seed))
         expect_near(learner.call("predict", model, 4.0), 8.0, thresholds["pred_tol"], f"predict(model, 4.0) (seed {seed})")
 
 
 def test_predict_value(learner):
     """predict(model, x) returns the model's w*x + b at a new x as a number, without building a graph."""
     model = glue(learner, "line_model", 1.5, 0.25)
-    got = glue(learner, "number_without_graph", "predict", model, 4.0, where="predict (training.py)")
+    got = glue(learner, "number_without_graph", "predict", model, 4.0, where=_("predict (training.py)"))
     if got["graph"] is True:
-        fail("predict returned a tensor that is still part of the autograd graph: wrap the call in "
-             "torch.no_grad() and return .item()")
-    expect_near(got["out"], 6.25, 1e-5, "predict(model, 4.0) with w = 1.5, b = 0.25")
+        fail(_("predict returned a tensor that is still part of the autograd graph: wrap the call in "
+               "torch.no_grad() and return .item()"))
+    expect_near(got["out"], 6.25, 1e-5, _("predict(model, 4.0) with w = 1.5, b = 0.25"))

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (expect_close, expect_dtype, expect_history, expect_list, expect_parameter_count,
                                expect_probabilities, expect_shape, expect_tensor, expect_zero_grad_each_step, fail,
                                glue, judge_accuracy, judge_modes, public_files, randn, read_csv_table, seeded_state)
@@ -30,12 +31,11 @@ def _reference(params, x, activation: str, hidden, last=torch.sigmoid) -> torch.
     params = expect_list(params, f"MultiLayerModel({sizes[0]}, hidden={tuple(hidden)}).named_parameters()",
                          noun="parameters")
     if any(type(p) not in (list, tuple) or len(p) != 2 for p in params):
-        fail("MultiLayerModel.named_parameters() must give (name, tensor) pairs")
+        fail(_("MultiLayerModel.named_parameters() must give (name, tensor) pairs"))
     got = [tuple(expect_tensor(p, str(name)).shape) for name, p in params]
     if got != shapes:
-        fail(f"MultiLayerModel({sizes[0]}, hidden={tuple(hidden)}) should hold Linear layers "
-             f"{' -> '.join(map(str, sizes))} with biases, created in the order they are applied; its parameters "
-             f"are {[f'{n} {tuple(p.shape)}' for n, p in params]}")
+        fail(_("MultiLayerModel({v0}, hidden={v1}) should hold Linear layers {v2} with biases, created "
+               "in the order they are applied; its parameters are {v3}").format(v0=sizes[0], v1=tuple(hidden), v2=' -> '.join(map(str, sizes)), v3=[f'{n} {tuple(p.shape)}' for n, p in params]))
     h = x
     for i in range(0, len(params), 2):
         h = F.linear(h, params[i][1].to(h.dtype), params[i + 1][1].to(h.dtype))
@@ -48,22 +48,22 @@ def test_load_data_shapes(learner):
     x_ref, y_ref = read_csv_table(public_files("breast_cancer")[TABLE])
     got = learner.call("load_data", TABLE)
     if not isinstance(got, (tuple, list)) or len(got) != 2:
-        fail(f"load_data must return two tensors (x_data, y_data), got {type(got).__name__}")
+        fail(_("load_data must return two tensors (x_data, y_data), got {__name__}").format(__name__=type(got).__name__))
     x, y = expect_tensor(got[0], "load_data(...)'s x"), expect_tensor(got[1], "load_data(...)'s y")
     n = len(y_ref)
     if tuple(y.shape) == (n,):
-        fail(f"y has shape ({n},): slice the last column as a matrix, xy[:, [-1]], to get ({n}, 1) like the "
-             "model's output; BCELoss wants the target and the prediction in the same shape")
+        fail(_("y has shape ({n},): slice the last column as a matrix, xy[:, [-1]], to get ({n}, 1) "
+               "like the model's output; BCELoss wants the target and the prediction in the same shape").format(n=n))
     if tuple(x.shape) == (n, 31):
-        fail("x has 31 columns: the last column is the label; take the features with xy[:, :-1]")
+        fail(_("x has 31 columns: the last column is the label; take the features with xy[:, :-1]"))
     expect_shape(x, tuple(x_ref.shape), "load_data(...)'s x")
     expect_shape(y, (n, 1), "load_data(...)'s y")
     for name, t in (("x", x), ("y", y)):
         if t.dtype != torch.float32:
-            fail(f"load_data(...)'s {name} has dtype {t.dtype}: read with dtype=np.float32 (numpy's default is "
-                 "float64, and nn.Linear's weights are float32)")
-    expect_close(x, x_ref, "load_data(...)'s x against the file", atol=1e-4)
-    expect_close(y, y_ref.float().unsqueeze(1), "load_data(...)'s y against the file's last column")
+            fail(_("load_data(...)'s {name} has dtype {dtype}: read with dtype=np.float32 (numpy's default "
+                   "is float64, and nn.Linear's weights are float32)").format(name=name, dtype=t.dtype))
+    expect_close(x, x_ref, _("load_data(...)'s x against the file"), atol=1e-4)
+    expect_close(y, y_ref.float().unsqueeze(1), _("load_data(...)'s y against the file's last column"))
 
 
 def test_model_output(learner):
@@ -75,7 +75,7 @@ def test_model_output(learner):
         model = learner.new("MultiLayerModel", in_features)
         what = f"MultiLayerModel({in_features})(x) with x of shape ({n}, {in_features})"
         out = expect_shape(learner.call(model, x), (n, 1), what)
-        expect_probabilities(out, what, "end with torch.sigmoid after the last Linear layer")
+        expect_probabilities(out, what, _("end with torch.sigmoid after the last Linear layer"))
 
 
 def test_parameter_count(learner):
@@ -99,16 +99,16 @@ def test_activation_is_a_parameter(learner):
             others = [a for a in ACTIVATIONS if a != activation
                       and torch.allclose(out.double(), _reference(got["params"], x, a, (16, 8)).double(), atol=1e-5)]
             if others:
-                fail(f"with activation=nn.{activation} the hidden layers used {others[0]}: build each hidden "
-                     "layer's activation from the `activation` argument, e.g. activation()")
+                fail(_("with activation=nn.{activation} the hidden layers used {v1}: build each hidden layer's "
+                       "activation from the `activation` argument, e.g. activation()").format(activation=activation, v1=others[0]))
             ends_in_activation = _reference(got["params"], x, activation, (16, 8), last=ACTIVATIONS[activation])
             if activation != "Sigmoid" and torch.allclose(out.double(), ends_in_activation.double(), atol=1e-5):
-                fail("the last layer ends in the activation instead of the sigmoid: the output must be a "
-                     "probability, so apply torch.sigmoid after the last Linear layer")
-        expect_close(out, ref, f"MultiLayerModel(30, activation=nn.{activation})(x) against the layers "
-                               "recomputed from your weights", atol=1e-5)
+                fail(_("the last layer ends in the activation instead of the sigmoid: the output must be a "
+                       "probability, so apply torch.sigmoid after the last Linear layer"))
+        expect_close(out, ref, _("MultiLayerModel(30, activation=nn.{activation})(x) against the layers recomputed from "
+                                 "your weights").format(activation=activation), atol=1e-5)
     if torch.allclose(outputs["ReLU"], outputs["Tanh"]):
-        fail("the output does not depend on the activation: use the `activation` argument")
+        fail(_("the output does not depend on the activation: use the `activation` argument"))
 
 
 # A tiny model (glue's binary_mlp(5, 4, state)) and table made by the grader and sent to the worker, so
@@ -133,7 +133,7 @@ def test_train_loss_history(learner):
     ref_model = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 1), nn.Sigmoid())
     ref_model.load_state_dict(data["state"])
     ref = []
-    for _ in range(20):  # plain SGD by hand: importing torch.optim here costs seconds
+    for _unused in range(20):  # plain SGD by hand: importing torch.optim here costs seconds
         loss = F.binary_cross_entropy(ref_model(data["x"]), data["y"])
         ref.append(loss.item())
         ref_model.zero_grad()
@@ -141,7 +141,7 @@ def test_train_loss_history(learner):
         with torch.no_grad():
             for param in ref_model.parameters():
                 param -= 0.1 * param.grad
-    expect_close(values, torch.tensor(ref), "the loss history", atol=1e-4, rtol=1e-3)
+    expect_close(values, torch.tensor(ref), _("the loss history"), atol=1e-4, rtol=1e-3)
 
 
 def test_train_zero_grad(learner):
@@ -156,17 +156,18 @@ def test_predict_labels(learner):
     """predict(model, x) returns int64 class labels of shape (N,), 1 where P(y = 1) >= 0.5, computed in eval mode without a graph."""
     x = torch.zeros(6, 30)
     x[:, 0] = torch.tensor([0.1, 0.7, 0.49, 0.51, 0.95, 0.2])  # a model whose P(y = 1) is the first feature
-    got = glue(learner, "modes_probe", "predict", "first_column", x, where="predict (training.py)")
+    got = glue(learner, "modes_probe", "predict", "first_column", x, where=_("predict (training.py)"))
     pred = expect_tensor(got["out"], "predict(model, x)")
     expected = torch.tensor([0, 1, 0, 1, 1, 0])
     if tuple(pred.shape) == (6, 1):
-        fail("predict returned shape (6, 1): return one label per row, shape (N,), e.g. with .view(-1)")
-    expect_shape(pred, (6,), "predict(model, x) for 6 rows")
+        fail(_("predict returned shape (6, 1): return one label per row, shape (N,), e.g. with .view(-1)"))
+    expect_shape(pred, (6,), _("predict(model, x) for 6 rows"))
     if pred.is_floating_point() and not bool(((pred == 0) | (pred == 1)).all()):
-        fail(f"predict returned probabilities ({pred.tolist()}), not labels: compare with 0.5, (y_hat >= 0.5).long()")
-    expect_dtype(pred, torch.int64, "predict(model, x) (labels as .long())")
-    expect_close(pred, expected, "predict(model, x) for P(y = 1) = 0.1, 0.7, 0.49, 0.51, 0.95, 0.2")
-    judge_modes(got["modes"], "predict", "call model.eval() first", "wrap the forward pass in `with torch.no_grad():`")
+        fail(_("predict returned probabilities ({v0}), not labels: compare with 0.5, (y_hat >= "
+               "0.5).long()").format(v0=pred.tolist()))
+    expect_dtype(pred, torch.int64, _("predict(model, x) (labels as .long())"))
+    expect_close(pred, expected, _("predict(model, x) for P(y = 1) = 0.1, 0.7, 0.49, 0.51, 0.95, 0.2"))
+    judge_modes(got["modes"], "predict", _("call model.eval() first"), _("wrap the forward pass in `with torch.no_grad():`"))
 
 
 def test_heldout_accuracy(learner, thresholds, eval_set):
@@ -176,8 +177,8 @@ def test_heldout_accuracy(learner, thresholds, eval_set):
         # the learner's whole pipeline trains in the worker; only the trained weights come back (in the
         # order the layers were created), and the held-out rows never leave this process
         got = glue(learner, "train_multilayer", TABLE, seed, thresholds["lr"], thresholds["epochs"],
-                   where="your load_data, MultiLayerModel and train")
+                   where=_("your load_data, MultiLayerModel and train"))
         with torch.no_grad():
             prob = _reference(got["params"], rows, "ReLU", (16, 8))
         judge_accuracy((prob[:, 0] >= 0.5).long(), labels, thresholds["accuracy"],
-                       f"accuracy on the {len(labels)} held-out rows after {thresholds['epochs']} epochs (seed {seed})")
+                       _("accuracy on the {n_labels} held-out rows after {epochs} epochs (seed {seed})").format(n_labels=len(labels), epochs=thresholds['epochs'], seed=seed))

@@ -12,6 +12,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (expect_close, expect_list, expect_number, expect_shape, expect_state, expect_tensor,
                                expect_zero_grad_each_step, fail, glue, judge_accuracy, public_files, read_csv_table,
                                seeded_state)
@@ -26,28 +27,28 @@ def _table():
 def test_dataset_len_and_items(learner):
     """TableDataset(path) has one sample per row (419), and dataset[i] is (features, label): float32 tensors of shapes (30,) and (1,), equal to row i of the file."""
     x_ref, y_ref = _table()
-    got = glue(learner, "table_samples", TABLE, where="TableDataset (dataset.py)")
+    got = glue(learner, "table_samples", TABLE, where=_("TableDataset (dataset.py)"))
     n = int(expect_number(got["n"], "len(TableDataset(path))"))
     if n != len(y_ref):
-        fail(f"len(TableDataset(path)) is {n}; the table has {len(y_ref)} rows (xy.shape[0])")
-    items = expect_list(got["items"], "[dataset[i] for i in (0, 1, n - 1)]", length=3, noun="samples")
+        fail(_("len(TableDataset(path)) is {n}; the table has {n_y_ref} rows (xy.shape[0])").format(n=n, n_y_ref=len(y_ref)))
+    items = expect_list(got["items"], _("[dataset[i] for i in (0, 1, n - 1)]"), length=3, noun="samples")
     for i, item in zip((0, 1, n - 1), items):
         if not isinstance(item, (tuple, list)) or len(item) != 2:
-            fail(f"dataset[{i}] must be a pair (features, label), got {type(item).__name__}")
+            fail(_("dataset[{i}] must be a pair (features, label), got {__name__}").format(i=i, __name__=type(item).__name__))
         x = expect_tensor(item[0], f"dataset[{i}]'s features")
         y = expect_tensor(item[1], f"dataset[{i}]'s label")
         if tuple(x.shape) == (31,):
-            fail(f"dataset[{i}]'s features have 31 values: the last column is the label; keep xy[:, :-1]")
+            fail(_("dataset[{i}]'s features have 31 values: the last column is the label; keep xy[:, :-1]").format(i=i))
         expect_shape(x, (30,), f"dataset[{i}]'s features")
         if tuple(y.shape) == ():
-            fail(f"dataset[{i}]'s label has shape (): keep it as a column, xy[:, [-1]], so that dataset[i]'s label "
-                 "has shape (1,) and a batch of labels (B, 1), like the model's output")
+            fail(_("dataset[{i}]'s label has shape (): keep it as a column, xy[:, [-1]], so that "
+                   "dataset[i]'s label has shape (1,) and a batch of labels (B, 1), like the model's output").format(i=i))
         expect_shape(y, (1,), f"dataset[{i}]'s label")
         for name, t in (("features", x), ("label", y)):
             if t.dtype != torch.float32:
-                fail(f"dataset[{i}]'s {name} have dtype {t.dtype}: read the table with dtype=np.float32")
-        expect_close(x, x_ref[i], f"dataset[{i}]'s features against row {i} of the file", atol=1e-4)
-        expect_close(y, y_ref[i:i + 1].float(), f"dataset[{i}]'s label against row {i} of the file")
+                fail(_("dataset[{i}]'s {name} have dtype {dtype}: read the table with dtype=np.float32").format(i=i, name=name, dtype=t.dtype))
+        expect_close(x, x_ref[i], _("dataset[{i}]'s features against row {i} of the file").format(i=i), atol=1e-4)
+        expect_close(y, y_ref[i:i + 1].float(), _("dataset[{i}]'s label against row {i} of the file").format(i=i))
 
 
 # The learner's make_loader over small datasets built in the worker (glue's loader_behaviour): its
@@ -57,81 +58,83 @@ CASES = [(10, 3), (419, 32), (419, 64), (64, 64), (5, 8)]
 
 def test_loader_batch_count(learner):
     """make_loader(dataset, B) gives ceil(N / B) batches: full batches of B and a smaller last one (nothing dropped), for several N and B."""
-    got = glue(learner, "loader_behaviour", CASES, where="make_loader (dataset.py)")["counts"]
+    got = glue(learner, "loader_behaviour", CASES, where=_("make_loader (dataset.py)"))["counts"]
     for n, b in CASES:
         want = math.ceil(n / b)
         sizes = [b] * (n // b) + ([n % b] if n % b else [])
         count, seen = expect_list(got.get(f"{n},{b}") if isinstance(got, dict) else None,
-                                  f"the batch count and sizes of a loader over {n} samples", length=2)
+                                  _("the batch count and sizes of a loader over {n} samples").format(n=n), length=2)
         if count != want or seen != sizes:
             dropped = " (drop_last=True drops the smaller last batch: leave it False)" if count == n // b else ""
-            fail(f"a loader over {n} samples with batch_size={b}: expected {want} batches of sizes {sizes}, got "
-                 f"len(loader) = {count} and batches of sizes {seen}{dropped}")
+            fail(_("a loader over {n} samples with batch_size={b}: expected {want} batches of sizes "
+                   "{sizes}, got len(loader) = {count} and batches of sizes {seen}{dropped}").format(n=n, b=b, want=want, sizes=sizes, count=count, seen=seen, dropped=dropped))
 
 
 def test_loader_seeded_shuffle(learner):
     """make_loader(..., shuffle=True, seed=s) shuffles every epoch differently, each epoch a permutation of all samples, in the same orders for the same seed, using its own torch.Generator (the global random state is left alone)."""
-    got = glue(learner, "loader_behaviour", [], where="make_loader (dataset.py)")
+    got = glue(learner, "loader_behaviour", [], where=_("make_loader (dataset.py)"))
     everything = list(range(50))
     if got["unshuffled"] != everything:
-        fail("make_loader(..., shuffle=False) did not give the samples in order 0, 1, 2, ...: pass shuffle to the "
-             "DataLoader")
+        fail(_("make_loader(..., shuffle=False) did not give the samples in order 0, 1, 2, ...: pass "
+               "shuffle to the DataLoader"))
     if sorted(got["first"]) != everything:
-        fail("one epoch of a shuffled loader must give every sample exactly once")
+        fail(_("one epoch of a shuffled loader must give every sample exactly once"))
     if got["first"] == everything:
-        fail("make_loader(..., shuffle=True) gave the samples in order: pass shuffle=shuffle to the DataLoader")
+        fail(_("make_loader(..., shuffle=True) gave the samples in order: pass shuffle=shuffle to the "
+               "DataLoader"))
     if got["same_seed"] != got["first"]:
-        fail("two loaders made with the same seed shuffled differently: pass "
-             "generator=torch.Generator().manual_seed(seed) to the DataLoader")
+        fail(_("two loaders made with the same seed shuffled differently: pass "
+               "generator=torch.Generator().manual_seed(seed) to the DataLoader"))
     if got["other_seed"] == got["first"]:
-        fail("loaders made with seeds 7 and 8 shuffled the same way: seed the generator with `seed`")
+        fail(_("loaders made with seeds 7 and 8 shuffled the same way: seed the generator with `seed`"))
     torch.manual_seed(123)
     if got["global_after"] != torch.rand(1).item():
-        fail("make_loader changed the global random state (torch.manual_seed?): seed a generator of the loader's "
-             "own instead, generator=torch.Generator().manual_seed(seed)")
-    first, second = expect_list(got["two_epochs"], "the orders of two epochs of one loader", length=2,
+        fail(_("make_loader changed the global random state (torch.manual_seed?): seed a generator of "
+               "the loader's own instead, generator=torch.Generator().manual_seed(seed)"))
+    first, second = expect_list(got["two_epochs"], _("the orders of two epochs of one loader"), length=2,
                                 noun="epochs")
     if first != got["first"]:
-        fail("the first epoch of a loader made with seed 7 differs from another loader's made with seed 7")
+        fail(_("the first epoch of a loader made with seed 7 differs from another loader's made with "
+               "seed 7"))
     if second == first:
-        fail("two epochs of the same loader came in the same order: make the generator once, in make_loader, "
-             "so that each epoch draws a new permutation from it")
+        fail(_("two epochs of the same loader came in the same order: make the generator once, in "
+               "make_loader, so that each epoch draws a new permutation from it"))
     if got["workers"] != 2:
-        fail(f"make_loader(..., num_workers=2) made a loader with num_workers = {got['workers']}: pass it on")
+        fail(_("make_loader(..., num_workers=2) made a loader with num_workers = {workers}: pass it on").format(workers=got['workers']))
 
 
 # Why loading with spawned workers (glue's spawn_epoch: each worker is a fresh Python that imports the
 # learner's files, training.py too, and unpickles the Dataset) fails, by what the error says.
 SPAWN_MISTAKES = [
     (("bootstrapping phase", "daemonic processes are not allowed"),
-     "a worker process started new processes while importing your files: code at the top level of dataset.py or "
-     "training.py runs again in every worker. Put it under `if __name__ == \"__main__\":` (or in a function)"),
+     N_("a worker process started new processes while importing your files: code at the top level of dataset.py or "
+     "training.py runs again in every worker. Put it under `if __name__ == \"__main__\":` (or in a function)")),
     (("pickle",),
-     "the Dataset could not be sent to the worker processes (under spawn it is pickled): keep only arrays, tensors "
-     "and numbers in it; no open files, lambdas, or classes defined inside a function"),
+     N_("the Dataset could not be sent to the worker processes (under spawn it is pickled): keep only arrays, tensors "
+     "and numbers in it; no open files, lambdas, or classes defined inside a function")),
 ]
 
 
 def test_spawn_workers(learner, thresholds):
     """With num_workers=2 under the "spawn" start method, the workers import your files and receive your Dataset: one epoch gives every row of the table, in 7 batches of up to 64. Nothing may run when your files are imported (the `if __name__ == "__main__":` lesson)."""
-    got = glue(learner, "spawn_epoch", TABLE, where="a DataLoader with num_workers=2 over your TableDataset",
+    got = glue(learner, "spawn_epoch", TABLE, where=_("a DataLoader with num_workers=2 over your TableDataset"),
                timeout=thresholds["spawn_s"])
     if got["workers"] != 2:
-        fail(f"make_loader(..., num_workers=2) made a loader with num_workers = {got['workers']}: pass it on")
+        fail(_("make_loader(..., num_workers=2) made a loader with num_workers = {workers}: pass it on").format(workers=got['workers']))
     if got["error"]:
         text = f"{got['error']}\n{learner.output()}"
         for needles, advice in SPAWN_MISTAKES:
             if any(needle in text for needle in needles):
-                fail(f"loading with 2 spawned workers failed ({got['error'].splitlines()[0][:200]}): {advice}")
-        fail(f"loading with 2 spawned workers failed: {got['error'][:500]}. Your files must import without side "
-             "effects (put scripts under `if __name__ == \"__main__\":`) and the Dataset must pickle")
+                fail(_("loading with 2 spawned workers failed ({v0}): {advice}").format(v0=got['error'].splitlines()[0][:200], advice=_(advice)))
+        fail(_("loading with 2 spawned workers failed: {v0}. Your files must import without side "
+               'effects (put scripts under `if __name__ == "__main__":`) and the Dataset must pickle').format(v0=got['error'][:500]))
     x_ref, y_ref = _table()
-    batches = expect_list(got["batches"], "one epoch over 419 rows with batch_size=64", length=7, noun="batches")
-    batches = [expect_list(b, "a batch", length=2, noun="tensors (inputs, labels)") for b in batches]
-    inputs = torch.cat([expect_tensor(b[0], "a batch of inputs") for b in batches])
-    labels = torch.cat([expect_tensor(b[1], "a batch of labels") for b in batches])
-    expect_close(inputs, x_ref, "the inputs of one epoch (no shuffle) against the table", atol=1e-4)
-    expect_close(labels, y_ref.float().unsqueeze(1), "the labels of one epoch (no shuffle) against the table")
+    batches = expect_list(got["batches"], _("one epoch over 419 rows with batch_size=64"), length=7, noun="batches")
+    batches = [expect_list(b, _("a batch"), length=2, noun=_("tensors (inputs, labels)")) for b in batches]
+    inputs = torch.cat([expect_tensor(b[0], _("a batch of inputs")) for b in batches])
+    labels = torch.cat([expect_tensor(b[1], _("a batch of labels")) for b in batches])
+    expect_close(inputs, x_ref, _("the inputs of one epoch (no shuffle) against the table"), atol=1e-4)
+    expect_close(labels, y_ref.float().unsqueeze(1), _("the labels of one epoch (no shuffle) against the table"))
 
 
 # A tiny model (glue's binary_mlp(4, 3, state)) and five batches made by the grader and sent to the worker,
@@ -141,7 +144,7 @@ SMALL_SHAPES = {"0.weight": (3, 4), "0.bias": (3,), "2.weight": (1, 3), "2.bias"
 
 def _small(seed: int) -> dict:
     g = torch.Generator().manual_seed(seed)
-    batches = [(torch.randn(6, 4, generator=g), torch.randint(0, 2, (6, 1), generator=g).float()) for _ in range(5)]
+    batches = [(torch.randn(6, 4, generator=g), torch.randint(0, 2, (6, 1), generator=g).float()) for _unused in range(5)]
     return {"state": seeded_state(SMALL_SHAPES, seed), "batches": batches}
 
 
@@ -154,8 +157,9 @@ def test_train_step_per_batch(learner):
     seen = glue(learner, "recorded_gradients", opt)
     steps = len(seen) if isinstance(seen, list) else None
     if steps != 10:
-        fail(f"train made {steps} optimizer steps for 2 epochs of 5 mini-batches; expected 10, one per batch: "
-             "the inner loop runs over the loader, and each batch gets forward, loss, zero_grad, backward, step")
+        fail(_("train made {steps} optimizer steps for 2 epochs of 5 mini-batches; expected 10, one per "
+               "batch: the inner loop runs over the loader, and each batch gets forward, loss, "
+               "zero_grad, backward, step").format(steps=steps))
     if not isinstance(history, list) or len(history) != 2:
         fail(f"train(..., epochs=2) must return a list of 2 numbers, one per epoch, got "
              f"{type(history).__name__}" + (f" of length {len(history)}" if isinstance(history, list) else ""))
@@ -165,14 +169,15 @@ def test_train_step_per_batch(learner):
               for x, y in data["batches"]]
     mean = sum(losses) / len(losses)
     for epoch, value in enumerate(history):
-        v = expect_number(value, f"train's loss of epoch {epoch + 1}")
+        v = expect_number(value, _("train's loss of epoch {v0}").format(v0=epoch + 1))
         if abs(v - losses[-1]) < 1e-5 and abs(mean - losses[-1]) > 1e-4:
-            fail(f"epoch {epoch + 1}'s loss is the last batch's ({v:.4f}); return the mean over the epoch's "
-                 f"batches ({mean:.4f})")
+            fail(_("epoch {v0}'s loss is the last batch's ({v:.4f}); return the mean over the epoch's "
+                   "batches ({mean:.4f})").format(v0=epoch + 1, v=v, mean=mean))
         if abs(v - sum(losses)) < 1e-4:
-            fail(f"epoch {epoch + 1}'s loss is the sum of the batch losses ({v:.4f}); return their mean ({mean:.4f})")
+            fail(_("epoch {v0}'s loss is the sum of the batch losses ({v:.4f}); return their mean "
+                   "({mean:.4f})").format(v0=epoch + 1, v=v, mean=mean))
         if abs(v - mean) > 1e-4:
-            fail(f"epoch {epoch + 1}'s loss: expected the mean of the 5 batch losses, {mean:.4f}, got {v:.4f}")
+            fail(_("epoch {v0}'s loss: expected the mean of the 5 batch losses, {mean:.4f}, got {v:.4f}").format(v0=epoch + 1, mean=mean, v=v))
 
 
 def test_train_zero_grad(learner):
@@ -201,11 +206,11 @@ def test_minibatch_accuracy(learner, thresholds, eval_set):
     rows, labels = eval_set("breast_cancer")
     for seed in thresholds["seeds"]:
         got = glue(learner, "train_table_network", TABLE, seed, thresholds["lr"], thresholds["epochs"],
-                   thresholds["batch_size"], where="your TableDataset, make_loader and train")
-        w = expect_state(got["state"], NETWORK, "the trained network",
-                         "train the model it is given, in place; do not replace its layers")
+                   thresholds["batch_size"], where=_("your TableDataset, make_loader and train"))
+        w = expect_state(got["state"], NETWORK, _("the trained network"),
+                         _("train the model it is given, in place; do not replace its layers"))
         with torch.no_grad():
             prob = network(rows.float(), w)
         judge_accuracy((prob[:, 0] >= 0.5).long(), labels, thresholds["accuracy"],
-                       f"accuracy on the {len(labels)} held-out rows after {thresholds['epochs']} epochs of "
-                       f"mini-batches (seed {seed})")
+                       _("accuracy on the {n_labels} held-out rows after {epochs} epochs of mini-batches (seed "
+                         "{seed})").format(n_labels=len(labels), epochs=thresholds['epochs'], seed=seed))

@@ -10,6 +10,7 @@ where the labels stay.
 import torch
 import torch.nn.functional as F
 
+from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (WORKER_DATA_ROOT, expect_class_scores, expect_close, expect_device, expect_number,
                                expect_parameter_count, expect_shape, expect_state, expect_zero_grad_each_step, fail,
                                glue, judge_accuracy, judge_fraction_correct, judge_mean_loss, judge_modes,
@@ -41,33 +42,33 @@ def test_pool_output_sizes(learner):
     for args, want in (((24, 2), 12), ((8, 2), 4), ((9, 2), 4), ((7, 3), 2), ((10, 3, 1), 8), ((11, 2, 3), 4)):
         got = expect_number(learner.call("pool_output_size", *args), f"pool_output_size{args}")
         if got != want:
-            fail(f"pool_output_size{args}: expected {want}, got {got:g}; a pooling layer's output side is "
-                 "(n - k) // stride + 1, with stride = k by default")
+            fail(_("pool_output_size{args}: expected {want}, got {got:g}; a pooling layer's output side is "
+                   "(n - k) // stride + 1, with stride = k by default").format(args=args, want=want, got=got))
 
 
 def test_conv_worked_example(learner):
     """conv2d_single reproduces the slide's 5x5 example: valid, padding 1 and stride 2, and an odd-sized image."""
     expect_close(learner.call("conv2d_single", IMAGE, KERNEL), torch.tensor(
-        [[211, 295, 262], [259, 282, 214], [251, 253, 169.0]]), "conv2d_single(image, kernel) (no padding)")
+        [[211, 295, 262], [259, 282, 214], [251, 253, 169.0]]), _("conv2d_single(image, kernel) (no padding)"))
     padded = learner.call("conv2d_single", IMAGE, KERNEL, padding=1)
     if isinstance(padded, torch.Tensor) and tuple(padded.shape) == (3, 3):
-        fail("with padding=1 the output should stay 5x5, got 3x3: pass padding to nn.Conv2d")
+        fail(_("with padding=1 the output should stay 5x5, got 3x3: pass padding to nn.Conv2d"))
     expect_close(padded, _conv_ref(IMAGE, KERNEL, padding=1), "conv2d_single(image, kernel, padding=1)")
     strided = learner.call("conv2d_single", IMAGE, KERNEL, stride=2)
     if isinstance(strided, torch.Tensor) and tuple(strided.shape) == (3, 3):
-        fail("with stride=2 the output should be 2x2, got 3x3: pass stride to nn.Conv2d")
+        fail(_("with stride=2 the output should be 2x2, got 3x3: pass stride to nn.Conv2d"))
     expect_close(strided, torch.tensor([[211, 262], [251, 169.0]]), "conv2d_single(image, kernel, stride=2)")
     g = torch.Generator().manual_seed(10)
     img, ker = torch.randn(7, 6, generator=g), torch.randn(3, 2, generator=g)
     expect_close(learner.call("conv2d_single", img, ker, padding=1, stride=2), _conv_ref(img, ker, 1, 2),
-                 "conv2d_single on a 7x6 image with a 3x2 kernel, padding 1, stride 2", atol=1e-4)
+                 _("conv2d_single on a 7x6 image with a 3x2 kernel, padding 1, stride 2"), atol=1e-4)
 
 
 def test_max_pool_example(learner):
     """max_pool reproduces the slide's 4x4 example ([[4, 8], [9, 8]]) and floors odd sizes."""
     expect_close(learner.call("max_pool", POOL_IMAGE, 2), torch.tensor([[4, 8], [9, 8.0]]), "max_pool(image, 2)")
     odd = torch.arange(25.0).reshape(5, 5)
-    expect_close(learner.call("max_pool", odd, 2), F.max_pool2d(odd[None, None], 2)[0, 0], "max_pool of a 5x5 image")
+    expect_close(learner.call("max_pool", odd, 2), F.max_pool2d(odd[None, None], 2)[0, 0], _("max_pool of a 5x5 image"))
 
 
 def test_net_output_shape(learner):
@@ -103,7 +104,7 @@ def test_net_returns_logits(learner):
     out = expect_shape(learner.call(net, x), (4, 10), "Net()(x)")
     ref = net_forward(x, w)
     reject_probabilities(out, "Net", "fc")
-    expect_close(out, ref, "Net()(x) against the course's layer order computed from your weights", atol=1e-4)
+    expect_close(out, ref, _("Net()(x) against the course's layer order computed from your weights"), atol=1e-4)
 
 
 # A small model (glue's flat_linear(state)) and its batches, made by the grader and sent to the worker, so
@@ -112,7 +113,7 @@ def test_net_returns_logits(learner):
 
 def _small(seed: int, n: int) -> dict:
     g = torch.Generator().manual_seed(seed)
-    batches = [(torch.randn(8, 1, 28, 28, generator=g), torch.randint(0, 10, (8,), generator=g)) for _ in range(n)]
+    batches = [(torch.randn(8, 1, 28, 28, generator=g), torch.randint(0, 10, (8,), generator=g)) for _unused in range(n)]
     return {"state": seeded_state({"1.weight": (10, 784), "1.bias": (10,)}, 0), "batches": batches}
 
 
@@ -131,13 +132,13 @@ def test_train_zero_grad(learner):
 
 def test_train_moves_batches(learner):
     """train_one_epoch moves every batch (inputs and targets) to the device it is given."""
-    got = glue(learner, "device_probe", where="train_one_epoch (train.py)")
+    got = glue(learner, "device_probe", where=_("train_one_epoch (train.py)"))
     if got["inputs"] != ["meta", "meta"]:
-        fail(f"the inputs reached the model on device(s) {got['inputs']} instead of the device passed in: "
-             "move each batch with inputs.to(device)")
+        fail(_("the inputs reached the model on device(s) {inputs} instead of the device passed in: "
+               "move each batch with inputs.to(device)").format(inputs=got['inputs']))
     if got["targets"] != ["meta", "meta"]:
-        fail(f"the targets reached the loss on device(s) {got['targets']} instead of the device passed in: "
-             "move them too, with target.to(device)")
+        fail(_("the targets reached the loss on device(s) {targets} instead of the device passed in: "
+               "move them too, with target.to(device)").format(targets=got['targets']))
 
 
 def test_train_returns_mean_loss(learner):
@@ -156,13 +157,13 @@ def test_train_returns_mean_loss(learner):
 # uneven batches; it records the modes it ran in.
 def test_evaluate_modes(learner):
     """evaluate switches the model to eval mode and computes without building a graph (torch.no_grad)."""
-    got = glue(learner, "counting_probe", "evaluate", "cpu", where="evaluate (train.py)")
+    got = glue(learner, "counting_probe", "evaluate", "cpu", where=_("evaluate (train.py)"))
     judge_modes(got["modes"], "evaluate")
 
 
 def test_evaluate_accuracy_value(learner):
     """evaluate returns the fraction of correct predictions over all samples: 0.75 for 6 right out of 8 in uneven batches."""
-    got = glue(learner, "counting_probe", "evaluate", "cpu", where="evaluate (train.py)")
+    got = glue(learner, "counting_probe", "evaluate", "cpu", where=_("evaluate (train.py)"))
     judge_fraction_correct(got["out"], "evaluate")
 
 
@@ -176,10 +177,9 @@ def test_trained_accuracy(learner, thresholds, eval_set, image_data, device):
     for seed in thresholds["seeds"]:
         got = glue(learner, "train_cnn", WORKER_DATA_ROOT, image_data.torchvision_class,
                    thresholds.get("train_size", 0), seed, device, thresholds["batch_size"], thresholds["epochs"],
-                   image_data.mean, image_data.std, where="your Net and train_one_epoch")
+                   image_data.mean, image_data.std, where=_("your Net and train_one_epoch"))
         expect_device(got, device)
-        w = {k: v.float() for k, v in expect_state(got["state"], NET_SHAPES, "the trained Net", NET_ADVICE).items()}
+        w = {k: v.float() for k, v in expect_state(got["state"], NET_SHAPES, _("the trained Net"), NET_ADVICE).items()}
         pred = predict_classes(lambda chunk: net_forward(chunk, w), x)
         judge_accuracy(pred, labels, thresholds["accuracy"],
-                       f"accuracy on {len(labels):,} held-out {image_data.name} images after {thresholds['epochs']} "
-                       f"epoch(s) (seed {seed})")
+                       _("accuracy on {n_labels:,} held-out {name} images after {epochs} epoch(s) (seed {seed})").format(n_labels=len(labels), name=image_data.name, epochs=thresholds['epochs'], seed=seed))

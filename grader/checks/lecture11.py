@@ -16,6 +16,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (WORKER_DATA_ROOT, Mistake, expect_class_scores, expect_close, expect_close_or_mistake,
                                expect_device, expect_parameter_count, expect_shape, expect_state, expect_tensor, fail,
                                fail_mistake, glue, judge_accuracy, predict_classes, randn, reject_probabilities,
@@ -90,9 +91,9 @@ def inception_mistakes(x, w):
     branches = inception_branches(x, w)
     for order in ((0, 2, 1, 3), (3, 2, 1, 0), (3, 0, 1, 2), (0, 1, 3, 2), (1, 0, 2, 3)):
         yield Mistake(torch.cat([branches[i] for i in order], dim=1),
-                      "the branches are concatenated in the wrong order: torch.cat([branch1x1, branch5x5, branch3x3, "
-                      f"branch_pool], dim=1) (yours looks like {', '.join(BRANCH_NAMES[i] for i in order)})",
-                      "branches out of order")
+                      _("the branches are concatenated in the wrong order: torch.cat([branch1x1, branch5x5, "
+                        "branch3x3, branch_pool], dim=1) (yours looks like {v0})").format(v0=', '.join(BRANCH_NAMES[i] for i in order)),
+                      _("branches out of order"))
     pools = (
         (lambda t: F.max_pool2d(t, 3, stride=1, padding=1),
          "the pool branch uses max pooling: the lecture's branch_pool is average pooling, "
@@ -107,8 +108,8 @@ def inception_mistakes(x, w):
     for pool, message, cause in pools:
         yield Mistake(torch.cat(inception_branches(x, w, pool=pool), dim=1), message, cause)
     yield Mistake(torch.cat(inception_branches(x, w, relu=True), dim=1),
-                  "there is a ReLU inside the branches: the lecture's InceptionA applies no activation; the "
-                  "network applies ReLU after its own convolutions", "ReLU inside the branches")
+                  _("there is a ReLU inside the branches: the lecture's InceptionA applies no activation; "
+                    "the network applies ReLU after its own convolutions"), _("ReLU inside the branches"))
 
 
 def residual_ref(x, w, prefix="", dtype=torch.float64):
@@ -122,19 +123,18 @@ def residual_mistakes(x, w):
     c2 = lambda t: _conv(w, "conv2", t, 1)
     y = c2(F.relu(c1(x)))
     return [
-        Mistake(F.relu(y), "the skip connection is missing: the block returns relu(conv2(relu(conv1(x)))); "
-                           "return F.relu(x + y), adding the input x back", "no skip connection"),
-        Mistake(x + F.relu(y), "the ReLU is applied before the addition: return F.relu(x + y), not x + F.relu(y)",
-                "ReLU before the addition"),
-        Mistake(F.relu(x) + F.relu(y), "the ReLU is applied before the addition: return F.relu(x + y)",
-                "ReLU before the addition"),
-        Mistake(x + y, "the last ReLU is missing: return F.relu(x + y), not x + y", "no last ReLU"),
-        Mistake(F.relu(x + c2(c1(x))), "the ReLU between conv1 and conv2 is missing: y = conv2(relu(conv1(x)))",
-                "no ReLU between the convolutions"),
-        Mistake(F.relu(x + c2(x)), "conv2 is applied to x: y = conv2(relu(conv1(x))), conv2 takes conv1's "
-                                   "activations", "conv2 on x"),
-        Mistake(F.relu(x + c1(F.relu(c2(x)))), "conv1 and conv2 are swapped: y = conv2(relu(conv1(x)))",
-                "convolutions swapped"),
+        Mistake(F.relu(y), _("the skip connection is missing: the block returns relu(conv2(relu(conv1(x)))); return "
+                             "F.relu(x + y), adding the input x back"), _("no skip connection")),
+        Mistake(x + F.relu(y), _("the ReLU is applied before the addition: return F.relu(x + y), not x + F.relu(y)"),
+                _("ReLU before the addition")),
+        Mistake(F.relu(x) + F.relu(y), _("the ReLU is applied before the addition: return F.relu(x + y)"),
+                _("ReLU before the addition")),
+        Mistake(x + y, _("the last ReLU is missing: return F.relu(x + y), not x + y"), _("no last ReLU")),
+        Mistake(F.relu(x + c2(c1(x))), _("the ReLU between conv1 and conv2 is missing: y = conv2(relu(conv1(x)))"),
+                _("no ReLU between the convolutions")),
+        Mistake(F.relu(x + c2(x)), _("conv2 is applied to x: y = conv2(relu(conv1(x))), conv2 takes conv1's activations"), _("conv2 on x")),
+        Mistake(F.relu(x + c1(F.relu(c2(x)))), _("conv1 and conv2 are swapped: y = conv2(relu(conv1(x)))"),
+                _("convolutions swapped")),
     ]
 
 
@@ -165,9 +165,10 @@ def _missing_padding(m) -> str:
     number = int(m.group(1))
     which = (f" (tensor number {number} is {BRANCH_NAMES[number]} if your list is in the lecture's order)"
              if number < len(BRANCH_NAMES) else "")
-    return ("the branches' outputs have different heights/widths, so torch.cat cannot join them: a branch is "
-            f"missing its padding{which}; the 5x5 conv needs padding=2, each 3x3 conv padding=1, the average "
-            "pooling stride=1 and padding=1, so that every branch keeps H and W")
+    return (_("the branches' outputs have different heights/widths, so torch.cat cannot join them: a "
+              "branch is missing its padding{which}; the 5x5 conv needs padding=2, each 3x3 conv "
+              "padding=1, the average pooling stride=1 and padding=1, so that every branch keeps H and "
+              "W").format(which=which))
 
 
 # What a PyTorch error raised in this lecture's code means here (the grader's diagnosis consults this table
@@ -177,22 +178,22 @@ MISTAKES = [
     (r"Sizes of tensors must match except in dimension 1\. Expected size \d+ but got size \d+ for tensor number (\d+)",
      _missing_padding),
     (r"Sizes of tensors must match except in dimension (\d+)\. Expected size \d+ but got size \d+ for tensor number \d+",
-     "torch.cat joined the branches along dim {1}: concatenate them along the channels, torch.cat(outputs, dim=1) "
-     "for (batch, channels, H, W); the channel counts 16, 24, 24, 24 differ, so any other dim fails"),
+     N_("torch.cat joined the branches along dim {1}: concatenate them along the channels, torch.cat(outputs, dim=1) "
+     "for (batch, channels, H, W); the channel counts 16, 24, 24, 24 differ, so any other dim fails")),
     (r"stack expects each tensor to be equal size",
-     "torch.stack makes a new dimension and needs equal shapes: join the branches with torch.cat(outputs, dim=1)"),
+     N_("torch.stack makes a new dimension and needs equal shapes: join the branches with torch.cat(outputs, dim=1)")),
     *[(net + r"\b.* raised .*mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)",
        "fc receives {2} features per image but expects {3}: after the last block the map is " + text + " numbers "
        f"per image, so fc = nn.Linear({n}, 10), after x.view(batch_size, -1)") for net, (text, n) in NET_FEATURES.items()],
     (r"InceptionNet\b.* raised .*expected input\[[^\]]*\] to have (\d+) channels, but got (\d+) channels",
-     "a convolution expecting {1} input channels got {2}; conv2 = nn.Conv2d(88, 20, 5) takes the 88 channels of "
-     "incep1 (16 + 24 + 24 + 24)"),
+     N_("a convolution expecting {1} input channels got {2}; conv2 = nn.Conv2d(88, 20, 5) takes the 88 channels of "
+     "incep1 (16 + 24 + 24 + 24)")),
     (r"expected input\[[^\]]*\] to have (\d+) channels, but got (\d+) channels",
-     "a convolution expecting {1} input channels got {2}"),
+     N_("a convolution expecting {1} input channels got {2}")),
     (r"Residual\w*\b.* raised .*The size of tensor a \(\d+\) must match the size of tensor b \(\d+\) at non-singleton "
      r"dimension [23]",
-     "x and conv2's output have different heights/widths, so they cannot be added: both 3x3 convolutions need "
-     "padding=1 to keep H and W"),
+     N_("x and conv2's output have different heights/widths, so they cannot be added: both 3x3 convolutions need "
+     "padding=1 to keep H and W")),
 ]
 
 
@@ -245,19 +246,19 @@ def test_inception_output_shape(learner):
     """InceptionA(c) maps (batch, c, H, W) to (batch, 88, H, W): four branches joined on dim 1, for batch 1 and 3, odd and even H, W, and 10 or 20 input channels."""
     cases = ((10, (1, 10, 12, 12)), (10, (3, 10, 7, 9)), (20, (2, 20, 4, 4)), (20, (1, 20, 5, 3)))
     for shape, out, what in _block_outputs(learner, "InceptionA", cases):
-        b, _, h, w = shape
+        b, _unused, h, w = shape
         if out.dim() != 4:
-            fail(f"{what}: expected a 4-d output (batch, 88, H, W), got shape {tuple(out.shape)}")
+            fail(_("{what}: expected a 4-d output (batch, 88, H, W), got shape {out_shape}").format(what=what, out_shape=tuple(out.shape)))
         if out.shape[0] != b:
-            fail(f"{what}: dim 0 (the batch) of the output is {out.shape[0]}, not {b}: the branches were "
-                 "concatenated along the batch; use torch.cat(outputs, dim=1), the channel dimension")
+            fail(_("{what}: dim 0 (the batch) of the output is {v1}, not {b}: the branches were "
+                   "concatenated along the batch; use torch.cat(outputs, dim=1), the channel dimension").format(what=what, v1=out.shape[0], b=b))
         if out.shape[1] != INCEPTION_CHANNELS:
-            fail(f"{what}: expected 88 channels (branch1x1 16 + branch5x5 24 + branch3x3 24 + branch_pool 24), got "
-                 f"{out.shape[1]}: check each branch's out_channels and concatenate along dim=1")
+            fail(_("{what}: expected 88 channels (branch1x1 16 + branch5x5 24 + branch3x3 24 + branch_pool "
+                   "24), got {v1}: check each branch's out_channels and concatenate along dim=1").format(what=what, v1=out.shape[1]))
         if tuple(out.shape[2:]) != (h, w):
-            fail(f"{what}: H x W changed from {h} x {w} to {out.shape[2]} x {out.shape[3]}: every branch must keep "
-                 "the size (padding=2 for the 5x5 conv, padding=1 for each 3x3 conv, average pooling with stride=1 "
-                 "and padding=1)")
+            fail(_("{what}: H x W changed from {h} x {w} to {v3} x {v4}: every branch must keep the size "
+                   "(padding=2 for the 5x5 conv, padding=1 for each 3x3 conv, average pooling with stride=1 "
+                   "and padding=1)").format(what=what, h=h, w=w, v3=out.shape[2], v4=out.shape[3]))
 
 
 def test_inception_parameter_count(learner):
@@ -285,13 +286,12 @@ def judge_inception(out, x, w, what: str) -> None:
         for name in wrong:
             lo, hi = BRANCH_CHANNELS[name]
             if close(out[:, lo:hi], F.relu(ref[:, lo:hi])):
-                fail(f"{what}: channels {lo}..{hi - 1} ({name}) are relu of the reference: there is a ReLU inside "
-                     f"{name}; the lecture's InceptionA applies no activation in its branches",
-                     cause="ReLU inside a branch", help="the lecture's InceptionA applies no activation in its branches")
+                fail(_("{what}: channels {lo}..{v2} ({name}) are relu of the reference: there is a ReLU inside "
+                       "{name}; the lecture's InceptionA applies no activation in its branches").format(what=what, lo=lo, v2=hi - 1, name=name),
+                     cause=_("ReLU inside a branch"), help=_("the lecture's InceptionA applies no activation in its branches"))
         for name in wrong:
             lo, hi = BRANCH_CHANNELS[name]
-            expect_close(out[:, lo:hi], ref[:, lo:hi], f"{what}, channels {lo}..{hi - 1} ({name}; the other "
-                         f"branches match)", atol=1e-4, rtol=1e-4)
+            expect_close(out[:, lo:hi], ref[:, lo:hi], _("{what}, channels {lo}..{v2} ({name}; the other branches match)").format(what=what, lo=lo, v2=hi - 1, name=name), atol=1e-4, rtol=1e-4)
     expect_close(out, ref, what, atol=1e-4, rtol=1e-4)
 
 
@@ -299,7 +299,7 @@ def test_inception_matches_reference(learner):
     """InceptionA, given known weights with load_state_dict, computes the lecture's four branches and joins them as torch.cat([branch1x1, branch5x5, branch3x3, branch_pool], dim=1) (odd sizes, batch 1 and 2)."""
     for seed, c, shape in ((0, 10, (1, 10, 9, 7)), (1, 3, (2, 3, 6, 5))):
         out, x, w = _known_block_output(learner, "InceptionA", c, seed, shape, 100 + seed)
-        judge_inception(out, x, w, f"InceptionA({c}) on an input of shape {shape}")
+        judge_inception(out, x, w, _("InceptionA({c}) on an input of shape {shape}").format(c=c, shape=shape))
 
 
 # ---------------------------------------------------------------- the Inception network
@@ -326,8 +326,8 @@ def _expect_net_parameters(learner, net: str, count: int) -> None:
     text, features = NET_FEATURES[net]
     if isinstance(state, dict) and isinstance(state.get("fc.weight"), torch.Tensor) \
             and tuple(state["fc.weight"].shape) != (10, features):
-        fail(f"{net}'s fc has weight shape {tuple(state['fc.weight'].shape)}: the last map is "
-             f"{text} numbers per image, so fc = nn.Linear({features}, 10)")
+        fail(_("{net}'s fc has weight shape {v1}: the last map is {text} numbers per image, so fc = "
+               "nn.Linear({features}, 10)").format(net=net, v1=tuple(state['fc.weight'].shape), text=text, features=features))
     expect_parameter_count(learner, model, count, net)
 
 
@@ -340,7 +340,7 @@ def _expect_net_logits(learner, net: str) -> None:
     x = randn(4, 1, 28, 28, seed=3)
     out = expect_shape(learner.call(model, x), (4, 10), f"{net}()(x)")
     reject_probabilities(out, net, "fc")
-    expect_close(out, forward(x, w), f"{net}()(x) against the lecture's layer order computed from your weights",
+    expect_close(out, forward(x, w), _("{net}()(x) against the lecture's layer order computed from your weights").format(net=net),
                  atol=1e-4, rtol=1e-4)
 
 
@@ -351,8 +351,8 @@ def test_residual_block_shape(learner):
     cases = ((16, (1, 16, 12, 12)), (16, (3, 16, 7, 5)), (32, (2, 32, 4, 4)), (3, (2, 3, 9, 9)))
     for shape, out, what in _block_outputs(learner, "ResidualBlock", cases):
         if tuple(out.shape) != shape:
-            fail(f"{what}: got shape {tuple(out.shape)}; the output must "
-                 "have the input's shape (both convs Conv2d(channels, channels, 3, padding=1), so x + y can be added)")
+            fail(_("{what}: got shape {out_shape}; the output must have the input's shape (both convs "
+                   "Conv2d(channels, channels, 3, padding=1), so x + y can be added)").format(what=what, out_shape=tuple(out.shape)))
 
 
 def test_residual_block_parameter_count(learner):
@@ -365,7 +365,7 @@ def test_residual_block_matches_reference(learner):
     """ResidualBlock, given known weights with load_state_dict, computes y = relu(x + conv2(relu(conv1(x)))) (odd sizes, batch 1 and 2)."""
     for seed, c, shape in ((0, 16, (1, 16, 7, 9)), (1, 4, (2, 4, 6, 5))):
         out, x, w = _known_block_output(learner, "ResidualBlock", c, seed, shape, 200 + seed)
-        expect_close_or_mistake(out, residual_ref(x, w), f"ResidualBlock({c}) on an input of shape {shape}",
+        expect_close_or_mistake(out, residual_ref(x, w), _("ResidualBlock({c}) on an input of shape {shape}").format(c=c, shape=shape),
                                 residual_mistakes(x, w), atol=1e-4, rtol=1e-4)
 
 
@@ -380,14 +380,14 @@ def test_residual_identity_when_conv2_zero(learner):
     c, shape = 8, (2, 8, 5, 7)
     block = _block_with(learner, "ResidualBlock", c, _zeroed_conv2(c, 3), residual_shapes(c), RESIDUAL_ADVICE)
     x = randn(*shape, seed=7)
-    out = expect_shape(learner.call(block, x), shape, "ResidualBlock with conv2 = 0")
+    out = expect_shape(learner.call(block, x), shape, _("ResidualBlock with conv2 = 0"))
     if torch.allclose(out, torch.zeros(shape), atol=1e-6):
-        fail("with conv2 = 0 the block returned all zeros instead of relu(x): the skip connection is missing; "
-             "return F.relu(x + y)")
+        fail(_("with conv2 = 0 the block returned all zeros instead of relu(x): the skip connection is "
+               "missing; return F.relu(x + y)"))
     if torch.allclose(out, x, atol=1e-6):
-        fail("with conv2 = 0 the block returned x itself, negative values included, instead of relu(x): apply the "
-             "ReLU after the addition, F.relu(x + y), not before it")
-    expect_close(out, F.relu(x), "ResidualBlock(x) with conv2's weight and bias zero (expected relu(x))", atol=1e-5)
+        fail(_("with conv2 = 0 the block returned x itself, negative values included, instead of "
+               "relu(x): apply the ReLU after the addition, F.relu(x + y), not before it"))
+    expect_close(out, F.relu(x), _("ResidualBlock(x) with conv2's weight and bias zero (expected relu(x))"), atol=1e-5)
 
 
 def test_residual_gradient_reaches_input(learner):
@@ -398,17 +398,17 @@ def test_residual_gradient_reaches_input(learner):
         g = torch.Generator().manual_seed(300 + seed)
         x, upstream = torch.randn(*shape, generator=g), torch.randn(*shape, generator=g)
         # backward through the learner's block, in the worker, from a weighting of its output made here
-        got = glue(learner, "input_gradient", block, x, upstream, where="ResidualBlock.forward and backward")
+        got = glue(learner, "input_gradient", block, x, upstream, where=_("ResidualBlock.forward and backward"))
         if got["grad"] is None:
-            fail("x.grad is None after backward: the block cut its input out of the graph; do not use x.data, "
-                 "x.detach() or torch.no_grad() in forward")
+            fail(_("x.grad is None after backward: the block cut its input out of the graph; do not use "
+                   "x.data, x.detach() or torch.no_grad() in forward"))
         grad = expect_shape(got["grad"], shape, f"the gradient of x {case}".strip())
         xd = x.double().requires_grad_(True)
         (residual_ref(xd, w) * upstream.double()).sum().backward()
         if case and grad.abs().max() == 0:
-            fail("with conv2 = 0 no gradient reached x: the skip connection is missing (or x is detached before "
-                 "the addition); with relu(x + y) the gradient flows straight back to x, which is what keeps deep "
-                 "residual networks from the vanishing gradient")
+            fail(_("with conv2 = 0 no gradient reached x: the skip connection is missing (or x is detached "
+                   "before the addition); with relu(x + y) the gradient flows straight back to x, which is "
+                   "what keeps deep residual networks from the vanishing gradient"))
         expect_close(grad, xd.grad, f"the gradient of x through ResidualBlock {case}".strip(), atol=1e-4, rtol=1e-4)
 
 
@@ -443,10 +443,10 @@ def train_net(learner, net: str, seed: int, device: str, thresholds: dict, data)
     lecture's layers."""
     got = glue(learner, "train_with_adam", net, WORKER_DATA_ROOT, data.torchvision_class,
                thresholds.get("train_size", 0), seed, device, thresholds["batch_size"], thresholds["epochs"],
-               thresholds["lr"], data.mean, data.std, where=f"training your {net}")
+               thresholds["lr"], data.mean, data.std, where=_("training your {net}").format(net=net))
     expect_device(got, device)
-    shapes, advice, _ = NETWORKS[net]
-    return {k: v.float() for k, v in expect_state(got["state"], shapes(), f"the trained {net}", advice).items()}
+    shapes, advice, _unused = NETWORKS[net]
+    return {k: v.float() for k, v in expect_state(got["state"], shapes(), _("the trained {net}").format(net=net), advice).items()}
 
 
 def _judge_accuracy(learner, net: str, threshold: float, seeds: list, thresholds: dict, eval_set, data,
@@ -458,8 +458,8 @@ def _judge_accuracy(learner, net: str, threshold: float, seeds: list, thresholds
         w = train_net(learner, net, seed, device, thresholds, data)
         pred = predict_classes(lambda chunk: forward(chunk, w, torch.float32), x)
         judge_accuracy(pred, labels, threshold,
-                       f"{net}: accuracy on {len(labels):,} held-out {data.name} images after {thresholds['epochs']} "
-                       f"epoch(s) (seed {seed})")
+                       _("{net}: accuracy on {n_labels:,} held-out {name} images after {epochs} epoch(s) (seed "
+                         "{seed})").format(net=net, n_labels=len(labels), name=data.name, epochs=thresholds['epochs'], seed=seed))
 
 
 def test_inception_accuracy(learner, thresholds, eval_set, image_data, device):

@@ -9,6 +9,7 @@ sequence lengths throughout, so a wrong layout (batch_first) cannot pass.
 import torch
 from torch import nn
 
+from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (Mistake, expect_close, expect_close_or_mistake, expect_history, expect_parameter_count,
                                expect_shape, expect_state, expect_tensor, expect_zero_grad_each_step, fail, glue,
                                randint, randn, shapes_of)
@@ -48,16 +49,15 @@ def test_cell_step_values(learner):
         expected = _torch_cell(w_ih, w_hh, b_ih, b_hh)(x, h)
         pre = x @ w_ih.t() + b_ih + h @ w_hh.t() + b_hh
         mistakes = [
-            Mistake(pre, "this is the cell before its nonlinearity: apply torch.tanh to the sum", "no tanh"),
-            Mistake(torch.relu(pre), "the cell uses ReLU; nn.RNNCell's default nonlinearity is tanh", "ReLU for tanh"),
-            Mistake(torch.tanh(pre - b_hh), "bias_hh is missing: the cell adds both biases, b_ih and b_hh",
-                    "no bias_hh"),
-            Mistake(torch.tanh(pre - b_ih), "bias_ih is missing: the cell adds both biases, b_ih and b_hh",
-                    "no bias_ih"),
-            Mistake(torch.tanh(x @ w_ih.t() + b_ih + b_hh), "the previous hidden state h is not used: add "
-                    "h @ weight_hh.t()", "h unused"),
+            Mistake(pre, _("this is the cell before its nonlinearity: apply torch.tanh to the sum"), _("no tanh")),
+            Mistake(torch.relu(pre), _("the cell uses ReLU; nn.RNNCell's default nonlinearity is tanh"), _("ReLU for tanh")),
+            Mistake(torch.tanh(pre - b_hh), _("bias_hh is missing: the cell adds both biases, b_ih and b_hh"),
+                    _("no bias_hh")),
+            Mistake(torch.tanh(pre - b_ih), _("bias_ih is missing: the cell adds both biases, b_ih and b_hh"),
+                    _("no bias_ih")),
+            Mistake(torch.tanh(x @ w_ih.t() + b_ih + b_hh), _("the previous hidden state h is not used: add h @ weight_hh.t()"), "h unused"),
         ]
-    expect_shape(got, (BATCH, HIDDEN), "rnn_cell_step(x, h, ...) with batch 3, input_size 4, hidden_size 2")
+    expect_shape(got, (BATCH, HIDDEN), _("rnn_cell_step(x, h, ...) with batch 3, input_size 4, hidden_size 2"))
     expect_close_or_mistake(got, expected, "rnn_cell_step(...)", mistakes)
 
 
@@ -66,10 +66,11 @@ def test_cell_step_gradients(learner):
     x, h, w_ih, w_hh, b_ih, b_hh = _cell_tensors()
     upstream = randn(BATCH, HIDDEN, seed=126)
     got = glue(learner, "rnn_cell_gradients", x, h, w_ih, w_hh, b_ih, b_hh, upstream,
-               where="rnn_cell_step (rnn_cell.py), then backward()")
+               where=_("rnn_cell_step (rnn_cell.py), then backward()"))
     if got["graph"] is not True:
-        fail("the result of rnn_cell_step is not connected to its inputs (requires_grad is False): compute it with "
-             "torch operations on the tensors themselves, not on .data, .detach() or numpy copies")
+        fail(_("the result of rnn_cell_step is not connected to its inputs (requires_grad is False): "
+               "compute it with torch operations on the tensors themselves, not on .data, .detach() or "
+               "numpy copies"))
     cell = _torch_cell(w_ih.double(), w_hh.double(), b_ih.double(), b_hh.double())
     xd, hd = x.double().requires_grad_(), h.double().requires_grad_()
     (cell(xd, hd) * upstream.double()).sum().backward()
@@ -77,9 +78,9 @@ def test_cell_step_gradients(learner):
     grads = got["grads"] if isinstance(got["grads"], list) and len(got["grads"]) == 6 else [None] * 6
     for name, g, ref in zip(("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh"), grads, reference):
         if g is None:
-            fail(f"no gradient reached {name}: use the tensor itself in the computation, not {name}.data or "
-                 f"{name}.detach()")
-        expect_close(g, ref.float(), f"the gradient with respect to {name}", atol=1e-5, rtol=1e-4)
+            fail(_("no gradient reached {name}: use the tensor itself in the computation, not {name}.data "
+                   "or {name}.detach()").format(name=name))
+        expect_close(g, ref.float(), _("the gradient with respect to {name}").format(name=name), atol=1e-5, rtol=1e-4)
 
 
 # ---------------------------------------------------------------- the cell over a sequence
@@ -105,30 +106,30 @@ def _run_sequence(learner):
 
 def test_sequence_output(learner):
     """run_rnn_cell(cell, inputs, h0) over a sequence (seq_len 5, batch 3) returns output of shape (5, 3, 2) equal to nn.RNN's with the same weights."""
-    (output, _), out, _, from_h0 = _run_sequence(learner)
-    output = expect_tensor(output, "output, the first value run_rnn_cell returns")
+    (output, _unused), out, _unused, from_h0 = _run_sequence(learner)
+    output = expect_tensor(output, _("output, the first value run_rnn_cell returns"))
     if tuple(output.shape) == (BATCH, SEQ, HIDDEN):
-        fail(f"output has shape {tuple(output.shape)}, batch first; nn.RNN's output is (seq_len, batch, hidden_size) "
-             f"= {(SEQ, BATCH, HIDDEN)}: stack the hidden states along dimension 0")
-    expect_shape(output, (SEQ, BATCH, HIDDEN), "output of run_rnn_cell (seq_len 5, batch 3, hidden_size 2)")
-    expect_close_or_mistake(output, out, "output of run_rnn_cell", [
-        Mistake(from_h0, "every step started again from h0: feed each step's new hidden state to the next step",
-                "restarted from h0")])
+        fail(_("output has shape {output_shape}, batch first; nn.RNN's output is (seq_len, batch, "
+               "hidden_size) = {v1}: stack the hidden states along dimension 0").format(output_shape=tuple(output.shape), v1=(SEQ, BATCH, HIDDEN)))
+    expect_shape(output, (SEQ, BATCH, HIDDEN), _("output of run_rnn_cell (seq_len 5, batch 3, hidden_size 2)"))
+    expect_close_or_mistake(output, out, _("output of run_rnn_cell"), [
+        Mistake(from_h0, _("every step started again from h0: feed each step's new hidden state to the next step"),
+                _("restarted from h0"))])
 
 
 def test_sequence_hidden(learner):
     """run_rnn_cell returns h_n of shape (1, 3, 2) (num_layers, batch, hidden_size): the hidden state after the last step, equal to nn.RNN's."""
-    (_, h_last), out, h_n, from_h0 = _run_sequence(learner)
-    h_last = expect_tensor(h_last, "h_n, the second value run_rnn_cell returns")
+    (_unused, h_last), out, h_n, from_h0 = _run_sequence(learner)
+    h_last = expect_tensor(h_last, _("h_n, the second value run_rnn_cell returns"))
     if tuple(h_last.shape) == (BATCH, HIDDEN):
-        fail(f"h_n has shape {tuple(h_last.shape)}; nn.RNN's h_n has a leading num_layers dimension: "
-             f"(1, batch, hidden_size) = {(1, BATCH, HIDDEN)}, e.g. hidden.unsqueeze(0)")
-    expect_shape(h_last, (1, BATCH, HIDDEN), "h_n of run_rnn_cell (num_layers 1, batch 3, hidden_size 2)")
-    expect_close_or_mistake(h_last, h_n, "h_n of run_rnn_cell", [
-        Mistake(out[0:1], "h_n is the hidden state after the first step; it must be the one after the last step",
-                "h_n of the first step"),
-        Mistake(from_h0[-1:], "every step started again from h0: feed each step's new hidden state to the next step",
-                "restarted from h0")])
+        fail(_("h_n has shape {h_last_shape}; nn.RNN's h_n has a leading num_layers dimension: (1, "
+               "batch, hidden_size) = {v1}, e.g. hidden.unsqueeze(0)").format(h_last_shape=tuple(h_last.shape), v1=(1, BATCH, HIDDEN)))
+    expect_shape(h_last, (1, BATCH, HIDDEN), _("h_n of run_rnn_cell (num_layers 1, batch 3, hidden_size 2)"))
+    expect_close_or_mistake(h_last, h_n, _("h_n of run_rnn_cell"), [
+        Mistake(out[0:1], _("h_n is the hidden state after the first step; it must be the one after the last step"),
+                _("h_n of the first step")),
+        Mistake(from_h0[-1:], _("every step started again from h0: feed each step's new hidden state to the next step"),
+                _("restarted from h0"))])
 
 
 # ---------------------------------------------------------------- characters as numbers
@@ -138,11 +139,11 @@ def test_encode_indices(learner):
     for text, expected in (("hello", HELLO[0]), ("ohlol", OHLOL), ("leo", torch.tensor([2, 0, 3]))):
         got = expect_tensor(learner.call("encode", text), f'encode("{text}")')
         if got.dtype != torch.long:
-            fail(f'encode("{text}"): expected dtype torch.int64 (Long), got {got.dtype}; Embedding and '
-                 "CrossEntropyLoss want Long indices: torch.tensor(..., dtype=torch.long)")
+            fail(_('encode("{text}"): expected dtype torch.int64 (Long), got {dtype}; Embedding and '
+                   "CrossEntropyLoss want Long indices: torch.tensor(..., dtype=torch.long)").format(text=text, dtype=got.dtype))
         if tuple(got.shape) == tuple(expected.shape) and not torch.equal(got, expected):
-            fail(f'encode("{text}"): expected {expected.tolist()}, got {got.tolist()}; the index of a character is '
-                 f"its place in IDX2CHAR = {IDX2CHAR}")
+            fail(_('encode("{text}"): expected {v1}, got {v2}; the index of a character is its place in '
+                   "IDX2CHAR = {IDX2CHAR}").format(text=text, v1=expected.tolist(), v2=got.tolist(), IDX2CHAR=IDX2CHAR))
         expect_close(got, expected, f'encode("{text}")', atol=0, rtol=0)
 
 
@@ -153,9 +154,10 @@ def test_decode_text(learner):
         got = learner.call("decode", indices)
         shown = indices.tolist() if isinstance(indices, torch.Tensor) else indices
         if type(got) is not str:
-            fail(f"decode({shown}): expected a str, got {type(got).__name__}: join the characters with ''.join(...)")
+            fail(_("decode({shown}): expected a str, got {__name__}: join the characters with ''.join(...)").format(shown=shown, __name__=type(got).__name__))
         if got != expected:
-            fail(f"decode({shown}): expected {expected!r}, got {got!r}; look each index up in IDX2CHAR = {IDX2CHAR}")
+            fail(_("decode({shown}): expected {expected!r}, got {got!r}; look each index up in IDX2CHAR = "
+                   "{IDX2CHAR}").format(shown=shown, expected=expected, got=got, IDX2CHAR=IDX2CHAR))
 
 
 def test_one_hot_vectors(learner):
@@ -164,8 +166,8 @@ def test_one_hot_vectors(learner):
         what = f"one_hot(indices of shape {tuple(indices.shape)}, {classes})"
         got = expect_tensor(learner.call("one_hot", indices, classes), what)
         if got.dtype != torch.float32:
-            fail(f"{what}: expected dtype torch.float32, got {got.dtype}; RNN layers want float inputs: "
-                 "convert with .float()")
+            fail(_("{what}: expected dtype torch.float32, got {dtype}; RNN layers want float inputs: "
+                   "convert with .float()").format(what=what, dtype=got.dtype))
         expected = torch.eye(classes)[indices]
         expect_shape(got, tuple(expected.shape), what)
         expect_close(got, expected, what, atol=0, rtol=0)
@@ -184,9 +186,9 @@ class _HelloReference(nn.Module):
 
     def forward(self, x):
         if not self.rnn.batch_first:
-            out, _ = self.rnn(self.emb(x))
+            out, _unused = self.rnn(self.emb(x))
             return self.fc(out).reshape(-1, 4)
-        out, _ = self.rnn(self.emb(x), torch.zeros(2, x.size(0), 8, dtype=self.fc.weight.dtype))
+        out, _unused = self.rnn(self.emb(x), torch.zeros(2, x.size(0), 8, dtype=self.fc.weight.dtype))
         return self.fc(out).reshape(-1, 4)
 
 
@@ -208,11 +210,11 @@ def test_hello_model_shape(learner):
     learner.seed(0)
     model = learner.new("HelloModel")
     for batch, seq in ((1, 5), (3, 7)):
-        got = expect_tensor(learner.call(model, _indices(batch, seq, seed=129)), f"HelloModel()(x), x of shape {(batch, seq)}")
+        got = expect_tensor(learner.call(model, _indices(batch, seq, seed=129)), _("HelloModel()(x), x of shape {v0}").format(v0=(batch, seq)))
         if tuple(got.shape) == (batch, seq, 4):
-            fail(f"HelloModel()(x) for x of shape {(batch, seq)} returned {tuple(got.shape)}; CrossEntropyLoss wants one "
-                 f"row per character: flatten with .view(-1, 4) to {(batch * seq, 4)}")
-        expect_shape(got, (batch * seq, 4), f"HelloModel()(x) for x of shape {(batch, seq)}")
+            fail(_("HelloModel()(x) for x of shape {v0} returned {got_shape}; CrossEntropyLoss wants one "
+                   "row per character: flatten with .view(-1, 4) to {v2}").format(v0=(batch, seq), got_shape=tuple(got.shape), v2=(batch * seq, 4)))
+        expect_shape(got, (batch * seq, 4), _("HelloModel()(x) for x of shape {v0}").format(v0=(batch, seq)))
 
 
 def test_hello_model_parameters(learner):
@@ -231,10 +233,10 @@ def test_hello_model_values(learner):
     ref, swapped = _reference_of(learner, model), _reference_of(learner, model, batch_first=False)
     with torch.no_grad():
         expected, wrong_layout = ref(x), swapped(x)
-    expect_shape(got, (21, 4), "HelloModel()(x) for x of shape (3, 7)")
-    expect_close_or_mistake(got, expected, "HelloModel()(x) for x of shape (3, 7)", [
-        Mistake(wrong_layout, "the RNN read the batch dimension as time: the input is (batch, seq_len, "
-                "embedding_size), so build nn.RNN(..., batch_first=True)", "batch_first missing")], atol=1e-5)
+    expect_shape(got, (21, 4), _("HelloModel()(x) for x of shape (3, 7)"))
+    expect_close_or_mistake(got, expected, _("HelloModel()(x) for x of shape (3, 7)"), [
+        Mistake(wrong_layout, _("the RNN read the batch dimension as time: the input is (batch, seq_len, "
+                                "embedding_size), so build nn.RNN(..., batch_first=True)"), _("batch_first missing"))], atol=1e-5)
 
 
 # ---------------------------------------------------------------- training and prediction
@@ -258,13 +260,13 @@ def test_train_loss_history(learner, thresholds):
     values = torch.tensor(expect_history(learner.call("train_hello", model, crit, opt, HELLO, OHLOL, 15), "train_hello",
                                          15))
     ref_opt, expected = torch.optim.Adam(ref.parameters(), lr=0.05), []
-    for _ in range(15):
+    for _unused in range(15):
         loss = nn.functional.cross_entropy(ref(HELLO), OHLOL)
         expected.append(loss.item())
         ref_opt.zero_grad()
         loss.backward()
         ref_opt.step()
-    expect_close(values, torch.tensor(expected), "the loss history of train_hello", atol=thresholds["loss_atol"],
+    expect_close(values, torch.tensor(expected), _("the loss history of train_hello"), atol=thresholds["loss_atol"],
                  rtol=1e-3)
 
 
@@ -279,20 +281,21 @@ def test_learns_ohlol(learner, thresholds):
             scores = _reference_of(learner, model)(HELLO)
         got = "".join(IDX2CHAR[i] for i in scores.argmax(dim=1).tolist())
         if got != "ohlol":
-            fail(f'after 15 epochs from seed {seed} the model predicts {got!r} for "hello", expected "ohlol"; '
-                 "check the model (embedding, two RNN layers, batch_first) and the training step")
+            fail(_('after 15 epochs from seed {seed} the model predicts {got!r} for "hello", expected '
+                   '"ohlol"; check the model (embedding, two RNN layers, batch_first) and the training step').format(seed=seed, got=got))
 
 
 def test_predict_string(learner):
     """predict_hello(model, inputs) returns the string of the highest-scoring character at each step, without building a graph."""
     scores = randn(5, 4, seed=131)
     expected = "".join(IDX2CHAR[i] for i in scores.argmax(dim=1).tolist())
-    got = glue(learner, "predict_hello_probe", scores, HELLO, where="predict_hello (hello_model.py)")
+    got = glue(learner, "predict_hello_probe", scores, HELLO, where=_("predict_hello (hello_model.py)"))
     if type(got["out"]) is not str:
-        fail(f"predict_hello must return a str, got {type(got['out']).__name__}")
+        fail(_("predict_hello must return a str, got {__name__}").format(__name__=type(got['out']).__name__))
     if got["out"] != expected:
-        fail(f"predict_hello predicted {got['out']!r} for scores whose best character per step spells {expected!r}: "
-             f"take argmax over the classes (dim=1) and look each index up in IDX2CHAR = {IDX2CHAR}")
+        fail(_("predict_hello predicted {out!r} for scores whose best character per step spells "
+               "{expected!r}: take argmax over the classes (dim=1) and look each index up in IDX2CHAR = "
+               "{IDX2CHAR}").format(out=got['out'], expected=expected, IDX2CHAR=IDX2CHAR))
     if got["modes"] != [False]:
-        fail("predict_hello ran the model with gradients enabled (or not exactly once): wrap the call in "
-             "torch.no_grad()")
+        fail(_("predict_hello ran the model with gradients enabled (or not exactly once): wrap the call "
+               "in torch.no_grad()"))

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (DATA_DIR, WORKER_DATA_ROOT, Mistake, expect_close, expect_close_or_mistake,
                                expect_device, expect_list, expect_parameter_count, expect_shape, expect_state,
                                expect_tensor, expect_zero_grad_each_step, fail, glue, judge_accuracy, judge_mean_loss,
@@ -39,25 +40,25 @@ def test_dataset_rows(learner):
     country_list = sorted(set(countries))
     picks = [0, 1, 7, len(names) - 1]
     got = glue(learner, "name_dataset_rows", f"{WORKER_DATA_ROOT}/{TRAIN_FILE}", picks,
-               where="NameDataset (names_data.py)")
+               where=_("NameDataset (names_data.py)"))
     if got["n"] != len(names):
-        fail(f"len(NameDataset(names_train.csv.gz)) is {got['n']}; the file has {len(names)} rows (no header)")
+        fail(_("len(NameDataset(names_train.csv.gz)) is {n}; the file has {n_names} rows (no header)").format(n=got['n'], n_names=len(names)))
     if got["country_list"] != country_list:
         if sorted(got["country_list"]) == country_list:
-            fail("country_list holds the right countries in the wrong order: sort them, so that class i is "
-                 f"the i-th country alphabetically ({', '.join(country_list[:3])}, ...)")
-        fail(f"country_list: expected the {len(country_list)} distinct countries sorted ({', '.join(country_list)}), "
-             f"got {got['country_list']!r:.300}")
-    items = expect_list(got["items"], f"[tuple(dataset[i]) for i in {picks}]", length=len(picks), noun="samples")
+            fail(_("country_list holds the right countries in the wrong order: sort them, so that class i "
+                   "is the i-th country alphabetically ({v0}, ...)").format(v0=', '.join(country_list[:3])))
+        fail(_("country_list: expected the {n_country_list} distinct countries sorted ({v1}), got "
+               "{country_list!r:.300}").format(n_country_list=len(country_list), v1=', '.join(country_list), country_list=got['country_list']))
+    items = expect_list(got["items"], _("[tuple(dataset[i]) for i in {picks}]").format(picks=picks), length=len(picks), noun="samples")
     for i, item in zip(picks, items):
         expected = (names[i], country_list.index(countries[i]))
         if type(item) not in (list, tuple):
-            fail(f"dataset[{i}]: expected a pair (name, class index), got {type(item).__name__}")
+            fail(_("dataset[{i}]: expected a pair (name, class index), got {__name__}").format(i=i, __name__=type(item).__name__))
         if len(item) == 2 and item[1] == countries[i]:
-            fail(f"dataset[{i}] is {item!r}: give the country's class index, {expected[1]} (its place in "
-                 "country_list), not its name; CrossEntropyLoss wants indices")
+            fail(_("dataset[{i}] is {item!r}: give the country's class index, {v2} (its place in "
+                   "country_list), not its name; CrossEntropyLoss wants indices").format(i=i, item=item, v2=expected[1]))
         if tuple(item) != expected:
-            fail(f"dataset[{i}]: expected {expected!r}, got {item!r}")
+            fail(_("dataset[{i}]: expected {expected!r}, got {item!r}").format(i=i, expected=expected, item=item))
 
 
 def test_names_to_tensor_values(learner):
@@ -65,23 +66,25 @@ def test_names_to_tensor_values(learner):
     seq, lengths = _batch(NAMES)
     got = learner.call("names_to_tensor", NAMES)
     if not isinstance(got, (tuple, list)) or len(got) != 2:
-        fail(f"names_to_tensor must return two values, (seq, lengths); got {type(got).__name__}")
+        fail(_("names_to_tensor must return two values, (seq, lengths); got {__name__}").format(__name__=type(got).__name__))
     got_seq, got_len = got
     if isinstance(got_len, list):
-        fail("lengths is a Python list; return it as a Long tensor: torch.tensor(lengths, dtype=torch.long)")
+        fail(_("lengths is a Python list; return it as a Long tensor: torch.tensor(lengths, "
+               "dtype=torch.long)"))
     got_len = expect_tensor(got_len, "lengths")
-    got_seq = expect_shape(got_seq, tuple(seq.shape), f"seq for {len(NAMES)} names of at most 8 characters")
+    got_seq = expect_shape(got_seq, tuple(seq.shape), _("seq for {n_NAMES} names of at most 8 characters").format(n_NAMES=len(NAMES)))
     if got_seq.dtype != torch.long or got_len.dtype != torch.long:
-        fail(f"seq and lengths must be Long tensors (Embedding wants integer indices), got {got_seq.dtype} and "
-             f"{got_len.dtype}: create them with dtype=torch.long")
+        fail(_("seq and lengths must be Long tensors (Embedding wants integer indices), got {dtype} and "
+               "{dtype1}: create them with dtype=torch.long").format(dtype=got_seq.dtype, dtype1=got_len.dtype))
     order = sorted(range(len(NAMES)), key=lambda i: -len(NAMES[i]))
     if torch.equal(got_len, lengths[order]) or torch.equal(got_seq, seq[order]):
-        fail("the names came back sorted by length; keep the order they were given in (the model packs with "
-             "enforce_sorted=False, so nothing needs sorting, and predictions must match the names)")
+        fail(_("the names came back sorted by length; keep the order they were given in (the model "
+               "packs with enforce_sorted=False, so nothing needs sorting, and predictions must match "
+               "the names)"))
     expect_close(got_len, lengths, "lengths", atol=0, rtol=0)
     if torch.equal(got_seq.flip(1).ne(0).long().sum(1), lengths) and not torch.equal(got_seq, seq):
-        fail("the codes are padded on the left; put each name's codes first and the zeros after them")
-    expect_close(got_seq, seq, "seq (ord() of each character, then zeros)", atol=0, rtol=0)
+        fail(_("the codes are padded on the left; put each name's codes first and the zeros after them"))
+    expect_close(got_seq, seq, _("seq (ord() of each character, then zeros)"), atol=0, rtol=0)
 
 
 # ---------------------------------------------------------------- the model
@@ -150,13 +153,13 @@ def test_classifier_values(learner):
         other_order = ref.scores(hidden, (-2, -1))
         mistakes = [
             Mistake(ref.scores(ref.final_states(seq, lengths, pack=False), (-1, -2)),
-                    "the GRU ran over the padding zeros: pack the batch with pack_padded_sequence(embedded, "
-                    "lengths.cpu(), enforce_sorted=False) so each name stops at its own length", "padding not packed"),
-            Mistake(ref.scores(hidden, (0, 1)), "the features come from the first layer: use the last layer's final "
-                    "states, torch.cat([hidden[-1], hidden[-2]], dim=1)", "first layer's states"),
+                    _("the GRU ran over the padding zeros: pack the batch with pack_padded_sequence(embedded, "
+                      "lengths.cpu(), enforce_sorted=False) so each name stops at its own length"), _("padding not packed")),
+            Mistake(ref.scores(hidden, (0, 1)), _("the features come from the first layer: use the last layer's final states, "
+                                                  "torch.cat([hidden[-1], hidden[-2]], dim=1)"), _("first layer's states")),
             Mistake(expected[lengths.argsort(descending=True, stable=True)],
-                    "the rows come back sorted by length, not in the batch's order: pack with enforce_sorted=False "
-                    "(or undo the sort before returning)", "rows sorted by length"),
+                    _("the rows come back sorted by length, not in the batch's order: pack with "
+                      "enforce_sorted=False (or undo the sort before returning)"), _("rows sorted by length")),
         ]
     got = expect_shape(got, tuple(expected.shape), "RNNClassifier(128, 16, 5, n_layers=2)(seq, lengths)")
     if torch.allclose(got, other_order, atol=1e-5):
@@ -166,17 +169,17 @@ def test_classifier_values(learner):
 
 def test_padding_invariance(learner):
     """A name's scores do not change when it is batched with longer names (the padding is packed away)."""
-    model, _ = _model(learner, seed=14)
+    model, _unused = _model(learner, seed=14)
     batch = ["Abercrombie", "Li", "Nakamura", "Ng"]
     seq, lengths = _batch(batch)
-    together = expect_shape(learner.call(model, seq, lengths), (4, 5), "scores of a batch of 4 names")
+    together = expect_shape(learner.call(model, seq, lengths), (4, 5), _("scores of a batch of 4 names"))
     for i in (1, 3):
-        alone = expect_shape(learner.call(model, *_batch([batch[i]])), (1, 5), f"scores of {batch[i]!r} alone")
+        alone = expect_shape(learner.call(model, *_batch([batch[i]])), (1, 5), _("scores of {v0!r} alone").format(v0=batch[i]))
         diff = (together[i] - alone[0]).abs().max().item()
         if not diff <= 1e-5:
-            fail(f"the scores of {batch[i]!r} changed by up to {diff:.3g} when it was batched with longer names: "
-                 "the GRU read the padding; pack the batch with pack_padded_sequence(embedded, lengths.cpu(), "
-                 "enforce_sorted=False)")
+            fail(_("the scores of {v0!r} changed by up to {diff:.3g} when it was batched with longer names: "
+                   "the GRU read the padding; pack the batch with pack_padded_sequence(embedded, "
+                   "lengths.cpu(), enforce_sorted=False)").format(v0=batch[i], diff=diff))
 
 
 # ---------------------------------------------------------------- training and prediction
@@ -214,18 +217,18 @@ def test_train_returns_mean_loss(learner):
 def test_predict_classes(learner):
     """predict(model, names) returns one Long class index per name, in the order of the names, computed in eval mode without a graph."""
     # a model whose scores make each name's class its length; it records the modes it ran in
-    got = glue(learner, "modes_probe", "predict", "name_length", NAMES, "cpu", where="predict (train.py)")
+    got = glue(learner, "modes_probe", "predict", "name_length", NAMES, "cpu", where=_("predict (train.py)"))
     expected = torch.tensor([len(n) for n in NAMES])
     pred = expect_tensor(got["out"], "predict(model, names)")
     if tuple(pred.shape) != (len(NAMES),):
-        fail(f"predict(model, {len(NAMES)} names) returned shape {tuple(pred.shape)}; expected one class index per "
-             f"name, ({len(NAMES)},): take argmax over the classes, dim=1")
+        fail(_("predict(model, {n_NAMES} names) returned shape {pred_shape}; expected one class index "
+               "per name, ({n_NAMES},): take argmax over the classes, dim=1").format(n_NAMES=len(NAMES), pred_shape=tuple(pred.shape)))
     if pred.is_floating_point():
-        fail(f"predict returned {pred.dtype} values; return the class indices of argmax (a Long tensor)")
+        fail(_("predict returned {dtype} values; return the class indices of argmax (a Long tensor)").format(dtype=pred.dtype))
     if not torch.equal(pred.long(), expected):
-        fail(f"predict returned {pred.tolist()}, expected {expected.tolist()} (the best-scoring class of each name, "
-             "in the order of the names)")
-    judge_modes(got["modes"], "predict", "call model.eval() first", "compute inside `with torch.no_grad():`")
+        fail(_("predict returned {v0}, expected {v1} (the best-scoring class of each name, in the order "
+               "of the names)").format(v0=pred.tolist(), v1=expected.tolist()))
+    judge_modes(got["modes"], "predict", _("call model.eval() first"), _("compute inside `with torch.no_grad():`"))
 
 
 # The learner's RNNClassifier trained by the learner's train_epoch in the worker (glue's train_names).  What
@@ -237,12 +240,12 @@ def trained_classifier(learner, seed: int, device: str, thresholds: dict, classe
     probe_seq, probe_lengths = _batch(NAMES)
     got = glue(learner, "train_names", f"{WORKER_DATA_ROOT}/{TRAIN_FILE}", seed, device, thresholds["hidden"],
                thresholds["lr"], thresholds["epochs"], probe_seq, probe_lengths,
-               where="your RNNClassifier and train_epoch")
+               where=_("your RNNClassifier and train_epoch"))
     expect_device(got, device)
     ref = _Reference(thresholds["hidden"], classes, 1, True)
-    state = expect_state(got["state"], shapes_of(ref), "the trained RNNClassifier", CLASSIFIER_ADVICE)
+    state = expect_state(got["state"], shapes_of(ref), _("the trained RNNClassifier"), CLASSIFIER_ADVICE)
     ref.load_state_dict({k: v.float() for k, v in state.items()})
-    probe = expect_shape(got["probe"], (len(NAMES), classes), f"the trained RNNClassifier's scores on {len(NAMES)} names")
+    probe = expect_shape(got["probe"], (len(NAMES), classes), _("the trained RNNClassifier's scores on {n_NAMES} names").format(n_NAMES=len(NAMES)))
     with torch.no_grad():
         hidden = ref.final_states(probe_seq, probe_lengths)
         errors = {pair: (probe.float() - ref.scores(hidden, pair)).abs().max().item() for pair in ((-1, -2), (-2, -1))}
@@ -250,9 +253,9 @@ def trained_classifier(learner, seed: int, device: str, thresholds: dict, classe
         # a wrong order is off by whole units; a GPU's GRU by rounding only
         if errors[pair] <= 1e-3 * (1 + ref.scores(hidden, pair).abs().max().item()):
             return ref, pair
-    fail(f"the trained RNNClassifier's scores on {len(NAMES)} names differ from the lecture's classifier computed "
-         "from its weights (packed GRU, the last layer's two final states, then fc): the accuracy is computed "
-         "here from the weights with the lecture's layers")
+    fail(_("the trained RNNClassifier's scores on {n_NAMES} names differ from the lecture's "
+           "classifier computed from its weights (packed GRU, the last layer's two final states, "
+           "then fc): the accuracy is computed here from the weights with the lecture's layers").format(n_NAMES=len(NAMES)))
 
 
 def test_trained_accuracy(learner, thresholds, eval_set, device):
@@ -266,4 +269,4 @@ def test_trained_accuracy(learner, thresholds, eval_set, device):
         with torch.no_grad():
             pred = ref.scores(ref.final_states(seq, lengths), pair).argmax(dim=1)
         judge_accuracy(pred, truth, thresholds["accuracy"],
-                       f"accuracy on {len(names)} held-out names after {thresholds['epochs']} epochs (seed {seed})")
+                       _("accuracy on {n_names} held-out names after {epochs} epochs (seed {seed})").format(n_names=len(names), epochs=thresholds['epochs'], seed=seed))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from .. import __version__
+from .. import __version__, i18n
 from . import instructor, learner
 from ._common import GRADER_PROBLEM, GraderProblem, UsageProblem
 
@@ -41,8 +41,20 @@ class SectionedGroup(click.Group):
                 formatter.write_dl([(name.ljust(width), c.get_short_help_str(limit)) for name, c in shown])
 
 
+def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--lang`` takes effect as soon as it is parsed (before the command's own messages); the grader's
+    own child processes inherit it through GRADER_LANG."""
+    if value:
+        i18n.set_language(value)
+        import os
+        os.environ[i18n.ENV] = value
+    return value
+
+
 @click.group(cls=SectionedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grader")
+@click.option("--lang", type=click.Choice(["zh", "en"]), callback=_choose_language, is_eager=True, expose_value=False,
+              help="Language of every message and report: zh (中文) or en; default from LANG/LC_ALL/LANGUAGE.")
 def main() -> None:
     """Autograder of the PyTorch practice course (PyTorch深度学习实践)."""
 

@@ -17,6 +17,7 @@ from .. import api
 from ..course import CourseError, all_lectures
 from ..workspace import WorkspaceError
 from ._common import GRADER_PROBLEM, UsageProblem, _lecture, _lectures, exit_codes
+from ..i18n import _
 
 
 @click.command()
@@ -42,8 +43,8 @@ def verify(lectures: tuple[str, ...], jobs: int) -> None:
 
 @click.command()
 @click.argument("lectures", nargs=-1)
-@click.option("--check", "check_only", is_flag=True, help="Only report stubs that differ; write nothing.")
-@click.option("--force", is_flag=True, help="Overwrite exercises that were edited (differ from what would be written).")
+@click.option("--check", "check_only", is_flag=True, help=_("Only report stubs that differ; write nothing."))
+@click.option("--force", is_flag=True, help=_("Overwrite exercises that were edited (differ from what would be written)."))
 def stubs(lectures: tuple[str, ...], check_only: bool, force: bool) -> None:
     """Regenerate exercises/ from solutions/ (instructors); edited exercises only with --force."""
     from ..stubs import stale_stubs, write_stubs
@@ -64,8 +65,8 @@ def stubs(lectures: tuple[str, ...], check_only: bool, force: bool) -> None:
         edited = [name for name in stale if _edited(dest / name)]
         if edited and not force:
             refused = True
-            click.echo(f"{lec_id}: not written: {', '.join(edited)} differ from what `grader stubs` would write and "
-                       "from the committed stubs (edited by hand, or a learner's work); --force overwrites them", err=True)
+            click.echo(_("{lec_id}: not written: {v1} differ from what `grader stubs` would write and from the "
+                         "committed stubs (edited by hand, or a learner's work); --force overwrites them").format(lec_id=lec_id, v1=', '.join(edited)), err=True)
             continue
         click.echo(f"{lec_id}: wrote {', '.join(write_stubs(sol_root / lec_id, dest))}")
     sys.exit(1 if stale_any or refused else 0)
@@ -88,8 +89,8 @@ def _edited(path: Path) -> bool:
 
 @click.command()
 @click.argument("lectures", nargs=-1)
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder to write the bundle to.")
-@click.option("--force", is_flag=True, help="Write into --out even when it is not empty (it is emptied first).")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help=_("Folder to write the bundle to."))
+@click.option("--force", is_flag=True, help=_("Write into --out even when it is not empty (it is emptied first)."))
 def release(lectures: tuple[str, ...], out: str, force: bool) -> None:
     """Write the student bundle: stubs, READMEs, metadata and the public checks only (never
     solutions, never checks marked `hidden = true`).  All lectures by default."""
@@ -99,29 +100,29 @@ def release(lectures: tuple[str, ...], out: str, force: bool) -> None:
         manifest = build_release(Path(out), lecs, force=force)
     except (ReleaseError, CourseError) as exc:
         raise UsageProblem(str(exc)) from None
-    click.echo(f"Released {len(manifest['lectures'])} lecture(s) to {out}: {', '.join(manifest['lectures'])}; "
-               f"{manifest['public_checks']} public checks, {manifest['hidden_checks']} hidden check(s) left out")
-    click.echo(f"Learners: cd {out} && python -m grader check {manifest['lectures'][0]}")
+    click.echo(_("Released {v0} lecture(s) to {out}: {v2}; {public_checks} public checks, {hidden_checks} "
+                 "hidden check(s) left out").format(v0=len(manifest['lectures']), out=out, v2=', '.join(manifest['lectures']), public_checks=manifest['public_checks'], hidden_checks=manifest['hidden_checks']))
+    click.echo(_("Learners: cd {out} && python -m grader check {v1}").format(out=out, v1=manifest['lectures'][0]))
 
 
 @click.command()
 @click.argument("submissions", nargs=-1, required=True, type=click.Path())
-@click.option("--lecture", "lecture_texts", multiple=True, required=True, help="Lecture to grade (repeatable).")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for reports and exports.")
+@click.option("--lecture", "lecture_texts", multiple=True, required=True, help=_("Lecture to grade (repeatable)."))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help=_("Folder for reports and exports."))
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Submissions graded at once.")
+              help=_("Submissions graded at once."))
 @click.option("--timeout", type=click.FloatRange(1, None), default=None,
-              help="Seconds the learner's code may take per submission and lecture, worker start included "
-                   "(default: the lecture's own limit); the grading process is stopped a minute after.")
-@click.option("--force", is_flag=True, help="Grade again what --out already holds a result for.")
+              help=_("Seconds the learner's code may take per submission and lecture, worker start included "
+                     "(default: the lecture's own limit); the grading process is stopped a minute after."))
+@click.option("--force", is_flag=True, help=_("Grade again what --out already holds a result for."))
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True)
-@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--no-progress", is_flag=True, help=_("No progress bar."))
 @click.option("--allow-unsandboxed", is_flag=True,
-              help="Grade even where the bubblewrap sandbox cannot run (submissions can then read hidden checks "
-                   "and interfere with each other).")
+              help=_("Grade even where the bubblewrap sandbox cannot run (submissions can then read hidden "
+                     "checks and interfere with each other)."))
 @click.option("--cluster", metavar="ADDRESS",
-              help="Grade on a Dask cluster: its scheduler (tcp://host:8786) or scheduler file; needs the `dask` "
-                   "extra. --jobs is then the workers' own; --device cuda asks for workers with the GPU resource.")
+              help=_("Grade on a Dask cluster: its scheduler (tcp://host:8786) or scheduler file; needs the `dask` "
+                     "extra. --jobs is then the workers' own; --device cuda asks for workers with the GPU resource."))
 def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str, jobs: int, timeout: float | None,
           force: bool, device: str, no_progress: bool, allow_unsandboxed: bool, cluster: str | None) -> None:
     """Grade a class: each SUBMISSION (a folder, a .zip or a .ipynb) in its own process.
@@ -139,11 +140,10 @@ def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str
                                 cluster=cluster)
     except KeyboardInterrupt:
         done = len(list((Path(out) / "submissions").glob("*/result.json")))
-        click.echo(f"interrupted: {done} result(s) are kept in {out}; run the same command again to go on", err=True)
+        click.echo(_("interrupted: {done} result(s) are kept in {out}; run the same command again to go on").format(done=done, out=out), err=True)
         sys.exit(130)
     k = summary.klass
-    click.echo(f"{len(summary.graded)} graded, {len(summary.skipped)} already graded (skipped); "
-               f"class report: {Path(out) / 'index.html'}")
+    click.echo(_("{v0} graded, {v1} already graded (skipped); class report: {v2}").format(v0=len(summary.graded), v1=len(summary.skipped), v2=Path(out) / 'index.html'))
     for s in k.submissions:
         click.echo(f"  {s.submission:<24} {s.score:g}/{s.max_score:g}" + (f"  ({s.problems[0]})" if s.problems else ""))
     if cluster:
@@ -158,11 +158,12 @@ def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str
 
 @click.command()
 @click.argument("lecture")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The zip to write, e.g. autograder.zip.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help=_("The zip to write, e.g. autograder.zip."))
 @click.option("--hidden-visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
-              default="after_due_date", show_default=True, help="When learners see the results of hidden checks.")
+              default="after_due_date", show_default=True, help=_("When learners see the results of hidden checks."))
 @click.option("--allow-unsandboxed", is_flag=True,
-              help="Let the autograder grade where the bubblewrap sandbox cannot run (it refuses by default).")
+              help=_("Let the autograder grade where the bubblewrap sandbox cannot run (it refuses by "
+                     "default)."))
 def gradescope(lecture: str, out: str, hidden_visibility: str, allow_unsandboxed: bool) -> None:
     """Build a Gradescope autograder zip for LECTURE (setup.sh, run_autograder, the grader)."""
     from ..release import ReleaseError, build_gradescope
@@ -172,15 +173,15 @@ def gradescope(lecture: str, out: str, hidden_visibility: str, allow_unsandboxed
                                  allow_unsandboxed=allow_unsandboxed)
     except ReleaseError as exc:
         raise UsageProblem(str(exc)) from None
-    click.echo(f"Wrote {out} ({len(names)} files): upload it as the autograder of {lec.id} on Gradescope")
+    click.echo(_("Wrote {out} ({n_names} files): upload it as the autograder of {id} on Gradescope").format(out=out, n_names=len(names), id=lec.id))
 
 
 @click.command(hidden=True)
 @click.argument("lecture")
 @click.option("--submission", required=True, type=click.Path(), help="Gradescope's /autograder/submission.")
-@click.option("--results", required=True, type=click.Path(dir_okay=False), help="Where results.json goes.")
+@click.option("--results", required=True, type=click.Path(dir_okay=False), help=_("Where results.json goes."))
 @click.option("--hidden-visibility", default="after_due_date", show_default=True)
-@click.option("--allow-unsandboxed", is_flag=True, help="Grade even where the bubblewrap sandbox cannot run.")
+@click.option("--allow-unsandboxed", is_flag=True, help=_("Grade even where the bubblewrap sandbox cannot run."))
 def autograde(lecture: str, submission: str, results: str, hidden_visibility: str, allow_unsandboxed: bool) -> None:
     """Grade one submission and write Gradescope's results.json (what run_autograder calls)."""
     from ..batch import closed_result, grade_submission

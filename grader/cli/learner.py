@@ -23,6 +23,7 @@ from .. import api
 from ..course import lecture_ids, load_lecture
 from ..results import SubmissionResult
 from ._common import GRADER_PROBLEM, UsageProblem, exit_codes
+from ..i18n import _
 
 WHERE = "or run it inside a lecture's folder, exercises/lectureNN/"
 
@@ -79,7 +80,7 @@ def _lecture_or_here(lecture: str | None, workdir: str | None, command: str):
         here = api.lecture_here(workdir) if workdir else None
         here = here or api.lecture_here()
     if here is None:
-        raise UsageProblem(f"which lecture? give one, e.g. `grader {command} lecture05` (or 05, or 5), {WHERE}")
+        raise UsageProblem(_("which lecture? give one, e.g. `grader {command} lecture05` (or 05, or 5), {WHERE}").format(command=command, WHERE=WHERE))
     return here
 
 
@@ -101,13 +102,13 @@ def _lecture_and_exercise(lecture: str | None, exercise: str | None, workdir: st
 
 def _following(lecture) -> tuple[str, str] | None:
     after = api.next_lecture(lecture)
-    return (after.id, after.title) if after else None
+    return (after.id, _(after.title)) if after else None
 
 
 # ---------------------------------------------------------------- the commands
 
 @click.command("list")
-@click.option("--workdir", type=click.Path(file_okay=False), help="Working directory (default: nearest with exercises/).")
+@click.option("--workdir", type=click.Path(file_okay=False), help=_("Working directory (default: nearest with exercises/)."))
 def list_cmd(workdir: str | None) -> None:
     """The lectures, with exercises, points and your last result (stale: changed since), the course's total."""
     from ..render import terminal
@@ -120,28 +121,34 @@ def list_cmd(workdir: str | None) -> None:
 
 @click.command()
 @click.argument("lecture", required=False, shell_complete=_complete_lecture)
-@click.option("--all", "every", is_flag=True, help="Check every lecture that has a folder in exercises/.")
+@click.option("--all", "every", is_flag=True, help=_("Check every lecture that has a folder in exercises/."))
 @click.option("--workdir", type=click.Path(),
-              help="Folder holding exercises/, or that exercises/ folder (default: the nearest one).")
+              help=_("Folder holding exercises/, or that exercises/ folder (default: the nearest one)."))
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the canonical JSON result here.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report here.")
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Write JUnit XML here (for CI).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help=_("Write the canonical JSON result here."))
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), help=_("Write a self-contained HTML report here."))
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help=_("Write JUnit XML here (for CI)."))
 @click.option("--summary", "summary_path", type=click.Path(dir_okay=False),
-              help="Append a Markdown summary here (for CI: $GITHUB_STEP_SUMMARY).")
-@click.option("--quiet", "-q", is_flag=True, help="Only the score line and the problems.")
+              help=_("Append a Markdown summary here (for CI: $GITHUB_STEP_SUMMARY)."))
+@click.option("--quiet", "-q", is_flag=True, help=_("Only the score line and the problems."))
 @click.option("--data", "data", metavar="NAME",
-              help="Train and evaluate on a full-size data set where it is installed (fashion-mnist: lectures 10, 11).")
+              help=_("Train and evaluate on a full-size data set where it is installed (fashion-mnist: "
+                     "lectures 10, 11)."))
 def check(lecture: str | None, every: bool, workdir: str | None, device: str, json_path: str | None,
           html_path: str | None, junit_path: str | None, summary_path: str | None, quiet: bool,
           data: str | None) -> None:
-    """Check your exercises for LECTURE (lecture05, 05 or 5; inside exercises/lectureNN/ it may be left out),
-    or for every lecture with --all."""
+    """Check your exercises for LECTURE (lecture05, 05 or 5; inside exercises/lectureNN/ it may be left out; a
+    notebook of it here, lecture05.ipynb, is checked instead), a notebook (path/lecture05.ipynb), or every
+    lecture with --all."""
     if lecture and every:
-        raise UsageProblem("give one LECTURE (e.g. `grader check lecture05`) or --all, not both")
+        raise UsageProblem(_("give one LECTURE (e.g. `grader check lecture05`) or --all, not both"))
     if data and every:
-        raise UsageProblem("--data goes with one LECTURE, not --all")
-    if not every:
+        raise UsageProblem(_("--data goes with one LECTURE, not --all"))
+    notebook = bool(lecture and lecture.lower().endswith(".ipynb"))  # `grader check path/lecture05.ipynb`
+    if notebook:
+        with exit_codes():
+            lec = api.notebook_for(lecture, workdir)[0]
+    elif not every:
         lec = _lecture_or_here(lecture, workdir, "check")
     from ..render import terminal
     console = terminal.console()
@@ -149,7 +156,7 @@ def check(lecture: str | None, every: bool, workdir: str | None, device: str, js
 
     def start(lec) -> None:  # each check's row as it finishes, in a terminal
         if not quiet:
-            live.append(terminal.LiveChecks(console, lec.id, lec.title, len(lec.checks)).__enter__())
+            live.append(terminal.LiveChecks(console, lec.id, _(lec.title), len(lec.checks)).__enter__())
 
     def tell(check_result) -> None:
         if live:
@@ -167,7 +174,7 @@ def check(lecture: str | None, every: bool, workdir: str | None, device: str, js
                 json_format, html_format = "json", "submission-html"
             else:  # one lecture: its LectureResult JSON and its report
                 start(lec)
-                result = api.check(lec, workdir, device, data, on_check=tell)
+                result = api.check(lecture if notebook else lec, workdir, device, data, on_check=tell)
                 show(result)
                 if not quiet:
                     terminal.render_next(console, result, _following(lec))
@@ -186,7 +193,7 @@ def check(lecture: str | None, every: bool, workdir: str | None, device: str, js
 
 @click.command()
 @click.argument("lecture", required=False, shell_complete=_complete_lecture)
-@click.option("--workdir", type=click.Path(), help="Folder holding exercises/, or that exercises/ folder.")
+@click.option("--workdir", type=click.Path(), help=_("Folder holding exercises/, or that exercises/ folder."))
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 def watch(lecture: str | None, workdir: str | None, device: str) -> None:
     """Check LECTURE again on every save of one of its files, the first unfinished exercise first; Ctrl-C quits."""
@@ -205,8 +212,8 @@ def watch(lecture: str | None, workdir: str | None, device: str) -> None:
         if console.is_terminal:
             console.clear()
         elif changed:
-            console.print(f"\n--- {', '.join(changed)} changed: checking {lec.id} again ---")
-        live.append(terminal.LiveChecks(console, lec.id, lec.title, len(lec.checks)).__enter__())
+            console.print(_("\n--- {files} changed: checking {lecture} again ---").format(files=', '.join(changed), lecture=lec.id))
+        live.append(terminal.LiveChecks(console, lec.id, _(lec.title), len(lec.checks)).__enter__())
 
     def tell(check_result) -> None:
         if live:
@@ -221,11 +228,11 @@ def watch(lecture: str | None, workdir: str | None, device: str) -> None:
     def after(result, changed: list[str]) -> None:
         done()
         terminal.render_focus(result, console, following=following, changed=changed)
-        console.print(f"watching exercises/{lec.id}/ for changes · Ctrl-C quits", style="dim")
+        console.print(_("watching exercises/{id}/ for changes · Ctrl-C quits").format(id=lec.id), style="dim")
 
     def problem(text: str) -> None:
         done()
-        console.print(f"grader problem: {text}; watching on", style="bold red")
+        console.print(_("grader problem: {text}; watching on").format(text=text), style="bold red")
 
     previous = signal.signal(signal.SIGINT, interrupted)
     try:
@@ -234,7 +241,7 @@ def watch(lecture: str | None, workdir: str | None, device: str) -> None:
     except KeyboardInterrupt:
         while live:
             live.pop().__exit__(None, None, None)
-        console.print("\nstopped watching.", style="dim")
+        console.print(_("\nstopped watching."), style="dim")
     finally:
         signal.signal(signal.SIGINT, previous)
     sys.exit(0)
@@ -244,7 +251,7 @@ def watch(lecture: str | None, workdir: str | None, device: str) -> None:
 @click.argument("lecture", required=False, shell_complete=_complete_lecture)
 @click.argument("exercise", required=False, shell_complete=_complete_exercise)
 @click.option("--reset", "forget", is_flag=True,
-              help="Forget the hints revealed (of EXERCISE, of LECTURE, or of the whole course).")
+              help=_("Forget the hints revealed (of EXERCISE, of LECTURE, or of the whole course)."))
 @click.option("--workdir", type=click.Path(file_okay=False))
 def hint(lecture: str | None, exercise: str | None, forget: bool, workdir: str | None) -> None:
     """Reveal the next hint of an exercise (the first unfinished one by default), one at a time."""
@@ -269,23 +276,30 @@ def reset(lecture: str | None, exercise: str | None, workdir: str | None) -> Non
         done = api.reset(lec, ex, workdir)
     what = f"{done.lecture}/{ex}" if ex else done.lecture
     if done.restored:
-        click.echo(f"{what}: restored {', '.join(done.restored)} as shipped")
+        click.echo(_("{what}: restored {v1} as shipped").format(what=what, v1=', '.join(done.restored)))
     if done.unchanged:
-        click.echo(f"{what}: already as shipped: {', '.join(done.unchanged)}")
+        click.echo(_("{what}: already as shipped: {v1}").format(what=what, v1=', '.join(done.unchanged)))
     if done.note:
-        click.echo(f"note: {done.note}")
+        click.echo(_("note: {note}").format(note=done.note))
     if done.backup:
-        click.echo(f"your version is kept in {done.backup}")
+        click.echo(_("your version is kept in {backup}").format(backup=done.backup))
 
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False))
-def init(directory: str) -> None:
+@click.option("--notebooks", is_flag=True,
+              help=_("One Jupyter notebook per lecture instead (tasks, stubs, and a last cell that checks it)."))
+def init(directory: str, notebooks: bool) -> None:
     """Make a working directory with the course's stubs as shipped (and nothing hidden)."""
     with exit_codes():
-        target = api.init(directory)
-    click.echo(f"Copied the stubs of {len(list(target.glob('lecture*')))} lectures into {target}")
-    click.echo(f"Next: cd {target.parent} && grader check lecture01 (or `grader watch lecture01`)")
+        target = api.init(directory, notebooks=notebooks)
+    if notebooks:
+        click.echo(_("Wrote one notebook per lecture into {target}").format(target=target))
+        click.echo(_("Next: cd {target} && jupyter lab lecture01.ipynb (or `grader check lecture01.ipynb`)").format(
+            target=target))
+        return
+    click.echo(_("Copied the stubs of {v0} lectures into {target}").format(v0=len(list(target.glob('lecture*'))), target=target))
+    click.echo(_("Next: cd {parent} && grader check lecture01 (or `grader watch lecture01`)").format(parent=target.parent))
 
 
 COMMANDS = (list_cmd, check, watch, hint, reset, init)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from .. import i18n
 from ..results import LectureResult, SubmissionResult
 from ..workspace import resource_dir
 
@@ -17,7 +18,11 @@ STATUS_COLORS = {"passed": "#1a7f37", "failed": "#cf222e", "not_attempted": "#9a
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(resource_dir("templates"))),
                       autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    # gettext in the templates: {{ _("text %(x)s", x=...) }}, in the language chosen now (grader.i18n)
+    env.install_gettext_callables(gettext=i18n.gettext_, ngettext=i18n.ngettext, newstyle=True)
+    env.globals["status_label"] = i18n.status_label
+    env.globals["html_lang"] = i18n.html_lang()
     env.globals["status_colors"] = STATUS_COLORS
     env.filters["num"] = lambda x: f"{x:g}"
     return env
@@ -27,3 +32,9 @@ def render(result: SubmissionResult | LectureResult) -> str:
     """The report of a one-lecture submission (or of one LectureResult)."""
     lecture = SubmissionResult.of(result).only_lecture()
     return environment().get_template("report.html.j2").render(r=lecture, counts=lecture.counts())
+
+
+def render_fragment(result: SubmissionResult | LectureResult) -> str:
+    """One lecture's report as a fragment to show inside a page (a Jupyter notebook's output)."""
+    lecture = SubmissionResult.of(result).only_lecture()
+    return environment().get_template("notebook.html.j2").render(r=lecture)

@@ -10,28 +10,48 @@ import re
 from rich.console import Console
 from rich.text import Text
 
+from ..i18n import N_, _, status_label
 from ..results import CheckResult, LectureResult
 
 SYMBOLS = {
-    "passed": ("✓ passed", "green"),
-    "failed": ("✗ failed", "red"),
-    "not_attempted": ("· not attempted", "yellow"),
-    "error": ("! error", "red"),
-    "timed_out": ("⏱ timed out", "red"),
-    "skipped": ("- skipped", "dim"),
+    "passed": ("✓", "green"),
+    "failed": ("✗", "red"),
+    "not_attempted": ("·", "yellow"),
+    "error": ("!", "red"),
+    "timed_out": ("⏱", "red"),
+    "skipped": ("-", "dim"),
 }
+
+
+def _label(status: str) -> str:
+    """``✓ passed`` / ``✓ 通过``: a status's symbol and its word in the current language."""
+    return f"{SYMBOLS[status][0]} {status_label(status)}"
 
 
 # Learner text must not steer the terminal or CI: escape sequences and control characters go, and a
 # line that could pass for the grader's own (a status row, a score, a CI log command such as
 # ``::error::`` or ``##vso[``) is marked as quoted.
 _CONTROL = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_FORGEABLE = ("::", "##[", "##vso[", "Score:", "note:", "Stuck?") + tuple(label for label, _ in SYMBOLS.values())
+_FORGEABLE = ("::", "##[", "##vso[", "Score:", "note:", "Stuck?", "得分", "注意", "提示")
+
+
+def _forgeable() -> tuple[str, ...]:
+    """The grader's own line starts, in English and in the language in use (a status row's label)."""
+    from ..i18n import use_language
+    with use_language("en"):
+        english = tuple(_label(s) for s in SYMBOLS)
+    return _FORGEABLE + english + tuple(_label(s) for s in SYMBOLS)
 
 
 def learner_safe(line: str) -> str:
     line = _CONTROL.sub("", line)
-    return "| " + line if line.lstrip().startswith(_FORGEABLE) else line
+    return "| " + line if line.lstrip().startswith(_forgeable()) else line
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal cells (a Chinese character takes two)."""
+    from rich.cells import cell_len
+    return text + " " * max(0, width - cell_len(text))
 
 
 def _fmt(x: float) -> str:
@@ -46,9 +66,9 @@ def console() -> Console:
 
 
 def _row(c: CheckResult, name: str | None = None) -> Text:
-    label, style = SYMBOLS[c.status]
+    label, style = _label(c.status), SYMBOLS[c.status][1]
     row = Text("  ")
-    row.append(f"{label:<16}", style=style)
+    row.append(_pad(label, 16), style=style)
     name = name or c.name
     row.append(f"{name:<28}" if len(name) < 28 else f"{name}  ")
     row.append(f"{_fmt(c.points)}/{_fmt(c.max_points)}", style="dim")
@@ -62,14 +82,14 @@ def _problem(console: Console, c: CheckResult, indent: str = "      ") -> None:
         if msg_line:
             console.print(Text(f"{indent}{learner_safe(msg_line)}"))
     if c.hint and c.status != "not_attempted" and c.hint not in c.message:
-        console.print(Text(f"{indent}hint: {c.hint}", style="magenta"))
+        console.print(Text(indent + _("hint: {hint}").format(hint=c.hint), style="magenta"))
 
 
 def _score_line(result: LectureResult, *, lecture: bool = False) -> Text:
     counts = result.counts()
-    summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items() if n)
+    summary = _(", ").join(f"{n} {status_label(s)}" for s, n in counts.items() if n)
     where = f"  {result.lecture}" if lecture else ""
-    return Text(f"Score: {_fmt(result.score)}/{_fmt(result.max_score)}{where}  ({summary})  in {result.duration_s:.1f} s",
+    return Text(_("Score: {v0}/{v1}{where}  ({summary})  in {duration_s:.1f} s").format(v0=_fmt(result.score), v1=_fmt(result.max_score), where=where, summary=summary, duration_s=result.duration_s),
                 style="bold green" if result.all_passed else "bold")
 
 
@@ -84,10 +104,10 @@ def render(result: LectureResult, console: Console | None = None, *, verbose: bo
                 _problem(console, c, "      ")
         console.print(_score_line(result, lecture=True), soft_wrap=True)
         if result.grader_error:
-            console.print(Text(f"grader problem: {result.grader_error}", style="bold red"))
+            console.print(Text(_("grader problem: {grader_error}").format(grader_error=result.grader_error), style="bold red"))
         return
     head = Text(f"{result.lecture} · {result.title}", style="bold")
-    head.append(f"   device: {result.device}", style="dim")
+    head.append(_("   device: {device}").format(device=result.device), style="dim")
     console.print(head)
     by_exercise: dict[str, list] = {}
     for c in result.checks:
@@ -108,12 +128,12 @@ def render(result: LectureResult, console: Console | None = None, *, verbose: bo
     counts = result.counts()
     console.print(Text("\n") + _score_line(result), soft_wrap=True)
     for note in result.notes:
-        console.print(Text(f"note: {note}", style="dim"))
+        console.print(Text(_("note: {note}").format(note=note), style="dim"))
     if result.grader_error:
-        console.print(Text(f"grader problem: {result.grader_error}", style="bold red"))
+        console.print(Text(_("grader problem: {grader_error}").format(grader_error=result.grader_error), style="bold red"))
         return
     if counts["not_attempted"] and not result.all_passed:
-        console.print(Text(f"Stuck? `grader hint {result.lecture}` reveals hints one at a time.", style="dim"))
+        console.print(Text(_("Stuck? `grader hint {lecture}` reveals hints one at a time.").format(lecture=result.lecture), style="dim"))
 
 
 def render_next(console: Console, result: LectureResult, following: tuple[str, str] | None) -> None:
@@ -121,9 +141,9 @@ def render_next(console: Console, result: LectureResult, following: tuple[str, s
     if not result.all_passed or result.grader_error:
         return
     if following:
-        console.print(Text(f"next: {following[0]} · {following[1]}", style="bold green"))
+        console.print(Text(_("next: {lecture} · {title}").format(lecture=following[0], title=following[1]), style="bold green"))
     else:
-        console.print(Text(f"{result.lecture} was the last lecture: the course is done. 恭喜，课程完成！",
+        console.print(Text(_("{lecture} was the last lecture: the course is done. 恭喜，课程完成！").format(lecture=result.lecture),
                            style="bold green"))
 
 
@@ -134,7 +154,7 @@ class LiveChecks:
 
     def __init__(self, console: Console, lecture: str, title: str, total: int):
         self.console, self.rows, self.total = console, [], total
-        self.head = f"checking {lecture} · {title}"
+        self.head = _("checking {lecture} · {title}").format(lecture=lecture, title=title)
         self.live = None
         if console.is_terminal:
             from rich.live import Live
@@ -172,19 +192,19 @@ def render_focus(result: LectureResult, console: Console, *, following: tuple[st
     """``grader watch``'s screen: the first unfinished exercise first, with its problems in full; the
     others one line each; the score; what to do next."""
     head = Text(f"{result.lecture} · {result.title}", style="bold")
-    head.append(f"   {_fmt(result.score)}/{_fmt(result.max_score)} points", style="bold")
+    head.append(_("   {score}/{max_score} points").format(score=_fmt(result.score), max_score=_fmt(result.max_score)), style="bold")
     if changed:
-        head.append(f"   (after a change to {', '.join(changed)})", style="dim")
+        head.append(_("   (after a change to {v0})").format(v0=', '.join(changed)), style="dim")
     console.print(head)
     if result.grader_error:
-        console.print(Text(f"grader problem: {result.grader_error}", style="bold red"))
+        console.print(Text(_("grader problem: {grader_error}").format(grader_error=result.grader_error), style="bold red"))
         return
     focus = first_unfinished(result)
     if focus is None:
-        console.print(Text(f"\n✓ every check of {result.lecture} passes", style="bold green"))
+        console.print(Text(_("\n✓ every check of {lecture} passes").format(lecture=result.lecture), style="bold green"))
         render_next(console, result, following)
     else:
-        line = Text("\nnow: ", style="bold")
+        line = Text(_("\nnow: "), style="bold")
         line.append(f"{focus.name}", style="bold cyan")
         line.append(f"  {focus.title} (exercises/{result.lecture}/{focus.file})  "
                     f"{_fmt(focus.points)}/{_fmt(focus.max_points)}", style="cyan")
@@ -198,11 +218,12 @@ def render_focus(result: LectureResult, console: Console, *, following: tuple[st
                     _problem(console, c)
         others = [e for e in result.exercises if e is not focus]
         if others:
-            console.print(Text("\nthe other exercises:", style="bold"))
+            console.print(Text(_("\nthe other exercises:"), style="bold"))
         for e in others:
-            label, style = SYMBOLS.get(e.status, SYMBOLS["failed"])
+            status = e.status if e.status in SYMBOLS else "failed"
+            label, style = _label(status), SYMBOLS[status][1]
             row = Text("  ")
-            row.append(f"{label:<16}", style=style)
+            row.append(_pad(label, 16), style=style)
             row.append(f"{e.name:<28}")
             row.append(f"{_fmt(e.points)}/{_fmt(e.max_points)}", style="dim")
             console.print(row)
@@ -220,7 +241,12 @@ def render_overview(console: Console, rows: list, *, following: tuple[str, str] 
 
     titles = [f"{lec.title} · {lec.title_zh}" for lec, _, _ in rows]
     title_w = max(cell_len(t) for t in titles) if titles else 10
-    head = Text(f"{'lecture':<11}{pad('title', title_w)}  {'exercises':>9}  {'points':>6}  last check", style="bold")
+    lecture, title, exercises, points = _("lecture"), _("title"), _("exercises"), _("points")
+    def right(text: str, width: int) -> str:
+        return " " * max(0, width - cell_len(text)) + text
+
+    head = Text(f"{pad(lecture, 11)}{pad(title, title_w)}  {right(exercises, 9)}  {right(points, 6)}  " + _("last check"),
+                style="bold")
     console.print(head, soft_wrap=True)
     score = max_score = 0.0
     passed = 0
@@ -228,7 +254,7 @@ def render_overview(console: Console, rows: list, *, following: tuple[str, str] 
         line = Text(f"{lec.id:<11}{pad(title, title_w)}  {len(lec.exercises):>9}  {_fmt(lec.max_points):>6}  ")
         max_score += lec.max_points
         if last is None:
-            line.append("not checked", style="dim")
+            line.append(_("not checked"), style="dim")
         else:
             score += last.score
             done = last.all_passed
@@ -237,11 +263,11 @@ def render_overview(console: Console, rows: list, *, following: tuple[str, str] 
             if done:
                 line.append(" ✓", style="green")
             if stale:
-                line.append("  stale: files changed since", style="magenta")
+                line.append(_("  stale: files changed since"), style="magenta")
         console.print(line, soft_wrap=True)
-    console.print(Text(f"\ncourse: {_fmt(score)}/{_fmt(max_score)} points, {passed} of {len(rows)} lectures passed",
+    console.print(Text(_("\ncourse: {v0}/{v1} points, {passed} of {n_rows} lectures passed").format(v0=_fmt(score), v1=_fmt(max_score), passed=passed, n_rows=len(rows)),
                        style="bold"), soft_wrap=True)
     if following:
-        console.print(Text(f"next: {following[0]} · {following[1]}", style="bold green"), soft_wrap=True)
+        console.print(Text(_("next: {lecture} · {title}").format(lecture=following[0], title=following[1]), style="bold green"), soft_wrap=True)
     else:
-        console.print(Text("every lecture passed: the course is done. 恭喜，课程完成！", style="bold green"), soft_wrap=True)
+        console.print(Text(_("every lecture passed: the course is done. 恭喜，课程完成！"), style="bold green"), soft_wrap=True)

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..i18n import _
 from .limits import POLL_S, limit_from_error
 from .process import WorkerProcess
 
@@ -48,14 +49,15 @@ class LearnerError(LearnerProblem):
 
 class TimedOut(LearnerProblem):
     def __init__(self, where: str, limit_s: float, what: str = "call"):
-        what_text = "the whole lecture's time limit" if what == "submission" else f"{limit_s:g} s"
-        super().__init__(f"your code ran for more than {what_text} in {where}")
+        what_text = _("the whole lecture's time limit") if what == "submission" else _("{s:g} s").format(s=limit_s)
+        super().__init__(_("your code ran for more than {limit} in {where}").format(limit=what_text, where=where))
         self.where, self.limit_s, self.what = where, limit_s, what
 
 
 class WorkerDied(LearnerProblem):
     def __init__(self, where: str, description: str, output: str = ""):
-        super().__init__(f"the process running your code {description} while in {where}")
+        super().__init__(_("the process running your code {description} while in {where}").format(
+            description=description, where=where))
         self.where, self.description, self.output = where, description, output
 
 
@@ -64,7 +66,7 @@ class LimitExceeded(LearnerProblem):
     words ("printed more than 10 MB")."""
 
     def __init__(self, where: str, what: str, detail: str = ""):
-        super().__init__(f"your code {what} in {where}" + (f" ({detail})" if detail else ""))
+        super().__init__(_("your code {what} in {where}").format(what=what, where=where) + (f" ({detail})" if detail else ""))
         self.where, self.what = where, what
 
 

@@ -208,6 +208,7 @@ def _worker_env(home: str, device: str, display: str = "") -> dict:
         "HOME": home,
         "TMPDIR": home,
         "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",  # matplotlib without a display: plt.show() in learner code neither blocks nor fails
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
     }
