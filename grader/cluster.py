@@ -353,7 +353,7 @@ def _grade_one(request: dict, scratch: Path) -> dict:
         device = resolve_device(request["device"])
     except (SandboxUnavailable, UsageError) as exc:
         return {"refused": _("the Dask worker {worker} refused to grade: {error}").format(worker=request['worker'], error=exc)}
-    _, outer = batch_limits(lectures, request["timeout"])
+    _limit, outer = batch_limits(lectures, request["timeout"])
     got: list[SubmissionResult] = []
     Pool(jobs=1, timeout=outer, scratch=scratch, result_type=SubmissionResult).run(
         [submission_job(path, sid, fp, lectures, device=device, timeout=request["timeout"])],

@@ -109,3 +109,25 @@ def test_cli_lang_option_and_locale_choose_the_language(tmp_path):
     assert chinese.returncode == 2 and "未知的讲" in chinese.stderr
     by_locale = run("check", "lecture99", LANG="zh_CN.UTF-8")
     assert "未知的讲" in by_locale.stderr
+
+
+def test_no_function_shadows_the_translation_function():
+    """`_, x = ...` in a function that also calls `_()` makes `_` local there, and the call raises
+    UnboundLocalError (it did, in the cluster helper's refusal: the helper died instead of refusing).
+    Comprehension targets have their own scope and do not count."""
+    import ast
+    root = Path(__file__).resolve().parents[1] / "grader"
+    bad = []
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for fn in ast.walk(tree):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            in_comprehensions = {id(n) for comp in ast.walk(fn) if isinstance(comp, ast.comprehension)
+                                 for n in ast.walk(comp.target)}
+            stores = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == "_"
+                      and isinstance(n.ctx, ast.Store) and id(n) not in in_comprehensions]
+            calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_"]
+            if stores and calls:
+                bad.append(f"{path.relative_to(root.parent)}:{fn.lineno} {fn.name}")
+    assert not bad, bad
