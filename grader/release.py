@@ -121,6 +121,32 @@ def _copy_package(dest: Path, lectures: list[Lecture], *, exclude: set[Path]) ->
     shutil.copytree(PACKAGE_DIR, dest, ignore=ignore)
 
 
+def _release_catalog(pkg: Path, hidden: set[str]) -> None:
+    """The bundle's translations without what a learner must not read.  The .pot (a build artefact)
+    and any compiled .mo go (the .po is compiled in memory at first use); the .po loses every
+    message extracted from a hidden check (its description, in both languages) and every source
+    reference and extraction comment (they name checks and files the bundle does not hold)."""
+    from babel.messages.pofile import read_po, write_po
+    locale = pkg / "locale"
+    for artefact in [*locale.glob("*.pot"), *locale.glob("*/LC_MESSAGES/*.mo")]:
+        artefact.unlink()
+    prefix = "description of check "
+    for po in locale.glob("*/LC_MESSAGES/*.po"):
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        for message in list(catalog):
+            if not message.id:
+                continue  # the header
+            of_hidden = any(c.startswith(prefix) and c[len(prefix):] in hidden for c in message.auto_comments)
+            in_hidden = any(Path(where).parts[:3] == ("grader", "checks", "hidden") for where, _line in message.locations)
+            if of_hidden or in_hidden:
+                catalog.delete(message.id, message.context)
+            else:
+                message.auto_comments, message.locations = [], []
+        with po.open("wb") as f:
+            write_po(f, catalog, no_location=True)
+
+
 def _data_left_out(lectures: list[Lecture], eval_needed: set[str]) -> set[Path]:
     """Data sets no released lecture uses (their whole folder), and evaluation splits no public check reads."""
     used = {name for lec in lectures for name in lec.data}
@@ -197,6 +223,7 @@ def build_release(out: Path, lectures: list[Lecture], *, force: bool = False) ->
         (out / "grader" / "checks" / f"{lec.id}.py").write_text(module, encoding="utf-8")
         shutil.copytree(resource_dir("exercises") / lec.id, out / "exercises" / lec.id,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    _release_catalog(out / "grader", {name for lec in lectures for name in sources[lec.id][2]})
     shutil.copytree(resource_dir("templates"), out / "templates")
     if (REPO_DIR / "pyproject.toml").is_file():
         shutil.copyfile(REPO_DIR / "pyproject.toml", out / "pyproject.toml")
