@@ -161,6 +161,25 @@ def submission_job(path: Path, sid: str, fp: str, lectures: list[Lecture], *, de
     return Job(sid, task, on_fail)
 
 
+def split_done(paths: list[Path], out: Path, lecture_ids: list[str], force: bool
+               ) -> tuple[BatchSummary, dict[str, SubmissionResult], list[tuple[Path, str, str]]]:
+    """A class's submissions split into those already graded in ``out`` (unchanged since: skipped,
+    their saved results kept) and those to grade, as (path, id, fingerprint); for the local pool
+    and the cluster alike."""
+    results: dict[str, SubmissionResult] = {}
+    summary = BatchSummary(klass=ClassResult(submissions=[], lectures=lecture_ids))
+    pending: list[tuple[Path, str, str]] = []
+    for path, sid in zip(paths, unique_ids(paths)):
+        fp = fingerprint(path)
+        done = None if force else load_done(out, sid, fp, lecture_ids)
+        if done is not None:
+            results[sid] = done
+            summary.skipped.append(sid)
+        else:
+            pending.append((Path(path), sid, fp))
+    return summary, results, pending
+
+
 def run_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, jobs: int = 2, timeout: float | None = None,
               force: bool = False, device: str = "cpu", progress: bool = True,
               grade: Callable[..., SubmissionResult] = grade_submission) -> BatchSummary:
@@ -168,17 +187,9 @@ def run_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, jobs: in
     out.mkdir(parents=True, exist_ok=True)
     lecture_ids = [lec.id for lec in lectures]
     _, outer = batch_limits(lectures, timeout)
-    results: dict[str, SubmissionResult] = {}
-    summary = BatchSummary(klass=ClassResult(submissions=[], lectures=lecture_ids))
-    todo: list[Job] = []
-    for path, sid in zip(paths, unique_ids(paths)):
-        fp = fingerprint(path)
-        done = None if force else load_done(out, sid, fp, lecture_ids)
-        if done is not None:
-            results[sid] = done
-            summary.skipped.append(sid)
-            continue
-        todo.append(submission_job(path, sid, fp, lectures, device=device, timeout=timeout, grade=grade))
+    summary, results, pending = split_done(paths, out, lecture_ids, force)
+    todo: list[Job] = [submission_job(path, sid, fp, lectures, device=device, timeout=timeout, grade=grade)
+                       for path, sid, fp in pending]
 
     if todo:
         _threads_per_job(jobs)  # before torch is imported: it reads the variable once

@@ -158,24 +158,12 @@ def run_cluster_batch(paths: list[Path], lectures: list[Lecture], out: Path, *, 
                       timeout: float | None = None, force: bool = False, device: str = "cpu", progress: bool = True,
                       allow_unsandboxed: bool = False, connect_timeout: float = CONNECT_TIMEOUT_S):
     """``batch.run_batch`` on a Dask cluster: same outputs in ``out``, same skipping, same summary."""
-    from .batch import BatchSummary, _progress, class_results, closed_result, grade_submission, load_done, \
-        unique_ids, write_class, write_submission
-    from .results import ClassResult
-    from .submissions import fingerprint
+    from .batch import _progress, class_results, closed_result, grade_submission, split_done, write_class, \
+        write_submission
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     lecture_ids = [lec.id for lec in lectures]
-    results: dict[str, SubmissionResult] = {}
-    summary = BatchSummary(klass=ClassResult(submissions=[], lectures=lecture_ids))
-    todo = []
-    for path, sid in zip(paths, unique_ids(paths)):
-        fp = fingerprint(path)
-        done = None if force else load_done(out, sid, fp, lecture_ids)
-        if done is not None:
-            results[sid] = done
-            summary.skipped.append(sid)
-        else:
-            todo.append((Path(path), sid, fp))
+    summary, results, todo = split_done(paths, out, lecture_ids, force)
     if todo:
         client = connect(address, connect_timeout)
         futures = {}
