@@ -73,7 +73,9 @@ class GraderPlugin:
         if not (self._dir / exercise.file).is_file():
             raise MissingFile(_("file not found: {path} (expected it to define {symbols})").format(
                 path=self._dir / exercise.file, symbols=', '.join(exercise.symbols)))
+        self._learner.check = name  # a figure drawn now is this check's (left out of reports if it is hidden)
         yield self._learner
+        self._learner.check = ""
         try:
             self._learner.release()
         except LearnerProblem:

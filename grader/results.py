@@ -88,6 +88,15 @@ def _without_scores(d: dict) -> dict:
 
 
 @dataclass
+class Figure:
+    """A figure the learner's code drew, kept for the HTML report (grader.sandbox.figures checked it)."""
+    check: str    # the check that was running ("" while importing the files)
+    where: str    # the learner's function that drew it, as the learner knows it: "train (training.py)"
+    png: str      # the PNG, base64
+    times: int = 1  # how often that place drew (each check that calls it draws again): the first is kept
+
+
+@dataclass
 class LectureResult(_Scored):
     lecture: str
     title: str
@@ -98,6 +107,7 @@ class LectureResult(_Scored):
     notes: list[str] = field(default_factory=list)
     # set when the grader itself could not grade (its worker would not start): not a verdict on the code
     grader_error: str = ""
+    figures: list[Figure] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
 
     def all_checks(self) -> list[CheckResult]:
@@ -108,6 +118,8 @@ class LectureResult(_Scored):
         d["score"], d["max_score"] = self.score, self.max_score
         if not self.grader_error:
             del d["grader_error"]  # present only when set: the canonical form of a graded lecture is unchanged
+        if not self.figures:
+            del d["figures"]  # likewise: most lectures draw nothing
         return d
 
     @classmethod
@@ -115,6 +127,7 @@ class LectureResult(_Scored):
         d = _without_scores(d)
         d["checks"] = [CheckResult(**c) for c in d.get("checks", [])]
         d["exercises"] = [ExerciseSummary(**e) for e in d.get("exercises", [])]
+        d["figures"] = [Figure(**f) for f in d.get("figures", [])]
         return cls(**d)
 
 

@@ -22,7 +22,7 @@ from . import data as datasets
 from .course import Lecture
 from .i18n import N_, _
 from .sandbox.learner import Learner, WorkerStartFailed
-from .results import CheckResult, LectureResult, summarize_exercise
+from .results import CheckResult, Figure, LectureResult, summarize_exercise
 from .sandbox import Limits, start_worker
 
 
@@ -103,11 +103,27 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
         notes.append(_("the worker was restarted {n} time(s) after a crash or time-out").format(n=learner.restarts))
     if interrupted:
         notes.append(_("the grading was interrupted: checks that did not finish count as errors"))
+    figures = _figures(lecture, learner, notes)
     if callback_failed:
         notes.append(_("the progress display failed ({error}); the results are complete").format(error=callback_failed[0]))
     return LectureResult(lecture=lecture.id, title=_(lecture.title), checks=checks, exercises=exercises, device=device,
-                         duration_s=round(time.monotonic() - started, 3), notes=notes,
+                         duration_s=round(time.monotonic() - started, 3), notes=notes, figures=figures,
                          grader_error=str(WorkerStartFailed(learner.start_failure)) if learner.start_failure else "")
+
+
+def _figures(lecture: Lecture, learner: Learner, notes: list[str]) -> list[Figure]:
+    """The figures the learner's code drew, for the report; what was left out is said in ``notes``."""
+    from .sandbox.figures import MAX_BYTES, MAX_KEPT, as_base64
+    hidden = {spec.name for spec in lecture.checks if spec.hidden}
+    kept = [Figure(check, where, as_base64(png), times) for check, where, png, times in learner.figures if check not in hidden]
+    if len(kept) < len(learner.figures):
+        notes.append(_("figures drawn during hidden checks are not shown"))
+    if learner.figures_left_out:
+        notes.append(_("{n} figure(s) your code drew are not shown: a report keeps at most {kept}, each a PNG of at "
+                       "most {kb} KB").format(n=learner.figures_left_out, kept=MAX_KEPT, kb=MAX_BYTES // 1000))
+    if learner.figures_unsandboxed:
+        notes.append(_("the figures your code drew are shown only when it runs in the sandbox (bubblewrap)"))
+    return kept
 
 
 def _check_result(lecture: Lecture, spec, plugin, learner: Learner, interrupted: bool) -> CheckResult:

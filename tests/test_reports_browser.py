@@ -173,11 +173,17 @@ def browser(tmp_path_factory):
     b.close()
 
 
+# the course's habit: the loss curve drawn in train (lecture 05); the report shows it
+DRAWS_LOSS_CURVE = ("        optimizer.step()\n    return losses",
+                    "        optimizer.step()\n    import matplotlib.pyplot as plt\n    plt.plot(losses)\n"
+                    "    plt.xlabel('epoch')\n    plt.show()\n    return losses")
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     """A real batch of three lecture05 submissions: the reference, a known mistake, untouched stubs."""
     root = tmp_path_factory.mktemp("batch")
-    for name, change in (("ada", None), ("ben", ('nn.MSELoss(reduction="sum")', "nn.MSELoss()")), ("cy", "stub")):
+    for name, change in (("ada", DRAWS_LOSS_CURVE), ("ben", ('nn.MSELoss(reduction="sum")', "nn.MSELoss()")), ("cy", "stub")):
         dest = root / name
         shutil.copytree(REPO / "exercises" / "lecture05" if change == "stub" else SOLUTIONS / "lecture05", dest)
         if isinstance(change, tuple):
@@ -196,7 +202,9 @@ def output_dir() -> Path:
 
 
 def assert_offline_and_clean(page: Page) -> None:
-    assert page.requests == [page.url], f"the page made other requests: {page.requests}"
+    # a data: address (a figure the learner's code drew) is the page's own bytes, never the network
+    others = [r for r in page.requests if not r.startswith("data:image/png;base64,")]
+    assert others == [page.url], f"the page made other requests: {others}"
     assert page.errors == [], page.errors
 
 
@@ -246,6 +254,23 @@ def test_student_report_shows_failures_offline(browser, batch, capsys):
     assert shot.stat().st_size > 10_000
 
 
+def test_student_report_shows_the_figure_the_code_drew(browser, batch, capsys):
+    """ada's train() draws the loss curve: the report shows it as a decoded image (the page's CSP
+    allows data: images and nothing else), with a caption naming the function that drew it."""
+    page = browser.open((batch / "submissions" / "ada" / "report.html").as_uri())
+    assert_offline_and_clean(page)
+    size = page.evaluate("[...document.querySelectorAll('.figures img')].map(i => [i.complete, i.naturalWidth, "
+                         "i.naturalHeight, i.getBoundingClientRect().width])")
+    assert len(size) == 1, size
+    complete, width, height, shown = size[0]
+    assert complete and 300 < width <= 800 and 200 < height <= 800 and shown > 200, size
+    visible = page.evaluate("document.body.innerText")
+    assert "Figures your code drew" in visible and "drawn by train (training.py)" in visible
+    shot = page.screenshot(output_dir() / "student-report-figure.png")
+    with capsys.disabled():
+        print(f"\nscreenshot of a report with the learner's figure: {shot}")
+
+
 def test_chinese_report_shows_every_word_in_chinese(browser, tmp_path, capsys):
     """A learner's report in Chinese (``grader --lang zh check --html``): the page says it is Chinese
     (``lang="zh-CN"``), opens offline, and its labels, statuses, descriptions and the failure's message
@@ -255,7 +280,8 @@ def test_chinese_report_shows_every_word_in_chinese(browser, tmp_path, capsys):
     for src in (SOLUTIONS / "lecture05").glob("*.py"):
         shutil.copy(src, wd / "exercises" / "lecture05" / src.name)
     training = wd / "exercises" / "lecture05" / "training.py"
-    training.write_text(training.read_text().replace('nn.MSELoss(reduction="sum")', "nn.MSELoss()"))
+    training.write_text(training.read_text().replace('nn.MSELoss(reduction="sum")', "nn.MSELoss()")
+                        .replace(*DRAWS_LOSS_CURVE))
     report = tmp_path / "report.html"
     r = run_grader("--lang", "zh", "check", "lecture05", "--workdir", str(wd), "--html", str(report), timeout=300)
     assert r.returncode == 1, r.stdout + r.stderr
@@ -264,9 +290,10 @@ def test_chinese_report_shows_every_word_in_chinese(browser, tmp_path, capsys):
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     visible = page.evaluate("document.body.innerText")
     assert "lecture05 · 用PyTorch实现线性回归" in visible and "8 / 11" in visible
-    for word in ("检查", "状态", "分数", "未通过", "通过", "设备", "损失是 7，即平方误差的平均值", "平方误差之和"):
+    for word in ("检查", "状态", "分数", "未通过", "通过", "设备", "损失是 7，即平方误差的平均值", "平方误差之和",
+                 "你的代码画的图", "由 train (training.py) 画出"):
         assert word in visible, word
-    for english in ("passed", "failed", "not attempted", "check\t", "hint:", "device cpu", "the loss is 7"):
+    for english in ("passed", "failed", "not attempted", "check\t", "hint:", "device cpu", "the loss is 7", "drawn by"):
         assert english not in visible, english
     assert "reduction='sum'" in visible  # code stays as it is
     shot = page.screenshot(output_dir() / "student-report-zh.png")

@@ -129,6 +129,10 @@ def render(result: LectureResult, console: Console | None = None, *, verbose: bo
     console.print(Text("\n") + _score_line(result), soft_wrap=True)
     for note in result.notes:
         console.print(Text(_("note: {note}").format(note=note), style="dim"))
+    if result.figures:
+        console.print(Text(_("your code drew {n} figure(s): they are in the HTML report "
+                             "(`grader check {lecture} --html report.html`)").format(n=len(result.figures), lecture=result.lecture),
+                           style="dim"))
     if result.grader_error:
         console.print(Text(_("grader problem: {grader_error}").format(grader_error=result.grader_error), style="bold red"))
         return

@@ -173,6 +173,13 @@ class Learner:
         self.told: set[str] = set()
         self.import_failure: LearnerProblem | None = None
         self.timed_out: dict[str, TimedOut] = {}
+        # Figures the learner's code drew (grader.sandbox.figures).  ``check``
+        # is the check running when it was drawn (set by the plugin; "" at import), so that a figure
+        # drawn on a hidden check's inputs can be left out of what the learner sees.
+        self.check = ""
+        self.figures: list[list] = []  # [check, where, PNG bytes, times drawn]
+        self.figures_left_out = 0   # over the limits, or not a PNG
+        self.figures_unsandboxed = 0  # drawn in the plain fallback (see _keep_figures)
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
@@ -343,12 +350,15 @@ class Learner:
             proc.kill()
             raise ProtocolError(f"the process running your code sent back something that is not plain data "
                                 f"({type(exc).__name__}); it was not trusted") from None
+        figures = message.pop("figures", None) if isinstance(message, dict) else None
         if proc.redactor is not None:
             message = proc.redactor.value(message)
         what = proc.check_limits(full=not ok)  # a reply that arrived at a limit does not count
         if what:
             proc.kill()
             raise LimitExceeded(where, what)
+        if figures is not None:
+            self._keep_figures(proc, figures, where)
         if ok:
             return _from_wire(message.get("value"))
         kind_of = message.get("kind")
@@ -360,6 +370,26 @@ class Learner:
             proc.kill()  # its memory or disk is full: a fresh worker for the next check
             raise LimitExceeded(where, what, f"{exc_type}: {text}"[:300])
         raise LearnerError(where, exc_type, text, str(message.get("traceback", "")), exited=kind_of == "exit")
+
+    def _keep_figures(self, proc: WorkerProcess, figures, where: str) -> None:
+        """Keep what is a PNG within the limits: the first figure of each place that draws (``train``
+        called by five checks draws the same curve five times; the others are counted), at most
+        MAX_KEPT.  Only from the bubblewrap sandbox: in the plain fallback the learner's code can read
+        the grader's files, and an image would carry them past the redactor, which sees only text."""
+        from .figures import MAX_KEPT, png_bytes
+        place = "" if where == IMPORTING else where
+        for value in figures if isinstance(figures, list) else [figures]:
+            if proc.mode != "bwrap":
+                self.figures_unsandboxed += 1
+                continue
+            data = png_bytes(value)
+            same = [f for f in self.figures if f[1] == place]
+            if data is not None and same:
+                same[0][3] += 1
+            elif data is None or len(self.figures) >= MAX_KEPT:
+                self.figures_left_out += 1
+            else:
+                self.figures.append([self.check, place, data, 1])
 
     @staticmethod
     def _wait(proc: WorkerProcess, deadline: float, *, readable: bool) -> bool:

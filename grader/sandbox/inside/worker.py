@@ -51,6 +51,7 @@ if __name__ == "__main__":
         os._exit(0)
 
 import importlib  # noqa: E402  (after the privilege drop: nothing is imported as root)
+import io  # noqa: E402
 import traceback  # noqa: E402
 
 import torch  # noqa: E402
@@ -69,6 +70,8 @@ for _name in ("glue", "wire"):
 # ---------------------------------------------------------------- the worker proper
 
 PLAIN_SCALARS = (bool, int, float, str, type(None))
+FIGURES_PER_REPLY = 3    # the grader keeps at most this many per lecture, and checks each it keeps
+FIGURE_PX = 800          # the longer side of a figure as sent: a loss curve, not a poster
 
 
 class Worker:
@@ -217,6 +220,31 @@ class Worker:
         return {"ok": False, "kind": kind, "type": type(exc).__name__, "message": message[:2000],
                 "traceback": self.learner_traceback(exc)[-4000:]}
 
+    # -- figures ---------------------------------------------------------
+    def take_figures(self) -> list:
+        """The figures the learner's code drew (``plt.plot`` ... ``plt.show()``: under the Agg backend
+        ``show`` keeps them open), as PNG bytes in uint8 tensors, the only bytes the wire carries;
+        then closed, so each is sent once.  matplotlib is never imported here: code that does not
+        draw pays nothing.  The grader checks and size-limits what it keeps (grader.sandbox.figures)."""
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is None:
+            return []
+        out = []
+        try:
+            for num in list(plt.get_fignums())[:FIGURES_PER_REPLY]:
+                fig = plt.figure(num)
+                dpi = min(100.0, FIGURE_PX / max(*fig.get_size_inches(), 0.1))
+                buf = io.BytesIO()
+                fig.savefig(buf, format="png", dpi=dpi)
+                out.append(torch.frombuffer(bytearray(buf.getvalue()), dtype=torch.uint8))
+        except BaseException:  # a figure that cannot be drawn is not the check's business
+            pass
+        try:
+            plt.close("all")
+        except BaseException:
+            pass
+        return out
+
     def serve(self, rfd: int, wfd: int) -> None:
         while True:
             try:
@@ -228,6 +256,10 @@ class Worker:
                 reply = {"ok": True, "value": self.to_wire(op(req))}
             except BaseException as exc:  # SystemExit and friends from learner code are answers too
                 reply = self.failure(exc)
+            if req["op"] in ("import", "call"):
+                figures = self.take_figures()
+                if figures:
+                    reply["figures"] = figures
             try:
                 payload = encode(reply)
             except BaseException as exc:
