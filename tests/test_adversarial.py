@@ -123,6 +123,8 @@ CASES = [
     Case("pickle_frame", "answer with a hand-made frame holding a malicious pickle",
          says="not plain data", held=("pickle_not_run",)),
     Case("huge_frame", "announce a 2**60-byte reply", says="larger than the grader accepts"),
+    Case("forge_figures", "send markup, a pixel bomb and 5 MB of noise as the figures its code drew",
+         status=("failed",), held=("no_forged_figure",)),
     Case("endless_loop", "endless loop catching every exception, ignoring signals", status=("timed_out",),
          says="more than 20 s in {where}"),
     Case("hostile_str", "raise an exception whose __str__ never returns", status=("timed_out",)),
@@ -389,6 +391,13 @@ def no_forged_file(graded, check):
 
 def pickle_not_run(graded, check):
     assert not Path(f"{graded.env['MARK']}.pwned").exists()
+
+
+def no_forged_figure(graded, check):
+    from grader.render import html
+    assert graded.result.figures == [], [f.where for f in graded.result.figures]
+    assert "<script" not in html.render(graded.result)
+    assert any("figure" in note for note in graded.result.notes), graded.result.notes
 
 
 def not_root_nothing_written(graded, check):
