@@ -18,7 +18,7 @@ from typing import Any, Callable, NamedTuple
 import torch
 
 from ..i18n import N_, _
-from ..sandbox.learner import Handle
+from ..sandbox.learner import YOUR_CODE, Handle
 
 # ---------------------------------------------------------------- failing
 
@@ -251,15 +251,18 @@ def expect_count(value, expected: int, what: str, names=None) -> None:
 def expect_state(state, shapes: dict[str, tuple], owner: str, advice: str, *,
                  extra_ok: bool = False) -> dict[str, torch.Tensor]:
     """The learner's state_dict has the lecture's parameter names and shapes (plain tensors): exactly
-    those names, or at least those with ``extra_ok``.  Returns the named tensors."""
+    those names, or at least those with ``extra_ok``.  Returns the named tensors.  ``advice`` (marked ``N_()``)
+    is said in the learner's language."""
+    advice = _(advice)
     if not isinstance(state, dict):
         fail(_("{owner}.state_dict() did not return a dict (got {__name__})").format(owner=owner, __name__=type(state).__name__), expected=_("a dict"),
              actual=_kind(state))
     missing = [n for n in shapes if n not in state]
     extra = [n for n in state if n not in shapes]
     if missing:
-        fail(f"{owner} has no parameter(s) {', '.join(missing)}"
-             + (f" (it has {', '.join(map(str, extra))})" if extra else "") + f": {advice}",
+        fail((_("{owner} has no parameter(s) {missing} (it has {extra}): {advice}") if extra else
+              _("{owner} has no parameter(s) {missing}: {advice}")).format(
+                  owner=owner, missing=", ".join(missing), extra=", ".join(map(str, extra)), advice=advice),
              expected=", ".join(shapes), actual=", ".join(map(str, state)))
     if extra and not extra_ok:
         fail(_("{owner} has parameter(s) the lecture's does not: {v1}: {advice}").format(owner=owner, v1=', '.join(map(str, extra)), advice=advice),
@@ -355,7 +358,7 @@ def seeded_state(shapes: dict[str, tuple], seed: int) -> dict[str, torch.Tensor]
 
 # ---------------------------------------------------------------- the worker's glue
 
-def glue(learner, name: str, *args, where: str = "your code", timeout: float | None = None, **kwargs) -> Any:
+def glue(learner, name: str, *args, where: str = YOUR_CODE, timeout: float | None = None, **kwargs) -> Any:
     """Call ``name`` of grader/sandbox/inside/glue.py in the worker (handles and plain data cross as for
     any call); an error, a time-out or a stub in the learner's code it runs is reported as in
     ``where`` ("train (training.py)"), not in the glue."""
@@ -437,14 +440,15 @@ def expect_modes(modes, what: str) -> list[tuple[bool, bool]]:
     return pairs
 
 
-EVAL_FIX = "call model.eval() before the loop (dropout and batch-norm behave differently when evaluating)"
-NO_GRAD_FIX = "wrap the loop in `with torch.no_grad():` (faster, less memory)"
+EVAL_FIX = N_("call model.eval() before the loop (dropout and batch-norm behave differently when evaluating)")
+NO_GRAD_FIX = N_("wrap the loop in `with torch.no_grad():` (faster, less memory)")
 
 
 def judge_modes(modes, who: str, eval_fix: str = EVAL_FIX, no_grad_fix: str = NO_GRAD_FIX) -> None:
     """Evaluating code (``who``: predict, accuracy, evaluate) runs the model in eval mode, without a graph;
     the fixes default to those for an evaluation loop."""
     pairs = expect_modes(modes, who)
+    eval_fix, no_grad_fix = _(eval_fix), _(no_grad_fix)
     if any(training for training, _unused in pairs):
         fail(_("{who} ran the model in training mode: {eval_fix}").format(who=who, eval_fix=eval_fix), expected=_("model.training False"),
              actual=_("model.training True"), cause=_("missing eval()"), help=eval_fix)
