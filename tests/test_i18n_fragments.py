@@ -297,3 +297,16 @@ def test_notebook_stubs_say_what_to_do_in_chinese():
     for line in comments:
         _no_english(line)
     assert 'raise NotImplementedError("lecture05/training.py: fill in train")' in zh  # what marks a stub
+
+
+def test_shared_judgements_are_chinese(zh):
+    import torch
+    from grader.checks.common import CheckFailed, judge_fraction_correct, judge_modes, reject_probabilities
+    tries = [lambda: judge_fraction_correct(v, "accuracy") for v in (75.0, 2 / 3, 6.0)]
+    tries += [lambda: reject_probabilities(torch.full((2, 4), 0.25), "Net", "fc"),
+              lambda: judge_modes([[True, False]], "predict"), lambda: judge_modes([[False, True]], "predict")]
+    for attempt in tries:
+        with pytest.raises(CheckFailed) as info:
+            attempt()
+        for text in (info.value.message, *map(str, info.value.details().values())):
+            _no_english(text)

@@ -225,8 +225,8 @@ def expect_probabilities(out: torch.Tensor, what: str, fix: str) -> None:
 def reject_probabilities(out: torch.Tensor, owner: str, last: str) -> None:
     """Class scores must be raw logits: rows that are all >= 0 and sum to 1 went through a softmax."""
     if torch.allclose(out.sum(dim=1), torch.ones(len(out)), atol=1e-4) and (out >= 0).all():
-        fix = (f"return {last}'s raw logits; CrossEntropyLoss applies log-softmax itself, and a softmax before it "
-               "slows learning badly")
+        fix = _("return {last}'s raw logits; CrossEntropyLoss applies log-softmax itself, and a softmax before it "
+                "slows learning badly").format(last=last)
         fail(_("{owner}'s outputs are probabilities (each row sums to 1): {fix}").format(owner=owner, fix=fix), expected=_("raw logits"),
              actual=_("rows that sum to 1"), cause=_("softmax before CrossEntropyLoss"), help=fix)
 
@@ -400,7 +400,7 @@ def judge_zero_grad(seen, steps: int) -> None:
         flat.append(torch.cat([expect_tensor(g, _("a recorded gradient")).reshape(-1).double() for g in step]))
     first = flat[0]
     if first.abs().max() == 0:
-        fix = "call it before backward() (order: zero_grad, backward, step)"
+        fix = _("call it before backward() (order: zero_grad, backward, step)")
         fail(_("the gradients were all zero when optimizer.step() ran: optimizer.zero_grad() was called "
                "after loss.backward(); {fix}").format(fix=fix), cause=_("zero_grad after backward"), help=fix)
     for k, g in enumerate(flat[1:], start=1):
@@ -408,7 +408,7 @@ def judge_zero_grad(seen, steps: int) -> None:
             continue
         ratio = (g.norm() / first.norm()).item()
         if abs(ratio - (k + 1)) < 0.05 * (k + 1):
-            fix = "call optimizer.zero_grad() in every step, before loss.backward()"
+            fix = _("call optimizer.zero_grad() in every step, before loss.backward()")
             fail(_("gradients accumulate from step to step (at step {v0} they were {ratio:.2f} times the "
                    "first step's on the same data): {fix}").format(v0=k + 1, ratio=ratio, fix=fix), expected=_("1.00 times the first step's gradient"),
                  actual=f"{ratio:.2f} times", cause=_("missing zero_grad"), help=fix)
@@ -461,11 +461,11 @@ def judge_fraction_correct(value, who: str) -> None:
     """``who`` counted 6 right predictions of 8, in batches of 5 (all right) and 3 (one right): 0.75."""
     value = expect_number(value, _("{who}(...)'s return value").format(who=who))
     for wrong, cause, message in (
-            (75.0, "a percentage", f"{who} returned 75.0, a percentage: return the fraction 0.75"),
-            (2 / 3, "mean of batch accuracies", f"{who} returned 0.667, the mean of per-batch accuracies; divide the "
-                                                "correct count by the number of samples (6 / 8 = 0.75)"),
-            (6.0, "a count", f"{who} returned 6, the number of correct predictions: divide by the number of "
-                             "samples (8)")):
+            (75.0, _("a percentage"), _("{who} returned 75.0, a percentage: return the fraction 0.75").format(who=who)),
+            (2 / 3, _("mean of batch accuracies"), _("{who} returned 0.667, the mean of per-batch accuracies; divide the "
+                                                     "correct count by the number of samples (6 / 8 = 0.75)").format(who=who)),
+            (6.0, _("a count"), _("{who} returned 6, the number of correct predictions: divide by the number of "
+                                  "samples (8)").format(who=who))):
         if abs(value - wrong) < 1e-4:
             fail_mistake(message, Mistake(wrong, message, cause), expected="0.75", actual=f"{value:.4g}")
     if abs(value - 0.75) > 1e-6:
