@@ -17,10 +17,12 @@ import re
 from pathlib import Path
 
 from .course import Lecture, all_lectures, load_lecture, lecture_ids
-from .i18n import _, language, use_language
+from .i18n import N_, _, language, use_language
+from .stubs import TODO
 from .workspace import WorkspaceError, pristine_stubs, resource_dir
 
 METADATA_KEY = "grader"  # notebook metadata written by init: {"lecture": "lecture05", "lang": "zh"}
+TODO_TEXT = N_("# TODO: your code here")  # = stubs.TODO, the comment over each part to fill in
 
 
 def _readme(lecture: Lecture) -> str:
@@ -60,6 +62,7 @@ def lecture_notebook(lecture: Lecture, lang: str):
             defines = ", ".join(f"`{s}`" for e in lecture.exercises if e.file == name for s in e.symbols
                                 if lecture.exercise_of_symbol(s) is e)
             cells.append(new_markdown_cell(f"### `{name}`" + (f" · {defines}" if defines else "")))
+            text = text.replace(TODO, _(TODO_TEXT))  # the comment in the notebook's language; the raise stays
             cells.append(new_code_cell(f"%%writefile {name}\n{text.rstrip()}\n"))
         cells.append(new_markdown_cell(_("Check this notebook (save it first: the saved file is what is graded):")))
         lang_arg = ', lang="zh"' if lang == "zh" else ""

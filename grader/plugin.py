@@ -19,7 +19,7 @@ from .course import Lecture
 from .diagnose import diagnose
 from .i18n import N_, _
 from .sandbox.learner import (Learner, LearnerError, LearnerProblem, LimitExceeded, NotAttempted, ProtocolError, TimedOut,
-                      WorkerDied, WorkerStartFailed)
+                      WorkerDied, WorkerStartFailed, shown)
 
 
 # An error raised by a file's top-level code while it was being imported: usually a demo or a
@@ -152,7 +152,7 @@ class GraderPlugin:
         if isinstance(exc, WorkerStartFailed):
             return "error", str(exc)
         if isinstance(exc, NotAttempted):
-            return "not_attempted", exc.where
+            return "not_attempted", shown(exc.where)
         if isinstance(exc, CheckFailed):
             return "failed", exc.message
         if isinstance(exc, LimitExceeded):
@@ -160,12 +160,12 @@ class GraderPlugin:
         if isinstance(exc, TimedOut):
             return "timed_out", str(exc)
         if isinstance(exc, LearnerError):
-            raised = f"{exc.where} raised {exc.exc_type}: {exc.message}"
+            raised = f"{exc.where} raised {exc.exc_type}: {exc.message}"  # English `where`: the same diagnosis in any language
             if exc.exited:
                 text = _("your code stopped the run with {type} in {where}; graded code must return, not exit").format(
-                    type=exc.exc_type, where=exc.where)
+                    type=exc.exc_type, where=shown(exc.where))
             else:
-                text = _("{where} raised {type}: {message}").format(where=exc.where, type=exc.exc_type, message=exc.message)
+                text = _("{where} raised {type}: {message}").format(where=shown(exc.where), type=exc.exc_type, message=exc.message)
             if exc.traceback:
                 text += "\n" + exc.traceback
             hint, known = diagnose(raised, mistakes)

@@ -24,6 +24,7 @@ from .sandbox.inside.wire import STUB_MESSAGE
 BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
 COPIED_SUFFIXES = {".md", ".csv", ".txt"}
+TODO = "# TODO: your code here"  # the line above each stub's raise (a notebook says it in its language)
 
 
 class StubError(Exception):
@@ -68,7 +69,7 @@ def strip_solution(source: str, lecture: str, filename: str) -> str:
         if i == len(lines):
             raise StubError(f"{filename}:{start + 1}: BEGIN SOLUTION without END")
         where = _enclosing_name(tree, start + 1)
-        out.append(f'{m.group("indent")}# TODO: your code here\n')
+        out.append(f'{m.group("indent")}{TODO}\n')
         message = STUB_MESSAGE.format(lecture=lecture, file=filename, where=where)
         out.append(f'{m.group("indent")}raise NotImplementedError("{message}")\n')
         i += 1  # skip END

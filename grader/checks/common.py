@@ -18,7 +18,7 @@ from typing import Any, Callable, NamedTuple
 import torch
 
 from ..i18n import N_, _
-from ..sandbox.learner import Handle
+from ..sandbox.learner import YOUR_CODE, Handle
 
 # ---------------------------------------------------------------- failing
 
@@ -225,8 +225,8 @@ def expect_probabilities(out: torch.Tensor, what: str, fix: str) -> None:
 def reject_probabilities(out: torch.Tensor, owner: str, last: str) -> None:
     """Class scores must be raw logits: rows that are all >= 0 and sum to 1 went through a softmax."""
     if torch.allclose(out.sum(dim=1), torch.ones(len(out)), atol=1e-4) and (out >= 0).all():
-        fix = (f"return {last}'s raw logits; CrossEntropyLoss applies log-softmax itself, and a softmax before it "
-               "slows learning badly")
+        fix = _("return {last}'s raw logits; CrossEntropyLoss applies log-softmax itself, and a softmax before it "
+                "slows learning badly").format(last=last)
         fail(_("{owner}'s outputs are probabilities (each row sums to 1): {fix}").format(owner=owner, fix=fix), expected=_("raw logits"),
              actual=_("rows that sum to 1"), cause=_("softmax before CrossEntropyLoss"), help=fix)
 
@@ -251,15 +251,18 @@ def expect_count(value, expected: int, what: str, names=None) -> None:
 def expect_state(state, shapes: dict[str, tuple], owner: str, advice: str, *,
                  extra_ok: bool = False) -> dict[str, torch.Tensor]:
     """The learner's state_dict has the lecture's parameter names and shapes (plain tensors): exactly
-    those names, or at least those with ``extra_ok``.  Returns the named tensors."""
+    those names, or at least those with ``extra_ok``.  Returns the named tensors.  ``advice`` (marked ``N_()``)
+    is said in the learner's language."""
+    advice = _(advice)
     if not isinstance(state, dict):
         fail(_("{owner}.state_dict() did not return a dict (got {__name__})").format(owner=owner, __name__=type(state).__name__), expected=_("a dict"),
              actual=_kind(state))
     missing = [n for n in shapes if n not in state]
     extra = [n for n in state if n not in shapes]
     if missing:
-        fail(f"{owner} has no parameter(s) {', '.join(missing)}"
-             + (f" (it has {', '.join(map(str, extra))})" if extra else "") + f": {advice}",
+        fail((_("{owner} has no parameter(s) {missing} (it has {extra}): {advice}") if extra else
+              _("{owner} has no parameter(s) {missing}: {advice}")).format(
+                  owner=owner, missing=", ".join(missing), extra=", ".join(map(str, extra)), advice=advice),
              expected=", ".join(shapes), actual=", ".join(map(str, state)))
     if extra and not extra_ok:
         fail(_("{owner} has parameter(s) the lecture's does not: {v1}: {advice}").format(owner=owner, v1=', '.join(map(str, extra)), advice=advice),
@@ -355,7 +358,7 @@ def seeded_state(shapes: dict[str, tuple], seed: int) -> dict[str, torch.Tensor]
 
 # ---------------------------------------------------------------- the worker's glue
 
-def glue(learner, name: str, *args, where: str = "your code", timeout: float | None = None, **kwargs) -> Any:
+def glue(learner, name: str, *args, where: str = YOUR_CODE, timeout: float | None = None, **kwargs) -> Any:
     """Call ``name`` of grader/sandbox/inside/glue.py in the worker (handles and plain data cross as for
     any call); an error, a time-out or a stub in the learner's code it runs is reported as in
     ``where`` ("train (training.py)"), not in the glue."""
@@ -397,7 +400,7 @@ def judge_zero_grad(seen, steps: int) -> None:
         flat.append(torch.cat([expect_tensor(g, _("a recorded gradient")).reshape(-1).double() for g in step]))
     first = flat[0]
     if first.abs().max() == 0:
-        fix = "call it before backward() (order: zero_grad, backward, step)"
+        fix = _("call it before backward() (order: zero_grad, backward, step)")
         fail(_("the gradients were all zero when optimizer.step() ran: optimizer.zero_grad() was called "
                "after loss.backward(); {fix}").format(fix=fix), cause=_("zero_grad after backward"), help=fix)
     for k, g in enumerate(flat[1:], start=1):
@@ -405,7 +408,7 @@ def judge_zero_grad(seen, steps: int) -> None:
             continue
         ratio = (g.norm() / first.norm()).item()
         if abs(ratio - (k + 1)) < 0.05 * (k + 1):
-            fix = "call optimizer.zero_grad() in every step, before loss.backward()"
+            fix = _("call optimizer.zero_grad() in every step, before loss.backward()")
             fail(_("gradients accumulate from step to step (at step {v0} they were {ratio:.2f} times the "
                    "first step's on the same data): {fix}").format(v0=k + 1, ratio=ratio, fix=fix), expected=_("1.00 times the first step's gradient"),
                  actual=f"{ratio:.2f} times", cause=_("missing zero_grad"), help=fix)
@@ -437,14 +440,15 @@ def expect_modes(modes, what: str) -> list[tuple[bool, bool]]:
     return pairs
 
 
-EVAL_FIX = "call model.eval() before the loop (dropout and batch-norm behave differently when evaluating)"
-NO_GRAD_FIX = "wrap the loop in `with torch.no_grad():` (faster, less memory)"
+EVAL_FIX = N_("call model.eval() before the loop (dropout and batch-norm behave differently when evaluating)")
+NO_GRAD_FIX = N_("wrap the loop in `with torch.no_grad():` (faster, less memory)")
 
 
 def judge_modes(modes, who: str, eval_fix: str = EVAL_FIX, no_grad_fix: str = NO_GRAD_FIX) -> None:
     """Evaluating code (``who``: predict, accuracy, evaluate) runs the model in eval mode, without a graph;
     the fixes default to those for an evaluation loop."""
     pairs = expect_modes(modes, who)
+    eval_fix, no_grad_fix = _(eval_fix), _(no_grad_fix)
     if any(training for training, _unused in pairs):
         fail(_("{who} ran the model in training mode: {eval_fix}").format(who=who, eval_fix=eval_fix), expected=_("model.training False"),
              actual=_("model.training True"), cause=_("missing eval()"), help=eval_fix)
@@ -457,11 +461,11 @@ def judge_fraction_correct(value, who: str) -> None:
     """``who`` counted 6 right predictions of 8, in batches of 5 (all right) and 3 (one right): 0.75."""
     value = expect_number(value, _("{who}(...)'s return value").format(who=who))
     for wrong, cause, message in (
-            (75.0, "a percentage", f"{who} returned 75.0, a percentage: return the fraction 0.75"),
-            (2 / 3, "mean of batch accuracies", f"{who} returned 0.667, the mean of per-batch accuracies; divide the "
-                                                "correct count by the number of samples (6 / 8 = 0.75)"),
-            (6.0, "a count", f"{who} returned 6, the number of correct predictions: divide by the number of "
-                             "samples (8)")):
+            (75.0, _("a percentage"), _("{who} returned 75.0, a percentage: return the fraction 0.75").format(who=who)),
+            (2 / 3, _("mean of batch accuracies"), _("{who} returned 0.667, the mean of per-batch accuracies; divide the "
+                                                     "correct count by the number of samples (6 / 8 = 0.75)").format(who=who)),
+            (6.0, _("a count"), _("{who} returned 6, the number of correct predictions: divide by the number of "
+                                  "samples (8)").format(who=who))):
         if abs(value - wrong) < 1e-4:
             fail_mistake(message, Mistake(wrong, message, cause), expected="0.75", actual=f"{value:.4g}")
     if abs(value - 0.75) > 1e-6:

@@ -210,8 +210,8 @@ def test_flatten_images(learner):
 LAYERS = (("l1", 784, 512), ("l2", 512, 256), ("l3", 256, 128), ("l4", 128, 64), ("l5", 64, 10))
 NET_SHAPES = {f"{n}.{p}": ((fan_out, fan_in) if p == "weight" else (fan_out,))
               for n, fan_in, fan_out in LAYERS for p in ("weight", "bias")}
-NET_ADVICE = ("the lecture's layers are l1 = Linear(784, 512), l2 = Linear(512, 256), l3 = Linear(256, 128), "
-              "l4 = Linear(128, 64), l5 = Linear(64, 10)")
+NET_ADVICE = N_("the lecture's layers are l1 = Linear(784, 512), l2 = Linear(512, 256), l3 = Linear(256, 128), "
+                "l4 = Linear(128, 64), l5 = Linear(64, 10)")
 
 
 def net_forward(x: torch.Tensor, w: dict, no_relu=()) -> torch.Tensor:

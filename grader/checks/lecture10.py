@@ -84,8 +84,8 @@ def test_net_parameter_count(learner):
 
 NET_SHAPES = {"conv1.weight": (10, 1, 5, 5), "conv1.bias": (10,), "conv2.weight": (20, 10, 5, 5), "conv2.bias": (20,),
               "fc.weight": (10, 320), "fc.bias": (10,)}
-NET_ADVICE = ("the course's layers are conv1 = Conv2d(1, 10, 5), conv2 = Conv2d(10, 20, 5), fc = Linear(320, 10), "
-              "with MaxPool2d(2) and ReLU after each convolution")
+NET_ADVICE = N_("the course's layers are conv1 = Conv2d(1, 10, 5), conv2 = Conv2d(10, 20, 5), fc = Linear(320, 10), "
+                "with MaxPool2d(2) and ReLU after each convolution")
 
 
 def net_forward(x: torch.Tensor, w: dict) -> torch.Tensor:

@@ -96,14 +96,14 @@ def inception_mistakes(x, w):
                       _("branches out of order"))
     pools = (
         (lambda t: F.max_pool2d(t, 3, stride=1, padding=1),
-         "the pool branch uses max pooling: the lecture's branch_pool is average pooling, "
-         "F.avg_pool2d(x, kernel_size=3, stride=1, padding=1), then the 1x1 conv", "max pooling branch"),
+         _("the pool branch uses max pooling: the lecture's branch_pool is average pooling, "
+           "F.avg_pool2d(x, kernel_size=3, stride=1, padding=1), then the 1x1 conv"), _("max pooling branch")),
         (lambda t: t,
-         "the pool branch has no pooling: average-pool x first, F.avg_pool2d(x, kernel_size=3, stride=1, "
-         "padding=1), then apply self.branch_pool", "no pooling"),
+         _("the pool branch has no pooling: average-pool x first, F.avg_pool2d(x, kernel_size=3, stride=1, "
+           "padding=1), then apply self.branch_pool"), _("no pooling")),
         (lambda t: F.avg_pool2d(t, 3, stride=1, padding=1, count_include_pad=False),
-         "the average pooling leaves the padding out of its average (count_include_pad=False): use "
-         "F.avg_pool2d(x, kernel_size=3, stride=1, padding=1) as the lecture does", "count_include_pad=False"),
+         _("the average pooling leaves the padding out of its average (count_include_pad=False): use "
+           "F.avg_pool2d(x, kernel_size=3, stride=1, padding=1) as the lecture does"), "count_include_pad=False"),
     )
     for pool, message, cause in pools:
         yield Mistake(torch.cat(inception_branches(x, w, pool=pool), dim=1), message, cause)
@@ -163,8 +163,8 @@ NET_FEATURES = {"InceptionNet": ("88 x 4 x 4 = 1408", 1408), "ResidualNet": ("32
 
 def _missing_padding(m) -> str:
     number = int(m.group(1))
-    which = (f" (tensor number {number} is {BRANCH_NAMES[number]} if your list is in the lecture's order)"
-             if number < len(BRANCH_NAMES) else "")
+    which = (_(" (tensor number {number} is {branch} if your list is in the lecture's order)").format(
+        number=number, branch=BRANCH_NAMES[number]) if number < len(BRANCH_NAMES) else "")
     return (_("the branches' outputs have different heights/widths, so torch.cat cannot join them: a "
               "branch is missing its padding{which}; the 5x5 conv needs padding=2, each 3x3 conv "
               "padding=1, the average pooling stride=1 and padding=1, so that every branch keeps H and "
@@ -183,8 +183,10 @@ MISTAKES = [
     (r"stack expects each tensor to be equal size",
      N_("torch.stack makes a new dimension and needs equal shapes: join the branches with torch.cat(outputs, dim=1)")),
     *[(net + r"\b.* raised .*mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)",
-       "fc receives {2} features per image but expects {3}: after the last block the map is " + text + " numbers "
-       f"per image, so fc = nn.Linear({n}, 10), after x.view(batch_size, -1)") for net, (text, n) in NET_FEATURES.items()],
+       lambda m, text=text, n=n: _("fc receives {got} features per image but expects {wanted}: after the last block "
+                                   "the map is {size} numbers per image, so fc = nn.Linear({n}, 10), after "
+                                   "x.view(batch_size, -1)").format(got=m.group(2), wanted=m.group(3), size=text, n=n))
+      for net, (text, n) in NET_FEATURES.items()],
     (r"InceptionNet\b.* raised .*expected input\[[^\]]*\] to have (\d+) channels, but got (\d+) channels",
      N_("a convolution expecting {1} input channels got {2}; conv2 = nn.Conv2d(88, 20, 5) takes the 88 channels of "
      "incep1 (16 + 24 + 24 + 24)")),
@@ -197,15 +199,15 @@ MISTAKES = [
 ]
 
 
-INCEPTION_ADVICE = ("keep the lecture's layers branch1x1 = Conv2d(in, 16, 1); branch5x5_1 = Conv2d(in, 16, 1), "
-                    "branch5x5_2 = Conv2d(16, 24, 5, padding=2); branch3x3_1 = Conv2d(in, 16, 1), "
-                    "branch3x3_2 = Conv2d(16, 24, 3, padding=1), branch3x3_3 = Conv2d(24, 24, 3, padding=1); "
-                    "branch_pool = Conv2d(in, 24, 1)")
-RESIDUAL_ADVICE = "keep conv1 and conv2, both nn.Conv2d(channels, channels, kernel_size=3, padding=1)"
-INCEPTION_NET_ADVICE = ("the lecture's layers are conv1 = Conv2d(1, 10, 5), incep1 = InceptionA(10), "
-                        "conv2 = Conv2d(88, 20, 5), incep2 = InceptionA(20), fc = Linear(1408, 10)")
-RESIDUAL_NET_ADVICE = ("the lecture's layers are conv1 = Conv2d(1, 16, 5), rblock1 = ResidualBlock(16), "
-                       "conv2 = Conv2d(16, 32, 5), rblock2 = ResidualBlock(32), fc = Linear(512, 10)")
+INCEPTION_ADVICE = N_("keep the lecture's layers branch1x1 = Conv2d(in, 16, 1); branch5x5_1 = Conv2d(in, 16, 1), "
+                      "branch5x5_2 = Conv2d(16, 24, 5, padding=2); branch3x3_1 = Conv2d(in, 16, 1), "
+                      "branch3x3_2 = Conv2d(16, 24, 3, padding=1), branch3x3_3 = Conv2d(24, 24, 3, padding=1); "
+                      "branch_pool = Conv2d(in, 24, 1)")
+RESIDUAL_ADVICE = N_("keep conv1 and conv2, both nn.Conv2d(channels, channels, kernel_size=3, padding=1)")
+INCEPTION_NET_ADVICE = N_("the lecture's layers are conv1 = Conv2d(1, 10, 5), incep1 = InceptionA(10), "
+                          "conv2 = Conv2d(88, 20, 5), incep2 = InceptionA(20), fc = Linear(1408, 10)")
+RESIDUAL_NET_ADVICE = N_("the lecture's layers are conv1 = Conv2d(1, 16, 5), rblock1 = ResidualBlock(16), "
+                         "conv2 = Conv2d(16, 32, 5), rblock2 = ResidualBlock(32), fc = Linear(512, 10)")
 # net -> (its parameter shapes, the advice when they differ, its forward from weights)
 NETWORKS = {"InceptionNet": (inception_net_shapes, INCEPTION_NET_ADVICE, inception_net_ref),
             "ResidualNet": (residual_net_shapes, RESIDUAL_NET_ADVICE, residual_net_ref)}
@@ -236,7 +238,7 @@ def _block_outputs(learner, cls: str, cases):
     only shapes are judged): (shape, its output, what it was)."""
     learner.seed(0)
     for c, shape in cases:
-        what = f"{cls}({c}) on an input of shape {shape}"
+        what = _("{block} on an input of shape {shape}").format(block=f"{cls}({c})", shape=shape)
         yield shape, expect_tensor(learner.call(learner.call(cls, c), torch.randn(*shape)), what), what
 
 
@@ -402,14 +404,15 @@ def test_residual_gradient_reaches_input(learner):
         if got["grad"] is None:
             fail(_("x.grad is None after backward: the block cut its input out of the graph; do not use "
                    "x.data, x.detach() or torch.no_grad() in forward"))
-        grad = expect_shape(got["grad"], shape, f"the gradient of x {case}".strip())
+        grad = expect_shape(got["grad"], shape, _("the gradient of x {case}").format(case=case).strip())
         xd = x.double().requires_grad_(True)
         (residual_ref(xd, w) * upstream.double()).sum().backward()
         if case and grad.abs().max() == 0:
             fail(_("with conv2 = 0 no gradient reached x: the skip connection is missing (or x is detached "
                    "before the addition); with relu(x + y) the gradient flows straight back to x, which is "
                    "what keeps deep residual networks from the vanishing gradient"))
-        expect_close(grad, xd.grad, f"the gradient of x through ResidualBlock {case}".strip(), atol=1e-4, rtol=1e-4)
+        expect_close(grad, xd.grad, _("the gradient of x through ResidualBlock {case}").format(case=case).strip(),
+                     atol=1e-4, rtol=1e-4)
 
 
 # ---------------------------------------------------------------- the residual network

@@ -192,7 +192,7 @@ class _HelloReference(nn.Module):
         return self.fc(out).reshape(-1, 4)
 
 
-HELLO_ADVICE = "the lecture's layers are emb = Embedding(4, 10), rnn = RNN(10, 8, num_layers=2), fc = Linear(8, 4)"
+HELLO_ADVICE = N_("the lecture's layers are emb = Embedding(4, 10), rnn = RNN(10, 8, num_layers=2), fc = Linear(8, 4)")
 
 
 def _reference_of(learner, model, batch_first: bool = True) -> _HelloReference:

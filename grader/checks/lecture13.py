@@ -107,9 +107,9 @@ class _Reference(nn.Module):
         return self.fc(torch.cat([hidden[pair[0]], hidden[pair[1]]], dim=1) if self.gru.bidirectional else hidden[-1])
 
 
-CLASSIFIER_ADVICE = ("keep the lecture's layers embedding = Embedding(128, hidden), gru = GRU(hidden, hidden, "
-                     "n_layers, bidirectional=bidirectional), fc = Linear(hidden * (2 if bidirectional else 1), "
-                     "classes)")
+CLASSIFIER_ADVICE = N_("keep the lecture's layers embedding = Embedding(128, hidden), gru = GRU(hidden, hidden, "
+                       "n_layers, bidirectional=bidirectional), fc = Linear(hidden * (2 if bidirectional else 1), "
+                       "classes)")
 
 
 def _model(learner, hidden=16, classes=5, layers=2, bidirectional=True, seed=13):

@@ -11,16 +11,25 @@ from __future__ import annotations
 import click
 
 from .. import __version__, i18n
+from ..i18n import N_, _
 from . import instructor, learner
-from ._common import GRADER_PROBLEM, GraderProblem, UsageProblem
+from ._common import GRADER_PROBLEM, GraderProblem, Translated, TranslatedOption, UsageProblem, _lang_in
 
 __all__ = ["main", "GRADER_PROBLEM", "GraderProblem", "UsageProblem"]
 
-SECTIONS = (("Learner commands", learner.COMMANDS), ("Instructor commands", instructor.COMMANDS))
+SECTIONS = ((N_("Learner commands"), learner.COMMANDS), (N_("Instructor commands"), instructor.COMMANDS))
 
 
-class SectionedGroup(click.Group):
-    """A group whose --help lists its commands by section, in the order they are registered there."""
+class SectionedGroup(Translated, click.Group):
+    """A group whose --help lists its commands by section, in the order they are registered there, in the
+    language chosen: ``--lang`` is looked for before anything is parsed, so ``grader --help --lang zh`` and
+    click's own messages (a usage error of the group) are in that language too."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        lang = _lang_in(args)
+        if lang in i18n.LANGUAGES:
+            _choose_language(ctx, None, lang)
+        return super().parse_args(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         sections, placed = [], set()
@@ -31,13 +40,13 @@ class SectionedGroup(click.Group):
                 sections.append((title, shown))
         other = [(n, c) for n, c in sorted(self.commands.items()) if n not in placed and not c.hidden]
         if other:  # added by someone else: shown all the same
-            sections.append(("Other commands", other))
+            sections.append((N_("Other commands"), other))
         if not sections:
             return
         width = max(len(name) for _, shown in sections for name, _ in shown)
         limit = formatter.width - 6 - width
         for title, shown in sections:
-            with formatter.section(title):
+            with formatter.section(_(title)):
                 formatter.write_dl([(name.ljust(width), c.get_short_help_str(limit)) for name, c in shown])
 
 
@@ -52,13 +61,14 @@ def _choose_language(ctx: click.Context, param: click.Parameter, value: str | No
 
 
 @click.group(cls=SectionedGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="grader")
+@click.version_option(__version__, prog_name="grader", cls=TranslatedOption, help=N_("Show the version and exit."))
 @click.option("--lang", type=click.Choice(["zh", "en"]), callback=_choose_language, is_eager=True, expose_value=False,
-              help="Language of every message and report: zh (中文) or en; default from LANG/LC_ALL/LANGUAGE.")
+              cls=TranslatedOption,
+              help=N_("Language of every message and report: zh (中文) or en; default from LANG/LC_ALL/LANGUAGE."))
 def main() -> None:
     """Autograder of the PyTorch practice course (PyTorch深度学习实践)."""
 
 
-for _, _commands in SECTIONS:
+for _title, _commands in SECTIONS:
     for _command in _commands:
         main.add_command(_command)

@@ -16,13 +16,13 @@ import click
 from .. import api
 from ..course import CourseError, all_lectures
 from ..workspace import WorkspaceError
-from ._common import GRADER_PROBLEM, UsageProblem, _lecture, _lectures, exit_codes
-from ..i18n import _
+from ._common import GRADER_PROBLEM, UsageProblem, _lecture, _lectures, exit_codes, command, option
+from ..i18n import N_, _
 
 
-@click.command()
+@command()
 @click.argument("lectures", nargs=-1)
-@click.option("--jobs", "-j", type=click.IntRange(1, 16), default=2, show_default=True)
+@option("--jobs", "-j", type=click.IntRange(1, 16), default=2, show_default=True)
 def verify(lectures: tuple[str, ...], jobs: int) -> None:
     """The course proves itself: solutions pass, stubs are not attempted, mutants are caught."""
     from ..verify import verify as run_verify
@@ -41,10 +41,10 @@ def verify(lectures: tuple[str, ...], jobs: int) -> None:
     sys.exit(0 if all(v.ok for v in verdicts) else 1)
 
 
-@click.command()
+@command()
 @click.argument("lectures", nargs=-1)
-@click.option("--check", "check_only", is_flag=True, help=_("Only report stubs that differ; write nothing."))
-@click.option("--force", is_flag=True, help=_("Overwrite exercises that were edited (differ from what would be written)."))
+@option("--check", "check_only", is_flag=True, help=N_("Only report stubs that differ; write nothing."))
+@option("--force", is_flag=True, help=N_("Overwrite exercises that were edited (differ from what would be written)."))
 def stubs(lectures: tuple[str, ...], check_only: bool, force: bool) -> None:
     """Regenerate exercises/ from solutions/ (instructors); edited exercises only with --force."""
     from ..stubs import stale_stubs, write_stubs
@@ -87,10 +87,10 @@ def _edited(path: Path) -> bool:
     return committed.returncode != 0 or committed.stdout != path.read_bytes()
 
 
-@click.command()
+@command()
 @click.argument("lectures", nargs=-1)
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help=_("Folder to write the bundle to."))
-@click.option("--force", is_flag=True, help=_("Write into --out even when it is not empty (it is emptied first)."))
+@option("--out", "out", required=True, type=click.Path(file_okay=False), help=N_("Folder to write the bundle to."))
+@option("--force", is_flag=True, help=N_("Write into --out even when it is not empty (it is emptied first)."))
 def release(lectures: tuple[str, ...], out: str, force: bool) -> None:
     """Write the student bundle: stubs, READMEs, metadata and the public checks only (never
     solutions, never checks marked `hidden = true`).  All lectures by default."""
@@ -105,23 +105,23 @@ def release(lectures: tuple[str, ...], out: str, force: bool) -> None:
     click.echo(_("Learners: cd {out} && python -m grader check {v1}").format(out=out, v1=manifest['lectures'][0]))
 
 
-@click.command()
+@command()
 @click.argument("submissions", nargs=-1, required=True, type=click.Path())
-@click.option("--lecture", "lecture_texts", multiple=True, required=True, help=_("Lecture to grade (repeatable)."))
-@click.option("--out", required=True, type=click.Path(file_okay=False), help=_("Folder for reports and exports."))
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=2, show_default=True,
-              help=_("Submissions graded at once."))
-@click.option("--timeout", type=click.FloatRange(1, None), default=None,
-              help=_("Seconds the learner's code may take per submission and lecture, worker start included "
+@option("--lecture", "lecture_texts", multiple=True, required=True, help=N_("Lecture to grade (repeatable)."))
+@option("--out", required=True, type=click.Path(file_okay=False), help=N_("Folder for reports and exports."))
+@option("--jobs", "-j", type=click.IntRange(1, 64), default=2, show_default=True,
+              help=N_("Submissions graded at once."))
+@option("--timeout", type=click.FloatRange(1, None), default=None,
+              help=N_("Seconds the learner's code may take per submission and lecture, worker start included "
                      "(default: the lecture's own limit); the grading process is stopped a minute after."))
-@click.option("--force", is_flag=True, help=_("Grade again what --out already holds a result for."))
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True)
-@click.option("--no-progress", is_flag=True, help=_("No progress bar."))
-@click.option("--allow-unsandboxed", is_flag=True,
-              help=_("Grade even where the bubblewrap sandbox cannot run (submissions can then read hidden "
+@option("--force", is_flag=True, help=N_("Grade again what --out already holds a result for."))
+@option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True)
+@option("--no-progress", is_flag=True, help=N_("No progress bar."))
+@option("--allow-unsandboxed", is_flag=True,
+              help=N_("Grade even where the bubblewrap sandbox cannot run (submissions can then read hidden "
                      "checks and interfere with each other)."))
-@click.option("--cluster", metavar="ADDRESS",
-              help=_("Grade on a Dask cluster: its scheduler (tcp://host:8786) or scheduler file; needs the `dask` "
+@option("--cluster", metavar="ADDRESS",
+              help=N_("Grade on a Dask cluster: its scheduler (tcp://host:8786) or scheduler file; needs the `dask` "
                      "extra. --jobs is then the workers' own; --device cuda asks for workers with the GPU resource."))
 def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str, jobs: int, timeout: float | None,
           force: bool, device: str, no_progress: bool, allow_unsandboxed: bool, cluster: str | None) -> None:
@@ -156,13 +156,13 @@ def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str
             sys.exit(GRADER_PROBLEM)
 
 
-@click.command()
+@command()
 @click.argument("lecture")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help=_("The zip to write, e.g. autograder.zip."))
-@click.option("--hidden-visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
-              default="after_due_date", show_default=True, help=_("When learners see the results of hidden checks."))
-@click.option("--allow-unsandboxed", is_flag=True,
-              help=_("Let the autograder grade where the bubblewrap sandbox cannot run (it refuses by "
+@option("--out", required=True, type=click.Path(dir_okay=False), help=N_("The zip to write, e.g. autograder.zip."))
+@option("--hidden-visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+              default="after_due_date", show_default=True, help=N_("When learners see the results of hidden checks."))
+@option("--allow-unsandboxed", is_flag=True,
+              help=N_("Let the autograder grade where the bubblewrap sandbox cannot run (it refuses by "
                      "default)."))
 def gradescope(lecture: str, out: str, hidden_visibility: str, allow_unsandboxed: bool) -> None:
     """Build a Gradescope autograder zip for LECTURE (setup.sh, run_autograder, the grader)."""
@@ -176,12 +176,12 @@ def gradescope(lecture: str, out: str, hidden_visibility: str, allow_unsandboxed
     click.echo(_("Wrote {out} ({n_names} files): upload it as the autograder of {id} on Gradescope").format(out=out, n_names=len(names), id=lec.id))
 
 
-@click.command(hidden=True)
+@command(hidden=True)
 @click.argument("lecture")
-@click.option("--submission", required=True, type=click.Path(), help="Gradescope's /autograder/submission.")
-@click.option("--results", required=True, type=click.Path(dir_okay=False), help=_("Where results.json goes."))
-@click.option("--hidden-visibility", default="after_due_date", show_default=True)
-@click.option("--allow-unsandboxed", is_flag=True, help=_("Grade even where the bubblewrap sandbox cannot run."))
+@option("--submission", required=True, type=click.Path(), help=N_("Gradescope's /autograder/submission."))
+@option("--results", required=True, type=click.Path(dir_okay=False), help=N_("Where results.json goes."))
+@option("--hidden-visibility", default="after_due_date", show_default=True)
+@option("--allow-unsandboxed", is_flag=True, help=N_("Grade even where the bubblewrap sandbox cannot run."))
 def autograde(lecture: str, submission: str, results: str, hidden_visibility: str, allow_unsandboxed: bool) -> None:
     """Grade one submission and write Gradescope's results.json (what run_autograder calls)."""
     from ..batch import closed_result, grade_submission

@@ -22,10 +22,10 @@ from click.shell_completion import CompletionItem
 from .. import api
 from ..course import lecture_ids, load_lecture
 from ..results import SubmissionResult
-from ._common import GRADER_PROBLEM, UsageProblem, exit_codes
-from ..i18n import _
+from ._common import GRADER_PROBLEM, UsageProblem, exit_codes, command, option
+from ..i18n import N_, _
 
-WHERE = "or run it inside a lecture's folder, exercises/lectureNN/"
+WHERE = N_("or run it inside a lecture's folder, exercises/lectureNN/")
 
 
 # ---------------------------------------------------------------- completion and names
@@ -80,7 +80,7 @@ def _lecture_or_here(lecture: str | None, workdir: str | None, command: str):
         here = api.lecture_here(workdir) if workdir else None
         here = here or api.lecture_here()
     if here is None:
-        raise UsageProblem(_("which lecture? give one, e.g. `grader {command} lecture05` (or 05, or 5), {WHERE}").format(command=command, WHERE=WHERE))
+        raise UsageProblem(_("which lecture? give one, e.g. `grader {command} lecture05` (or 05, or 5), {WHERE}").format(command=command, WHERE=_(WHERE)))
     return here
 
 
@@ -107,8 +107,8 @@ def _following(lecture) -> tuple[str, str] | None:
 
 # ---------------------------------------------------------------- the commands
 
-@click.command("list")
-@click.option("--workdir", type=click.Path(file_okay=False), help=_("Working directory (default: nearest with exercises/)."))
+@command("list")
+@option("--workdir", type=click.Path(file_okay=False), help=N_("Working directory (default: nearest with exercises/)."))
 def list_cmd(workdir: str | None) -> None:
     """The lectures, with exercises, points and your last result (stale: changed since), the course's total."""
     from ..render import terminal
@@ -119,20 +119,20 @@ def list_cmd(workdir: str | None) -> None:
                              following=(pending[0].id, pending[0].title) if pending else None)
 
 
-@click.command()
+@command()
 @click.argument("lecture", required=False, shell_complete=_complete_lecture)
-@click.option("--all", "every", is_flag=True, help=_("Check every lecture that has a folder in exercises/."))
-@click.option("--workdir", type=click.Path(),
-              help=_("Folder holding exercises/, or that exercises/ folder (default: the nearest one)."))
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help=_("Write the canonical JSON result here."))
-@click.option("--html", "html_path", type=click.Path(dir_okay=False), help=_("Write a self-contained HTML report here."))
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help=_("Write JUnit XML here (for CI)."))
-@click.option("--summary", "summary_path", type=click.Path(dir_okay=False),
-              help=_("Append a Markdown summary here (for CI: $GITHUB_STEP_SUMMARY)."))
-@click.option("--quiet", "-q", is_flag=True, help=_("Only the score line and the problems."))
-@click.option("--data", "data", metavar="NAME",
-              help=_("Train and evaluate on a full-size data set where it is installed (fashion-mnist: "
+@option("--all", "every", is_flag=True, help=N_("Check every lecture that has a folder in exercises/."))
+@option("--workdir", type=click.Path(),
+              help=N_("Folder holding exercises/, or that exercises/ folder (default: the nearest one)."))
+@option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@option("--json", "json_path", type=click.Path(dir_okay=False), help=N_("Write the canonical JSON result here."))
+@option("--html", "html_path", type=click.Path(dir_okay=False), help=N_("Write a self-contained HTML report here."))
+@option("--junit", "junit_path", type=click.Path(dir_okay=False), help=N_("Write JUnit XML here (for CI)."))
+@option("--summary", "summary_path", type=click.Path(dir_okay=False),
+              help=N_("Append a Markdown summary here (for CI: $GITHUB_STEP_SUMMARY)."))
+@option("--quiet", "-q", is_flag=True, help=N_("Only the score line and the problems."))
+@option("--data", "data", metavar="NAME",
+              help=N_("Train and evaluate on a full-size data set where it is installed (fashion-mnist: "
                      "lectures 10, 11)."))
 def check(lecture: str | None, every: bool, workdir: str | None, device: str, json_path: str | None,
           html_path: str | None, junit_path: str | None, summary_path: str | None, quiet: bool,
@@ -191,10 +191,10 @@ def check(lecture: str | None, every: bool, workdir: str | None, device: str, js
     sys.exit(0 if all(r.all_passed for r in whole.lectures) else 1)
 
 
-@click.command()
+@command()
 @click.argument("lecture", required=False, shell_complete=_complete_lecture)
-@click.option("--workdir", type=click.Path(), help=_("Folder holding exercises/, or that exercises/ folder."))
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@option("--workdir", type=click.Path(), help=N_("Folder holding exercises/, or that exercises/ folder."))
+@option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 def watch(lecture: str | None, workdir: str | None, device: str) -> None:
     """Check LECTURE again on every save of one of its files, the first unfinished exercise first; Ctrl-C quits."""
     lec = _lecture_or_here(lecture, workdir, "watch")
@@ -247,12 +247,12 @@ def watch(lecture: str | None, workdir: str | None, device: str) -> None:
     sys.exit(0)
 
 
-@click.command()
+@command()
 @click.argument("lecture", required=False, shell_complete=_complete_lecture)
 @click.argument("exercise", required=False, shell_complete=_complete_exercise)
-@click.option("--reset", "forget", is_flag=True,
-              help=_("Forget the hints revealed (of EXERCISE, of LECTURE, or of the whole course)."))
-@click.option("--workdir", type=click.Path(file_okay=False))
+@option("--reset", "forget", is_flag=True,
+              help=N_("Forget the hints revealed (of EXERCISE, of LECTURE, or of the whole course)."))
+@option("--workdir", type=click.Path(file_okay=False))
 def hint(lecture: str | None, exercise: str | None, forget: bool, workdir: str | None) -> None:
     """Reveal the next hint of an exercise (the first unfinished one by default), one at a time."""
     with exit_codes():
@@ -265,10 +265,10 @@ def hint(lecture: str | None, exercise: str | None, forget: bool, workdir: str |
         click.echo(api.hint(lec, ex, workdir))
 
 
-@click.command()
+@command()
 @click.argument("lecture", required=False, shell_complete=_complete_lecture)
 @click.argument("exercise", required=False, shell_complete=_complete_exercise)
-@click.option("--workdir", type=click.Path(file_okay=False))
+@option("--workdir", type=click.Path(file_okay=False))
 def reset(lecture: str | None, exercise: str | None, workdir: str | None) -> None:
     """Restore LECTURE's stubs (or only EXERCISE's part) as the course ships them; your files are backed up first."""
     with exit_codes():
@@ -285,10 +285,10 @@ def reset(lecture: str | None, exercise: str | None, workdir: str | None) -> Non
         click.echo(_("your version is kept in {backup}").format(backup=done.backup))
 
 
-@click.command()
+@command()
 @click.argument("directory", type=click.Path(file_okay=False))
-@click.option("--notebooks", is_flag=True,
-              help=_("One Jupyter notebook per lecture instead (tasks, stubs, and a last cell that checks it)."))
+@option("--notebooks", is_flag=True,
+              help=N_("One Jupyter notebook per lecture instead (tasks, stubs, and a last cell that checks it)."))
 def init(directory: str, notebooks: bool) -> None:
     """Make a working directory with the course's stubs as shipped (and nothing hidden)."""
     with exit_codes():

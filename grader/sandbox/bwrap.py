@@ -28,6 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..i18n import N_, _
 from .limits import Limits, Monitor
 
 INFRA = 2              # bwrap and its init in the pid namespace: not counted against the learner
@@ -61,15 +62,21 @@ def python_executable() -> str:
     return os.path.join(os.path.realpath(os.path.dirname(exe)), os.path.basename(exe))
 
 
-@functools.lru_cache(maxsize=None)
 def unusable_reason() -> str | None:
-    """None when the sandbox starts here, else why not (said once in the report).
+    """None when the sandbox starts here, else why not (said once in the report), in the learner's language.
 
     The probe runs the real command line (same binds, same interpreter, the privilege drop) with
     ``python -I worker.py --probe``, so a sandbox that cannot start is known before grading."""
+    found = _unusable()
+    return None if found is None else _(found[0]).format(**found[1])
+
+
+@functools.lru_cache(maxsize=None)
+def _unusable() -> tuple[str, dict] | None:
+    """The probe's finding, once per process: (the English text, its fields), translated when said."""
     exe = executable()
     if exe is None or not sys.platform.startswith("linux"):
-        return "bubblewrap (bwrap) is not installed" if exe is None else "bubblewrap needs Linux"
+        return (N_("bubblewrap (bwrap) is not installed"), {}) if exe is None else (N_("bubblewrap needs Linux"), {})
     worker = Path(__file__).parent / "inside" / "worker.py"
     with tempfile.TemporaryDirectory(prefix="grader-probe-") as empty:
         os.chmod(empty, 0o755)  # as a submission's copy is (grader.sandbox._readable_by_all)
@@ -79,10 +86,10 @@ def unusable_reason() -> str | None:
             probe = subprocess.run(args, capture_output=True, text=True, timeout=60, env=probe_env(),
                                    stdin=subprocess.DEVNULL, cwd=empty)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"bubblewrap could not be run ({exc})"
+            return N_("bubblewrap could not be run ({error})"), {"error": str(exc)}
     if probe.returncode != 0:
         last = (probe.stderr.strip().splitlines() or [f"exit status {probe.returncode}"])[-1]  # a traceback's error
-        return f"bubblewrap could not start Python in the sandbox ({last[:300]})"
+        return N_("bubblewrap could not start Python in the sandbox ({error})"), {"error": last[:300]}
     return None
 
 

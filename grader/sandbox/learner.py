@@ -19,11 +19,48 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..i18n import _
+from ..i18n import N_, _
 from .limits import POLL_S, limit_from_error
 from .process import WorkerProcess
 
-IMPORTING = "importing your files"  # the `where` of the import step
+
+class Where(str):
+    """Where learner code was when something happened ("importing training.py"): as a string it is the
+    English text, the same in every language (a key of ``Learner.timed_out``, what the diagnosis matches,
+    what the plugin compares), and ``shown(where)`` is that text in the learner's language."""
+
+    def __new__(cls, template: str, **fields):
+        self = super().__new__(cls, template.format(**fields))
+        self.template, self.fields = template, fields
+        return self
+
+    def __reduce__(self):
+        return _make_where, (self.template, self.fields)
+
+    def shown(self) -> str:
+        return _(self.template).format(**self.fields)
+
+
+def _make_where(template: str, fields: dict) -> "Where":
+    return Where(template, **fields)
+
+
+def shown(where: str) -> str:
+    """A ``where`` as the learner reads it: a ``Where`` translated, any other text (a check's own, already
+    translated where it was made; "train (training.py)") as it is."""
+    return where.shown() if isinstance(where, Where) else where
+
+
+def importing(module: str) -> Where:
+    """The ``where`` of one learner file's import."""
+    return Where(N_("importing {file}"), file=f"{module}.py")
+
+
+IMPORTING = Where(N_("importing your files"))  # the `where` of the import step
+YOUR_CODE = Where(N_("your code"))  # the `where` of a lecture whose whole time ran out, and glue's default
+STARTING = Where(N_("starting the worker"))
+SEEDING = Where(N_("seeding"))
+CLEANUP = Where(N_("cleanup"))
 STARTUP_S = 90.0  # importing torch on a loaded 2-core machine; not learner time
 
 
@@ -50,14 +87,14 @@ class LearnerError(LearnerProblem):
 class TimedOut(LearnerProblem):
     def __init__(self, where: str, limit_s: float, what: str = "call"):
         what_text = _("the whole lecture's time limit") if what == "submission" else _("{s:g} s").format(s=limit_s)
-        super().__init__(_("your code ran for more than {limit} in {where}").format(limit=what_text, where=where))
+        super().__init__(_("your code ran for more than {limit} in {where}").format(limit=what_text, where=shown(where)))
         self.where, self.limit_s, self.what = where, limit_s, what
 
 
 class WorkerDied(LearnerProblem):
     def __init__(self, where: str, description: str, output: str = ""):
         super().__init__(_("the process running your code {description} while in {where}").format(
-            description=description, where=where))
+            description=description, where=shown(where)))
         self.where, self.description, self.output = where, description, output
 
 
@@ -66,7 +103,7 @@ class LimitExceeded(LearnerProblem):
     words ("printed more than 10 MB")."""
 
     def __init__(self, where: str, what: str, detail: str = ""):
-        super().__init__(_("your code {what} in {where}").format(what=what, where=where) + (f" ({detail})" if detail else ""))
+        super().__init__(_("your code {what} in {where}").format(what=what, where=shown(where)) + (f" ({detail})" if detail else ""))
         self.where, self.what = where, what
 
 
@@ -75,8 +112,8 @@ class WorkerStartFailed(Exception):
     installation or of this machine, never of the learner's code (not a ``LearnerProblem``)."""
 
     def __init__(self, detail: str):
-        super().__init__(f"the grader could not start the process that runs your code: {detail}. "
-                         "This is a problem of the grader's installation or of this machine, not of your code")
+        super().__init__(_("the grader could not start the process that runs your code: {detail}. This is a problem "
+                           "of the grader's installation or of this machine, not of your code").format(detail=detail))
         self.detail = detail
 
 
@@ -130,15 +167,16 @@ def _from_wire(value):
 def _start_detail(exc: Exception) -> str:
     if isinstance(exc, WorkerDied):
         tail = exc.output.strip()[-600:]
-        return f"the worker {exc.description} as it started" + (f"; it said: {tail}" if tail else "")
+        return (_("the worker {description} as it started").format(description=exc.description)
+                + (_("; it said: {output}").format(output=tail) if tail else ""))
     if isinstance(exc, TimedOut):
-        return f"the worker did not answer within {exc.limit_s:g} s of starting"
+        return _("the worker did not answer within {s:g} s of starting").format(s=exc.limit_s)
     return str(exc)
 
 
 def _again(exc: LearnerProblem) -> LearnerProblem:
     """The same outcome again, without running the learner's code again, saying so."""
-    note = " (seen in an earlier check; not run again)"
+    note = _(" (seen in an earlier check; not run again)")
     again = type(exc).__new__(type(exc))  # not copy.copy: these classes' __init__ take other arguments
     again.__dict__.update(exc.__dict__)
     if isinstance(again, LearnerError):
@@ -223,24 +261,24 @@ class Learner:
                              where=f"{handle.type}.{name}", timeout=timeout)
 
     def seed(self, seed: int) -> None:
-        self._request({"op": "seed", "seed": int(seed)}, where="seeding")
+        self._request({"op": "seed", "seed": int(seed)}, where=SEEDING)
 
     def release(self) -> None:
         """Drop the worker's handles between checks (cheap; skipped when no worker runs)."""
         if self.proc is not None and not self.proc.closed and self._ready:
-            self._request({"op": "release"}, where="cleanup")
+            self._request({"op": "release"}, where=CLEANUP)
 
     # -- plumbing ----------------------------------------------------------
     def _where(self, target) -> str:
         if isinstance(target, Handle):
-            return f"your {target.type}"
+            return Where(N_("your {type}"), type=target.type)
         return self.describe(str(target))
 
     def _ensure_ready(self) -> None:
         if self.import_failure is not None:  # it hung, exited or hit a limit before: not again
             raise _again(self.import_failure)
         if time.monotonic() >= self.deadline:  # no worker is started for a lecture whose time is up
-            raise TimedOut("your code", self.submission_s, "submission")
+            raise TimedOut(YOUR_CODE, self.submission_s, "submission")
         self.start()
         if self.start_failure:
             raise WorkerStartFailed(self.start_failure)
@@ -248,7 +286,7 @@ class Learner:
             # startup is not the learner's time, and no learner code has run yet: a failure here is
             # the grader's (an interpreter the sandbox cannot see, a broken torch), said as such
             try:
-                self._exchange({"op": "ping"}, where="starting the worker", limit=STARTUP_S, kind="call")
+                self._exchange({"op": "ping"}, where=STARTING, limit=STARTUP_S, kind="call")
             except TimedOut as exc:
                 if exc.what == "submission":
                     raise  # the lecture's time was used up by the learner's code before: theirs, not ours
@@ -269,7 +307,7 @@ class Learner:
         broken = reply.get("broken", {}) if isinstance(reply, dict) else {}
         for module, failure in broken.items() if isinstance(broken, dict) else ():
             if isinstance(failure, dict) and module not in self.broken:
-                self.broken[str(module)] = LearnerError(f"importing {module}.py", str(failure.get("type", "Exception")),
+                self.broken[str(module)] = LearnerError(importing(str(module)), str(failure.get("type", "Exception")),
                                                         str(failure.get("message", "")),
                                                         str(failure.get("traceback", "")))
 
@@ -296,8 +334,8 @@ class Learner:
         """The import error of one of the learner's files: whole the first time, then by reference."""
         exc = self.broken[module]
         if module in self.told:
-            return LearnerError(exc.where, exc.exc_type, f"{exc.message} (the same error as above: this check "
-                                "needs that file)", "")
+            return LearnerError(exc.where, exc.exc_type, exc.message + _(" (the same error as above: this check needs "
+                                                                         "that file)"), "")
         self.told.add(module)
         return exc
 
@@ -325,8 +363,8 @@ class Learner:
             raise LimitExceeded(where, breach.what) from None
         except _BadFrame:
             proc.kill()
-            raise ProtocolError("the process running your code announced a reply larger than the grader "
-                                "accepts; it was not trusted") from None
+            raise ProtocolError(_("the process running your code announced a reply larger than the grader "
+                                  "accepts; it was not trusted")) from None
         except (EOFError, BrokenPipeError, OSError):
             try:
                 proc.proc.wait(timeout=2)
@@ -344,12 +382,12 @@ class Learner:
             ok = message["ok"]
         except BadReply as exc:
             proc.kill()
-            raise ProtocolError(f"the process running your code sent back data the grader does not accept "
-                                f"({exc}); it was not trusted") from None
+            raise ProtocolError(_("the process running your code sent back data the grader does not accept "
+                                  "({problem}); it was not trusted").format(problem=exc)) from None
         except Exception as exc:
             proc.kill()
-            raise ProtocolError(f"the process running your code sent back something that is not plain data "
-                                f"({type(exc).__name__}); it was not trusted") from None
+            raise ProtocolError(_("the process running your code sent back something that is not plain data "
+                                  "({type}); it was not trusted").format(type=type(exc).__name__)) from None
         figures = message.pop("figures", None) if isinstance(message, dict) else None
         if proc.redactor is not None:
             message = proc.redactor.value(message)
@@ -377,7 +415,7 @@ class Learner:
         MAX_KEPT.  Only from the bubblewrap sandbox: in the plain fallback the learner's code can read
         the grader's files, and an image would carry them past the redactor, which sees only text."""
         from .figures import MAX_KEPT, png_bytes
-        place = "" if where == IMPORTING else where
+        place = "" if where == IMPORTING else shown(where)  # "your LinearModel" in the learner's language
         for value in figures if isinstance(figures, list) else [figures]:
             if proc.mode != "bwrap":
                 self.figures_unsandboxed += 1

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..i18n import _
+
 POLL_S = 0.1  # how often the grader looks while it waits on the worker
 
 
@@ -56,25 +58,29 @@ def human(n: int) -> str:
     return f"{n} bytes"
 
 
-# what the learner reads after "your code ... in <where>"
+# what the learner reads after "your code ... in <where>", in the learner's language (said, never compared)
 def memory_text(limits: Limits) -> str:
-    return f"used more than {human(limits.memory_bytes)} of memory"
+    return _("used more than {size} of memory").format(size=human(limits.memory_bytes))
 
 
 def processes_text(limits: Limits) -> str:
-    return f"ran more than {limits.processes} processes at once"
+    return _("ran more than {n} processes at once").format(n=limits.processes)
+
+
+def tasks_text(cap: int) -> str:
+    return _("started more than {n} processes and threads at once").format(n=cap)
 
 
 def output_text(limits: Limits) -> str:
-    return f"printed more than {human(limits.output_bytes)}"
+    return _("printed more than {size}").format(size=human(limits.output_bytes))
 
 
 def disk_text(limits: Limits) -> str:
-    return f"wrote more than {human(limits.disk_bytes)} of files"
+    return _("wrote more than {size} of files").format(size=human(limits.disk_bytes))
 
 
 def file_text(limits: Limits) -> str:
-    return f"wrote a file larger than {human(limits.file_bytes)}"
+    return _("wrote a file larger than {size}").format(size=human(limits.file_bytes))
 
 
 def limit_from_error(exc_type: str, message: str, limits: Limits) -> str | None:
@@ -372,7 +378,7 @@ class Monitor:
         except OSError:
             pass
         if not self.breach and self.cgroup is not None and self.cgroup.refused():
-            self.breach = f"started more than {self.cgroup.cap} processes and threads at once"
+            self.breach = tasks_text(self.cgroup.cap)
         if not self.breach and self.cgroup is not None and self.cgroup.out_of_memory():
             self.breach = memory_text(lim)
         if not self.breach and (full or now - self._last_full >= 5 * POLL_S):

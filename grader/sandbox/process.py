@@ -31,6 +31,7 @@ from pathlib import Path
 
 from . import bwrap, plain
 from .limits import Limits, Monitor, WorkerCgroup
+from ..i18n import N_, _
 from .redact import Redactor
 
 __all__ = ["Limits", "WorkerProcess", "start_worker", "choose_sandbox"]
@@ -66,17 +67,7 @@ class WorkerProcess:
         return self.proc.poll() is None
 
     def exit_description(self) -> str:
-        code = self.proc.poll()
-        if code is None:
-            return "still running"
-        if self.mode == "bwrap" and code > 128:  # bwrap exits 128 + n when its child died of signal n
-            code = 128 - code
-        if code < 0:
-            try:
-                return f"killed by signal {signal.Signals(-code).name}"
-            except ValueError:
-                return f"killed by signal {-code}"
-        return f"exited with status {code}"
+        return exit_text(self.proc.poll(), self.mode)
 
     def output_tail(self, limit: int = 2000) -> str:
         """The last of what the learner's code printed (bounded: it may print gigabytes)."""
@@ -122,22 +113,37 @@ class WorkerProcess:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
+def exit_text(code: int | None, mode: str = "plain") -> str:
+    """How the worker ended, from its exit status (``Popen.poll()``), in the learner's language: "exited with
+    status 0", "killed by signal SIGKILL" (said after "the process running your code")."""
+    if code is None:
+        return _("still running")
+    if mode == "bwrap" and code > 128:  # bwrap exits 128 + n when its child died of signal n
+        code = 128 - code
+    if code < 0:
+        try:
+            return _("killed by signal {signal}").format(signal=signal.Signals(-code).name)
+        except ValueError:
+            return _("killed by signal {signal}").format(signal=-code)
+    return _("exited with status {code}").format(code=code)
+
+
 def choose_sandbox(requested: str | None = None) -> tuple[str, str]:
     """(mode, notice): the sandbox to use and, for the fallback, the sentence that says why."""
     want = (requested or os.environ.get("GRADER_SANDBOX") or "auto").lower()
     if want not in MODES:
         raise ValueError(f"GRADER_SANDBOX={want!r}: expected one of {', '.join(MODES)}")
     if want == "plain":
-        return "plain", "turned off with GRADER_SANDBOX=plain"
+        return "plain", _("turned off with GRADER_SANDBOX=plain")
     reason = bwrap.unusable_reason()
     if reason is None:
         return "bwrap", ""
     if want == "bwrap":
-        raise SandboxUnavailable(f"GRADER_SANDBOX=bwrap, but {reason}")
+        raise SandboxUnavailable(_("GRADER_SANDBOX=bwrap, but {reason}").format(reason=reason))
     return "plain", reason
 
 
-UNSANDBOXED_RISK = ("without it, one submission could read the hidden checks and labels, kill its classmates' "
+UNSANDBOXED_RISK = N_("without it, one submission could read the hidden checks and labels, kill its classmates' "
                     "workers, or poison the data cache for later ones")
 
 
@@ -154,17 +160,19 @@ def require_sandbox(allow_unsandboxed: bool) -> str:
         os.environ["GRADER_SANDBOX"] = "bwrap"
         return mode
     if not allow_unsandboxed:
-        raise SandboxUnavailable(f"grading submissions needs the bubblewrap sandbox, and here {reason}; "
-                                 f"{UNSANDBOXED_RISK}. Install bubblewrap (Debian: apt-get install bubblewrap), "
-                                 "or pass --allow-unsandboxed to grade anyway")
+        raise SandboxUnavailable(_("grading submissions needs the bubblewrap sandbox, and here {reason}; {risk}. "
+                                   "Install bubblewrap (Debian: apt-get install bubblewrap), or pass "
+                                   "--allow-unsandboxed to grade anyway").format(reason=reason, risk=_(UNSANDBOXED_RISK)))
     os.environ["GRADER_SANDBOX"] = "plain"
     return mode
 
 
 def _fallback_notice(reason: str, net_cut: bool) -> str:
-    net = "and no network" if net_cut else "but with network access"
-    return (f"sandbox: none ({reason}); your code ran as a plain process with limits on time, memory, "
-            f"processes, output and files {net}, and could read this machine's files")
+    if net_cut:
+        return _("sandbox: none ({reason}); your code ran as a plain process with limits on time, memory, processes, "
+                 "output and files and no network, and could read this machine's files").format(reason=reason)
+    return _("sandbox: none ({reason}); your code ran as a plain process with limits on time, memory, processes, "
+             "output and files but with network access, and could read this machine's files").format(reason=reason)
 
 
 def _unshare_network() -> bool:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import torch
 
+from ..i18n import _
+
 MAX_DEPTH = 32              # nesting of lists, tuples and dicts
 MAX_NODES = 1_000_000       # values visited in one reply (a shared sub-list counts at each place)
 MAX_ELEMENTS = 1 << 27      # elements of one tensor (512 MiB of float32: the frame limit)
@@ -34,19 +36,19 @@ def check_reply(value) -> None:
 def _walk(value, depth: int, budget: list[int]) -> None:
     budget[0] -= 1
     if budget[0] < 0:
-        raise BadReply(f"more than {MAX_NODES:,} values in one reply")
+        raise BadReply(_("more than {n:,} values in one reply").format(n=MAX_NODES))
     if depth > MAX_DEPTH:
-        raise BadReply(f"values nested more than {MAX_DEPTH} levels deep")
+        raise BadReply(_("values nested more than {n} levels deep").format(n=MAX_DEPTH))
     kind = type(value)
     if value is None or kind in (bool, float):
         return
     if kind is int:
         if value.bit_length() > MAX_INT_BITS:
-            raise BadReply(f"an integer of {value.bit_length():,} bits")
+            raise BadReply(_("an integer of {n:,} bits").format(n=value.bit_length()))
         return
     if kind is str:
         if len(value) > MAX_STRING:
-            raise BadReply(f"a string of {len(value):,} characters")
+            raise BadReply(_("a string of {n:,} characters").format(n=len(value)))
         return
     if kind in (list, tuple):
         for item in value:
@@ -60,31 +62,31 @@ def _walk(value, depth: int, budget: list[int]) -> None:
     if isinstance(value, torch.Tensor):
         check_tensor(value)
         return
-    raise BadReply(f"a value of type {kind.__name__}")
+    raise BadReply(_("a value of type {type}").format(type=kind.__name__))
 
 
 def check_tensor(t: torch.Tensor) -> None:
     """A plain dense strided CPU tensor, not requiring grad, of bounded size, that owns the memory
     it claims: no overlapping or repeated (stride 0) elements, strides within its storage."""
     if type(t) is not torch.Tensor:
-        raise BadReply(f"a tensor of type {type(t).__name__}")
+        raise BadReply(_("a tensor of type {type}").format(type=type(t).__name__))
     if t.layout != torch.strided or t.is_nested or t.is_quantized:
-        raise BadReply(f"a tensor of layout {t.layout}")
+        raise BadReply(_("a tensor of layout {layout}").format(layout=t.layout))
     if t.device.type != "cpu":
-        raise BadReply(f"a tensor on {t.device}")
+        raise BadReply(_("a tensor on {device}").format(device=t.device))
     if t.requires_grad:
-        raise BadReply("a tensor that requires grad")
+        raise BadReply(_("a tensor that requires grad"))
     if t.numel() > MAX_ELEMENTS:
-        raise BadReply(f"a tensor of {t.numel():,} elements (at most {MAX_ELEMENTS:,})")
+        raise BadReply(_("a tensor of {n:,} elements (at most {most:,})").format(n=t.numel(), most=MAX_ELEMENTS))
     if t.numel() == 0:
         return
     # dense and non-overlapping: sorted by stride, each stride is the product of the sizes before it
     span = 1
     for stride, size in sorted((st, sz) for st, sz in zip(t.stride(), t.shape) if sz != 1):
         if stride != span:
-            raise BadReply(f"a tensor whose strides {t.stride()} do not lay out its shape {tuple(t.shape)} "
-                           "densely (overlapping or repeated elements)")
+            raise BadReply(_("a tensor whose strides {strides} do not lay out its shape {shape} densely (overlapping "
+                             "or repeated elements)").format(strides=t.stride(), shape=tuple(t.shape)))
         span *= size
     needed = (t.storage_offset() + t.numel()) * t.element_size()
     if t.untyped_storage().nbytes() < needed:
-        raise BadReply("a tensor that claims more memory than its storage holds")
+        raise BadReply(_("a tensor that claims more memory than its storage holds"))
