@@ -88,6 +88,9 @@ def test_average_of_ints(learner):
         if t.dim() > 1 and got.numel() == 1 and abs(got.double().item() - t.double().sum().item() / len(t)) < 1e-4:
             fail(_("average({text}) divided the sum by len(t) = {n_t}, the number of rows; the mean of all "
                    "elements divides by t.numel() = {v2}: use t.float().mean()").format(text=text, n_t=len(t), v2=t.numel()))
+        if got.numel() == 1 and abs(got.double().item() - t.double().sum().item()) < 1e-4:
+            fail(_("average({text}) returned {v1:g}, the SUM of the elements: the mean divides it by their "
+                   "number, t.float().mean()").format(text=text, v1=got.double().item()), cause=_("sum, not mean"))
         expect_close(got, torch.tensor(expected), f"average({text})")
         expect_dtype(got, torch.float32, f"average({text})")
 
@@ -130,6 +133,10 @@ def test_flatten_shapes(learner):
         if got.dim() == 1:
             fail(_("flatten(x) with x of shape {shape} returned shape {got_shape}: the batch dimension was "
                    "flattened too; keep it: x.reshape(x.shape[0], -1)").format(shape=shape, got_shape=tuple(got.shape)))
+        if got.dim() == 2 and got.shape[0] != shape[0]:
+            fail(_("flatten(x) with x of shape {shape} returned shape {got_shape}: the first dimension must stay "
+                   "the batch size {n}, the rest flattened after it: x.reshape(x.shape[0], -1)").format(
+                shape=shape, got_shape=tuple(got.shape), n=shape[0]), cause=_("batch dimension lost"))
         expect_close(got, want, _("flatten(x) with x of shape {shape}").format(shape=shape))
 
 
@@ -160,6 +167,9 @@ def test_pairwise_diff(learner):
         expect_shape(got, (n, m), _("pairwise_diff(a, b) with N = {n}, M = {m}").format(n=n, m=m))
         if torch.allclose(got, -want):
             fail(_("pairwise_diff(a, b) has the wrong sign: out[i, j] is a[i] - b[j]"))
+        if torch.allclose(got, a[:, None] + b[None, :]):
+            fail(_("pairwise_diff(a, b) adds a[i] + b[j]: the table holds differences, a[:, None] - b[None, :]"),
+                 cause=_("sum, not difference"))
         expect_close(got, want, _("pairwise_diff(a, b) with N = {n}, M = {m}").format(n=n, m=m))
 
 
@@ -199,7 +209,16 @@ def test_split_features(learner):
     if tuple(labels.shape) == (5,):
         fail(_("the labels have shape (5,), expected (5, 1): data[:, -1] drops the dimension; data[:, "
                "[-1]] (or data[:, -1:]) keeps it as a column"))
+    features = expect_tensor(features, _("the features of split_features(data)"))
+    if features.dim() == 2 and tuple(features.shape) != (5, 3):
+        fail(_("the features of split_features(data) with data of shape (5, 4) have shape {got_shape}, expected "
+               "(5, 3): every column but the last, data[:, :-1]").format(got_shape=tuple(features.shape)),
+             cause=_("wrong columns"))
     expect_close(features, data[:, :-1], _("the features of split_features(data) with data of shape (5, 4)"))
+    for k in range(3):
+        if tuple(labels.shape) == (5, 1) and torch.equal(labels, data[:, [k]]):
+            fail(_("the labels of split_features(data) are column {k} of data: the label is the LAST column, "
+                   "data[:, [-1]]").format(k=k), cause=_("wrong columns"))
     expect_close(labels, data[:, [-1]], _("the labels of split_features(data) with data of shape (5, 4)"))
 
 
@@ -222,4 +241,7 @@ def test_linear_shapes(learner):
         got = expect_shape(got, (*shape[:-1], 2), _("linear(x, w, b) with x of shape {shape}, w (2, 3), b (2,)").format(shape=shape))
         if torch.allclose(got, x @ w.T, atol=1e-5):
             fail(_("linear(x, w, b) with x of shape {shape} equals x @ w.T: the bias is missing, add b").format(shape=shape))
+        if torch.allclose(got, x @ w.T - b, atol=1e-5):
+            fail(_("linear(x, w, b) with x of shape {shape} equals x @ w.T - b: the bias is subtracted; add it, "
+                   "x @ w.T + b").format(shape=shape), cause=_("bias subtracted"))
         expect_close(got, x @ w.T + b, _("linear(x, w, b) with x of shape {shape}, w (2, 3), b (2,)").format(shape=shape))

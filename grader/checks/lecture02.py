@@ -29,14 +29,38 @@ def _surface(x, y, ws, bs):
     return ((x[:, None, None] * W + B - y[:, None, None]) ** 2).mean(dim=0)
 
 
+def _forward_mistakes(x, w, b):
+    return ((x / w + b, _("x is divided by w; the model multiplies: x * w + b"), _("divides by w")),
+            (x * w - b, _("the bias is subtracted; add it: x * w + b"), _("bias subtracted")))
+
+
+def _mse_mistakes(x, y, w, b):
+    """What mse(x, y, w, b) computes with the plausible slips, beside the named ones of the check."""
+    err = x * w + b - y
+    return ((((x * w + b + y) ** 2).mean(), _("the error is y_hat + y; subtract the target: (y_hat - y) ** 2"),
+             _("error sign")),
+            ((err * 2).mean(), _("the errors are doubled (* 2), not squared: (y_hat - y) ** 2"), _("doubled, not squared")),
+            ((err ** 3).mean(), _("the errors are cubed; square them: (y_hat - y) ** 2"), _("cubed, not squared")),
+            (((x * b + w - y) ** 2).mean(), _("w and b are swapped in the call: forward(x, w, b)"), _("w and b swapped")))
+
+
+def _python_number(value, what: str) -> float:
+    """A Python number, as the docstring promises: a one-element tensor is refused with the fix."""
+    if isinstance(value, torch.Tensor):
+        fail(_("{what} returned a tensor of shape {got_shape}, expected a Python float: take the number out "
+               "with .item()").format(what=what, got_shape=tuple(value.shape)), cause=_("tensor, not a number"))
+    return expect_number(value, what)
+
+
 def test_forward_values(learner):
     """forward(x, w, b) is x * w + b element by element: on a tensor of samples, with b left at 0 and given, and for one sample against (w, b) grids."""
     got = learner.call("forward", X, 2.0)
-    expect_close(got, X * 2.0, _("forward(x, 2.0) with x = [1, 2, 3]"))
+    expect_close_or_mistake(got, X * 2.0, _("forward(x, 2.0) with x = [1, 2, 3]"), _forward_mistakes(X, 2.0, 0.0))
     got = learner.call("forward", X2, 1.5, 1.0)
     if isinstance(got, torch.Tensor) and got.shape == X2.shape and torch.allclose(got, X2 * 1.5):
         fail(_("forward(x, 1.5, 1.0) returned x * w: the bias b is ignored; return x * w + b"))
-    expect_close(got, X2 * 1.5 + 1.0, _("forward(x, 1.5, 1.0) with x = [1, 2, 3, 4]"))
+    expect_close_or_mistake(got, X2 * 1.5 + 1.0, _("forward(x, 1.5, 1.0) with x = [1, 2, 3, 4]"),
+                            _forward_mistakes(X2, 1.5, 1.0))
     W, B = torch.meshgrid(WS[:4], BS[:3], indexing="ij")
     expect_close(learner.call("forward", torch.tensor(2.0), W, B), 2.0 * W + B,
                  _("forward(2.0, W, B) with W, B of shape (4, 3) from meshgrid"))
@@ -56,7 +80,8 @@ def test_mse_slide_values(learner):
                     (err.mean() ** 2, "that squares the mean error; square each error first, then take the mean",
                      "mean squared before"),
                     (err.abs().mean(), "that is the mean absolute error; square the errors", "absolute error"),
-                    (err.mean(), "the errors are not squared: (y_hat - y) ** 2", "errors not squared"))
+                    (err.mean(), "the errors are not squared: (y_hat - y) ** 2", "errors not squared")) + \
+            _mse_mistakes(x, y, w, b)
         expect_close_or_mistake(torch.tensor(value), _mse(x, y, w, b), what, mistakes, atol=1e-4)
 
 
@@ -66,6 +91,15 @@ def test_w_grid_values(learner):
     if tuple(got.shape) == (40,):
         fail(_("w_grid() has 40 values and stops at 3.9: arange excludes its end, so write "
                "torch.arange(0.0, 4.1, 0.1)"))
+    if got.dim() == 1 and len(got) >= 2 and tuple(got.shape) != (41,):
+        first, last, step = got[0].item(), got[-1].item(), (got[1] - got[0]).item()
+        wrong = [part for bad, part in (
+            (abs(first) > 1e-6, _("it starts at {first:.4g}, not 0.0").format(first=first)),
+            (abs(step - 0.1) > 1e-6, _("its step is {step:.4g}, not 0.1").format(step=step)),
+            (abs(last - 4.0) > 1e-4, _("it ends at {last:.4g}, not 4.0").format(last=last))) if bad]
+        fail(_("w_grid() has {n} values ({wrong}); torch.arange(start, end, step) counts from start in steps of "
+               "step and stops BEFORE end: torch.arange(0.0, 4.1, 0.1)").format(n=len(got), wrong="; ".join(wrong)),
+             cause=_("wrong grid"))
     expect_shape(got, (41,), "w_grid()")
     expect_close(got, WS, "w_grid()", atol=1e-5)
 
@@ -86,7 +120,12 @@ def test_sweep_costs(learner):
                    "given, not the globals x_data and y_data"))
         expect_close_or_mistake(costs, want, _("the costs of sweep on {name}").format(name=name),
                                 ((want * len(x), "the costs are the SUM of squared errors; divide by the number "
-                                                 "of samples (the slide's l_sum / 3)", "sum, not mean"),), atol=1e-4)
+                                                 "of samples (the slide's l_sum / 3)", "sum, not mean"),
+                                 (torch.stack([_mse(y, x, w) for w in WS]),
+                                  _("x and y are swapped: call mse(x, y, w)"), _("x and y swapped")),
+                                 (torch.stack([_mse(x, w, y) for w in WS]),
+                                  _("the arguments of mse are out of order: mse(x, y, w)"), _("arguments swapped"))),
+                                atol=1e-4)
 
 
 def test_best_w(learner):
@@ -94,7 +133,11 @@ def test_best_w(learner):
     for x, y, name in ((X, Y, "the slide's data"), (X2, Y2, "x = [1, 2, 3, 4], y = [2.5, 4, 5.5, 7]")):
         costs = torch.stack([_mse(x, y, w) for w in WS])
         want = WS[costs.argmin()].item()
-        value = expect_number(learner.call("best_w", x, y), f"best_w on {name}")
+        value = _python_number(learner.call("best_w", x, y), f"best_w on {name}")
+        swapped = torch.stack([_mse(y, x, w) for w in WS])
+        if abs(value - want) > 1e-4 and abs(value - WS[swapped.argmin()].item()) < 1e-4:
+            fail(_("best_w on {name} returned {value:g}, the best w with x and y swapped: call sweep(x, y)").format(
+                name=name, value=value), cause=_("x and y swapped"))
         if abs(value - costs.argmin().item()) < 1e-6 and abs(value - want) > 1e-3:
             fail(_("best_w on {name} returned {value:g}, the index of the smallest cost; return the weight "
                    "at that index, ws[costs.argmin()] = {want:.1f}").format(name=name, value=value, want=want))
@@ -116,7 +159,10 @@ def test_cost_surface(learner):
         expect_shape(got, (len(WS), len(BS)), what)
         expect_close_or_mistake(got, want, what,
                                 ((want * len(x), "the table holds the SUM of squared errors; divide by the "
-                                                 "number of samples", "sum, not mean"),), atol=1e-3)
+                                                 "number of samples", "sum, not mean"),
+                                 (want * len(x) ** 2, _("the summed squared errors are multiplied by the number of "
+                                                        "samples; divide instead: total / len(x)"),
+                                  _("multiplied, not divided"))), atol=1e-3)
 
 
 def test_surface_minimum(learner):
@@ -126,8 +172,8 @@ def test_surface_minimum(learner):
         got = learner.call("surface_minimum", x, y, WS, BS_LONG)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             fail(_("surface_minimum must return two numbers: (w, b)"))
-        w = expect_number(got[0], _("the w of surface_minimum on {name}").format(name=name))
-        b = expect_number(got[1], _("the b of surface_minimum on {name}").format(name=name))
+        w = _python_number(got[0], _("the w of surface_minimum on {name}").format(name=name))
+        b = _python_number(got[1], _("the b of surface_minimum on {name}").format(name=name))
         if abs(w - want[1]) < 1e-4 and abs(b - want[0]) < 1e-4 and want[0] != want[1]:
             fail(_("surface_minimum on {name} returned (w, b) = ({w:g}, {b:g}): w and b are swapped").format(name=name, w=w, b=b))
         if not (abs(w - want[0]) < 1e-4 and abs(b - want[1]) < 1e-4):
