@@ -284,7 +284,7 @@ def _me() -> str:
         from distributed import get_worker
         return get_worker().address
     except (ImportError, ValueError):
-        return "not a Dask worker"
+        return _("not a Dask worker")
 
 
 _idle: list[subprocess.Popen] = []
@@ -318,7 +318,7 @@ def _helper_call(request: dict) -> str:
         answer = ""
     if not answer:
         helper.kill()
-        raise RuntimeError(f"its grading helper exited with status {helper.wait()} before answering")
+        raise RuntimeError(_("its grading helper exited with status {code} before answering").format(code=helper.wait()))
     with _idle_lock:
         _idle.append(helper)
     return answer

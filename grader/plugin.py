@@ -61,6 +61,7 @@ class GraderPlugin:
         self.outcomes: dict[str, tuple[str, str, float]] = {}
         self.descriptions: dict[str, str] = {}
         self.collect_errors: list[str] = []
+        self.start_failed: set[str] = set()  # checks whose worker could not start (WorkerStartFailed)
         self.setup_s: dict[str, float] = {}
         self.details: dict[str, dict] = {}   # a failed check's expected / actual / cause / help; an error's diagnosis
 
@@ -135,6 +136,8 @@ class GraderPlugin:
         elif call.excinfo is not None:
             exc = call.excinfo.value
             status, text = self.classify(exc, getattr(item.module, "MISTAKES", ()))
+            if isinstance(exc, WorkerStartFailed):
+                self.start_failed.add(name)  # the runner's NOT_GRADED, compared in no language
             self.outcomes[name] = (status, text, duration)
             if isinstance(exc, CheckFailed):
                 self.details[name] = exc.details()
@@ -150,7 +153,7 @@ class GraderPlugin:
         of its lecture's typical errors (``MISTAKES``): an error it recognises is a failure that names
         the mistake, any other error gets the shared table's hint."""
         if isinstance(exc, WorkerStartFailed):
-            return "error", str(exc)
+            return "error", str(exc)  # the check is in start_failed too (the text is in the learner's language)
         if isinstance(exc, NotAttempted):
             return "not_attempted", shown(exc.where)
         if isinstance(exc, CheckFailed):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Union
 
+from .i18n import _
 from .results import LectureResult, SubmissionResult, write_atomic
 
 KILL_GRACE_S = 5.0       # between SIGTERM and SIGKILL
@@ -138,15 +139,19 @@ class Pool:
 
     def _collect(self, r: _Running) -> Result:
         if r.terminated_at is not None:
-            return r.job.on_fail("timed_out", f"grading this submission took longer than {self.timeout:g} s; "
-                                              "it was stopped and its unfinished checks count as timed out")
+            return r.job.on_fail("timed_out", _("grading this submission took longer than {seconds} s; it was stopped "
+                                                "and its unfinished checks count as timed out").format(seconds=f"{self.timeout:g}"))
         try:
             return self.result_type.from_dict(json.loads(r.result_path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError, KeyError):
             code = r.proc.exitcode
-            how = f"was killed by signal {-code}" if code and code < 0 else f"exited with status {code}"
-            return r.job.on_fail("error", f"the grading process of this submission {how} before reporting "
-                                          "(out of memory?); this is not a verdict on the code: grade it again")
+            if code and code < 0:
+                message = _("the grading process of this submission was killed by signal {signal} before reporting "
+                            "(out of memory?); this is not a verdict on the code: grade it again").format(signal=-code)
+            else:
+                message = _("the grading process of this submission exited with status {code} before reporting "
+                            "(out of memory?); this is not a verdict on the code: grade it again").format(code=code)
+            return r.job.on_fail("error", message)
         finally:
             r.result_path.unlink(missing_ok=True)
             shutil.rmtree(_tmp_of(r.result_path), ignore_errors=True)

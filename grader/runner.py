@@ -144,7 +144,7 @@ def _check_result(lecture: Lecture, spec, plugin, learner: Learner, interrupted:
     # The hint teaches, it does not give the answer: only a diagnosed cause (a failure's help, an
     # error's likely cause), never the check's own TOML hint (the lecture's hints are `grader hint`'s).
     hint = "" if status == "passed" else (details.get("help") or details.get("diagnosis") or "")
-    if learner.start_failure and status == "error" and message.startswith("the grader could not start"):
+    if learner.start_failure and status == "error" and spec.name in plugin.start_failed:  # not the text: it is translated
         message, hint = _(NOT_GRADED), ""  # the whole reason is said once, as the grader's problem
     return CheckResult(
         name=spec.name, exercise=spec.exercise, status=status,

@@ -26,7 +26,7 @@ UNITS = {"s", "MB", "GB", "kB", "MiB", "GiB", "KiB", "bytes"}
 def english_runs(text: str, n: int = 3) -> list[str]:
     """The runs of ``n`` or more English words in ``text`` (code, identifiers and units aside)."""
     masked = _CODE.sub(" · ", text)
-    masked = re.sub(r"\b(?:%s)\b" % "|".join(UNITS), " · ", masked)
+    masked = re.sub(r"(?<!')\b(?:%s)\b" % "|".join(UNITS), " · ", masked)  # not the s of slide's
     return [run for run in _RUN.findall(masked) if len(run.split()) >= n]
 
 
@@ -310,3 +310,100 @@ def test_shared_judgements_are_chinese(zh):
             attempt()
         for text in (info.value.message, *map(str, info.value.details().values())):
             _no_english(text)
+
+
+# ---------------------------------------------------------------- texts written inside functions
+
+def _matched_not_shown(node, parents) -> bool:
+    """A text compared with another (``"cannot be multiplied" in exc.message``, ``.startswith(...)``): a
+    key that matches PyTorch's or the grader's own English, never shown."""
+    parent = parents.get(node)
+    if isinstance(parent, ast.Compare):
+        return True
+    return (isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute)
+            and parent.func.attr in ("startswith", "endswith", "removeprefix", "removesuffix", "find", "split"))
+
+
+def _untranslated_texts(path: Path) -> list[tuple[str, str]]:
+    """(``file:line``, text) of every string with a run of English words that a person would read
+    untranslated: not a docstring, not inside ``_()`` / ``N_()`` / ``ngettext()``, not a pattern of a
+    ``*MISTAKES`` table (it matches PyTorch's English), not a key compared with another text.  The
+    pieces of an f-string count one by one (an f-string is never translated: it must become
+    ``_("...{x}...").format(x=...)``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    marked, patterns = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("_", "N_", "ngettext"):
+            marked |= {id(n) for n in ast.walk(node)}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "").endswith("MISTAKES") for t in node.targets):
+            for row in ast.walk(node.value):
+                if isinstance(row, ast.Tuple) and len(row.elts) == 2:
+                    patterns |= {id(n) for n in ast.walk(row.elts[0])}
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or id(node) in marked | patterns:
+            continue
+        if isinstance(parents.get(node), ast.Expr) or _matched_not_shown(node, parents):
+            continue
+        if english_runs(node.value):
+            found.append((f"{path.relative_to(ROOT)}:{node.lineno}", node.value))
+    return found
+
+
+# Where a person reads what the grader wrote at run time: the checks' failures, the batch's and the
+# cluster's closed results, the runner's messages, the instructor's commands.
+SHOWN_AT_RUN_TIME = ["grader/checks/*.py", "grader/pool.py", "grader/batch.py", "grader/cluster.py",
+                     "grader/runner.py", "grader/cli/instructor.py"]
+
+# Texts known to be English still, each listed so that the gap stays visible (and a new one fails).
+# lecture01, lecture02 and lecture05 are being changed on another branch at the time of writing: their
+# texts are to be translated there, and their rows removed from here then.
+STILL_ENGLISH = {
+    "grader/checks/lecture01.py": {
+        "torch.mm takes 2-D matrices only: use torch.matmul (or @), which keeps leading batch dimensions",
+        "the inner sizes must agree: w is stored as (out, in), so multiply by its transpose, x @ w.T",
+    },
+    "grader/checks/lecture02.py": {
+        "the slide's data",
+        "that is the SUM of the squared errors; the MSE divides by the number of samples: take .mean()",
+        "that is the square root of the MSE (RMSE); do not take the root",
+        "that squares the mean error; square each error first, then take the mean",
+        "mean squared before",
+        "that is the mean absolute error; square the errors",
+        "the errors are not squared: (y_hat - y) ** 2",
+        "errors not squared",
+        "the costs are the SUM of squared errors; divide by the number of samples (the slide's l_sum / 3)",
+        "the table holds the SUM of squared errors; divide by the number of samples",
+    },
+    "grader/checks/lecture05.py": {"before the step", "after the step"},
+}
+
+# Texts with English words that no person reads as a message.
+NOT_SHOWN = {
+    # a ValueError for a bug of the grader's own (the predictions are computed by the grader)
+    ("grader/checks/common.py", "predictions of shape "), ("grader/checks/common.py", " for labels of shape "),
+}
+
+
+def test_no_text_written_at_run_time_is_left_english():
+    found = [f"{where}: {text[:100]!r}" for pattern in SHOWN_AT_RUN_TIME for path in sorted(ROOT.glob(pattern))
+             for where, text in _untranslated_texts(path)
+             if text not in STILL_ENGLISH.get(where.split(":")[0], ()) and (where.split(":")[0], text) not in NOT_SHOWN]
+    assert not found, f"{len(found)} English texts a person reads, not marked _() / N_():\n" + "\n".join(found)
+
+
+def test_the_scanner_finds_an_f_string_and_passes_what_is_marked(tmp_path):
+    sample = ROOT / "grader" / "_scan_sample.py"
+    sample.write_text('from grader.i18n import _, N_\n'
+                      'MISTAKES = [("must match the size of tensor", N_("the sizes differ here and there"))]\n'
+                      'def f(x, message):\n'
+                      '    """A docstring is a description, extracted on its own."""\n'
+                      '    if "cannot be multiplied" in message:\n'
+                      '        return _("this one is translated fine")\n'
+                      '    return f"this one is not {x} translated at all"\n', encoding="utf-8")
+    try:
+        assert [text for _where, text in _untranslated_texts(sample)] == ["this one is not ", " translated at all"]
+    finally:
+        sample.unlink()

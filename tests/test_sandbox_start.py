@@ -40,6 +40,21 @@ def test_a_worker_that_cannot_start_is_the_graders_problem(workdir, tmp_path, mo
     assert not [n for n in result.notes if "restarted" in n]  # one try, not one per check
 
 
+def test_a_worker_that_cannot_start_is_the_graders_problem_in_chinese_too(workdir, tmp_path, monkeypatch):
+    """The runner knows a start failure by its kind, not by its English text: the same verdict in Chinese."""
+    from grader import i18n
+    broken = tmp_path / "worker.py"
+    broken.write_text("import sys\nsys.exit(1)\n")
+    monkeypatch.setattr(sandbox, "WORKER_SCRIPT", broken)
+    monkeypatch.setenv("GRADER_SANDBOX", "plain")
+    with i18n.use_language("zh"):
+        result = run_lecture(load_lecture("lecture05"), submission(workdir, "lecture05"),
+                             limits=Limits(call_s=20, submission_s=120))
+        not_graded = i18n._(NOT_GRADED)
+    assert result.grader_error and not_graded != NOT_GRADED
+    assert all(c.status == "error" and c.message == not_graded and c.hint == "" for c in result.checks)
+
+
 def test_check_exits_3_when_the_required_sandbox_cannot_start(workdir):
     env = {**os.environ, "GRADER_SANDBOX": "bwrap", "GRADER_BWRAP": "/bin/false"}
     r = subprocess.run([sys.executable, "-m", "grader", "check", "lecture05"], cwd=workdir, env=env,

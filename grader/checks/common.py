@@ -177,7 +177,7 @@ def expect_close_or_mistake(value, expected: torch.Tensor, what: str, mistakes=(
             mistake = Mistake(*mistake)
             if same(t.detach(), torch.as_tensor(mistake.result)):
                 want, got = _first_difference(t, expected, atol, rtol)
-                fail_mistake(f"{what}: {mistake.message}", mistake, expected=want, actual=got)
+                fail_mistake(_("{what}: {message}").format(what=what, message=mistake.message), mistake, expected=want, actual=got)
     return expect_close(t, expected, what, atol=atol, rtol=rtol)
 
 

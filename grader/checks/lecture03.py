@@ -59,54 +59,54 @@ def _expect(value, want, what, mistakes=(), tol=1e-4):
 
 def test_cost_value(learner):
     """cost(x, y, w) is the mean squared error: 4.667 on the slide's data at w = 1, and the MSE of other data."""
-    for x, y, w, name in ((X, Y, 1.0, "the slide's data"), (X2, Y2, 0.7, DATA2)):
-        what = f"cost(x, y, {w}) on {name}"
+    for x, y, w, name in ((X, Y, 1.0, _("the slide's data")), (X2, Y2, 0.7, DATA2)):
+        what = _("cost(x, y, {w}) on {name}").format(w=w, name=name)
         err = x.double() * w - y.double()
         _expect(_number(learner, what, "cost", x, y, w), _cost(x, y, w), what,
-                (((err ** 2).sum().item(), "that is the SUM of squared errors; the cost is their mean",
-                  "sum, not mean"),
-                 (err.mean().item(), "the errors are not squared: (x * w - y) ** 2", "errors not squared")))
+                (((err ** 2).sum().item(), _("that is the SUM of squared errors; the cost is their mean"),
+                  _("sum, not mean")),
+                 (err.mean().item(), _("the errors are not squared: (x * w - y) ** 2"), _("errors not squared"))))
 
 
 def test_gradient_values(learner):
     """gradient(x, y, w) is d(cost)/dw = mean of 2 * x * (x * w - y): -9.333, 0 and 9.333 at w = 1, 2, 3 on the slide's data, and the same formula on other data."""
-    cases = [(X, Y, w, "the slide's data") for w in (1.0, 2.0, 3.0)] + [(X2, Y2, 0.7, DATA2)]
+    cases = [(X, Y, w, _("the slide's data")) for w in (1.0, 2.0, 3.0)] + [(X2, Y2, 0.7, DATA2)]
     for x, y, w, name in cases:
-        what = f"gradient(x, y, {w}) on {name}"
+        what = _("gradient(x, y, {w}) on {name}").format(w=w, name=name)
         want = _grad(x, y, w)
         xd, yd = x.double(), y.double()
         _expect(_number(learner, what, "gradient", x, y, w), want, what,
-                ((want / 2, "it is half the gradient: the derivative of (x*w - y)**2 brings down a factor 2",
-                  "missing factor 2"),
-                 (want * len(x), "that is the SUM over the samples; the cost is a mean, so is its gradient",
-                  "sum, not mean"),
-                 (-want, "the sign is wrong: the derivative of (x*w - y)**2 is 2 * x * (x*w - y); "
-                         "with (y - x*w) inside, the gradient points the other way", "wrong sign"),
-                 ((2 * (xd * w - yd)).mean().item(), "the factor x is missing: by the chain rule "
-                                                     "d(x*w - y)/dw = x, so the gradient is 2 * x * (x*w - y)",
-                  "missing factor x")))
+                ((want / 2, _("it is half the gradient: the derivative of (x*w - y)**2 brings down a factor 2"),
+                  _("missing factor 2")),
+                 (want * len(x), _("that is the SUM over the samples; the cost is a mean, so is its gradient"),
+                  _("sum, not mean")),
+                 (-want, _("the sign is wrong: the derivative of (x*w - y)**2 is 2 * x * (x*w - y); "
+                           "with (y - x*w) inside, the gradient points the other way"), _("wrong sign")),
+                 ((2 * (xd * w - yd)).mean().item(), _("the factor x is missing: by the chain rule "
+                                                       "d(x*w - y)/dw = x, so the gradient is 2 * x * (x*w - y)"),
+                  _("missing factor x"))))
 
 
 def test_gd_first_epoch(learner):
     """gd_epoch(x, y, w, lr) makes one batch update w - lr * gradient: from w = 1 with lr = 0.01 the slide's first epoch gives w = 1.0933."""
-    for x, y, w, lr, name in ((X, Y, 1.0, 0.01, "the slide's data"), (X2, Y2, 0.7, 0.05, DATA2)):
-        what = f"gd_epoch(x, y, {w}, {lr}) on {name}"
+    for x, y, w, lr, name in ((X, Y, 1.0, 0.01, _("the slide's data")), (X2, Y2, 0.7, 0.05, DATA2)):
+        what = _("gd_epoch(x, y, {w}, {lr}) on {name}").format(w=w, lr=lr, name=name)
         g = _grad(x, y, w)
         _expect(_number(learner, what, "gd_epoch", x, y, w, lr), w - lr * g, what,
-                ((w + lr * g, "w moved uphill: gradient DEscent subtracts, w - lr * gradient", "uphill"),
-                 (w - g, "the learning rate is missing: w - lr * gradient", "missing learning rate")), tol=1e-5)
+                ((w + lr * g, _("w moved uphill: gradient DEscent subtracts, w - lr * gradient"), _("uphill")),
+                 (w - g, _("the learning rate is missing: w - lr * gradient"), _("missing learning rate"))), tol=1e-5)
 
 
 def test_sgd_epoch_per_sample(learner):
     """sgd_epoch(x, y, w, lr) updates w after each sample with that sample's gradient at the current w: from w = 1 with lr = 0.01 on the slide's data, w = 1.2607."""
-    for x, y, w, lr, name in ((X, Y, 1.0, 0.01, "the slide's data"), (X2, Y2, 0.7, 0.05, DATA2)):
-        what = f"sgd_epoch(x, y, {w}, {lr}) on {name}"
+    for x, y, w, lr, name in ((X, Y, 1.0, 0.01, _("the slide's data")), (X2, Y2, 0.7, 0.05, DATA2)):
+        what = _("sgd_epoch(x, y, {w}, {lr}) on {name}").format(w=w, lr=lr, name=name)
         _expect(_number(learner, what, "sgd_epoch", x, y, w, lr), _sgd(x, y, w, lr), what,
-                ((w - lr * _grad(x, y, w), "that is one batch update with the mean gradient; SGD makes one update "
-                                           "for each sample, with the gradient of that sample alone", "batch update"),
-                 (_sgd(x, y, w, lr, stale=True), "every sample's gradient was taken at the starting w; update w "
-                                                 "after each sample so the next gradient uses the current w",
-                  "stale w")),
+                ((w - lr * _grad(x, y, w), _("that is one batch update with the mean gradient; SGD makes one update "
+                                             "for each sample, with the gradient of that sample alone"), _("batch update")),
+                 (_sgd(x, y, w, lr, stale=True), _("every sample's gradient was taken at the starting w; update w "
+                                                   "after each sample so the next gradient uses the current w"),
+                  _("stale w"))),
                 tol=1e-5)
 
 
@@ -128,15 +128,16 @@ def test_train_history(learner):
         want_w, want_h = _train(X, Y, 1.0, 0.01, 3, stochastic)
         _unused, after_h = _train(X, Y, 1.0, 0.01, 3, stochastic, after=True)
         other_w, other_h = _train(X, Y, 1.0, 0.01, 3, not stochastic)
-        wrong_mode = (f"that is what {'batch GD' if stochastic else 'SGD'} gives: with stochastic={stochastic} "
-                      f"use {'sgd_epoch' if stochastic else 'gd_epoch'}")
+        wrong_mode = _("that is what {mode} gives: with stochastic={stochastic} use {function}").format(
+            mode=_("batch GD") if stochastic else "SGD", stochastic=stochastic,
+            function="sgd_epoch" if stochastic else "gd_epoch")
         _expect(torch.tensor(hist, dtype=torch.float64), want_h, _("the history of {what}").format(what=what),
-                ((after_h, "the costs were recorded after each update; record the cost at the START of the "
-                           "epoch, before w changes (the slide's epoch 0 shows loss 4.667 at w = 1)",
-                  "recorded after the update"),
-                 (other_h, wrong_mode, "stochastic ignored")))
+                ((after_h, _("the costs were recorded after each update; record the cost at the START of the "
+                             "epoch, before w changes (the slide's epoch 0 shows loss 4.667 at w = 1)"),
+                  _("recorded after the update")),
+                 (other_h, wrong_mode, _("stochastic ignored"))))
         _expect(torch.tensor(w, dtype=torch.float64), want_w, _("the w of {what}").format(what=what),
-                ((other_w, wrong_mode, "stochastic ignored"),), tol=1e-5)
+                ((other_w, wrong_mode, _("stochastic ignored")),), tol=1e-5)
 
 
 def test_converges_to_two(learner):

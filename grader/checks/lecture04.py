@@ -62,11 +62,11 @@ def test_first_gradient(learner):
                "is (x * w - y) ** 2; call backward() on it and record w.grad.item()").format(first=first))
     expect_close_or_mistake(grads, torch.tensor(want, dtype=torch.float64), _("the gradients of the first epoch"),
                             ((torch.tensor(acc, dtype=torch.float64),
-                              "they add up from sample to sample: w.grad was not zeroed after the update; "
-                              "call w.grad.data.zero_() in every step", "gradient not zeroed"),
+                              _("they add up from sample to sample: w.grad was not zeroed after the update; "
+                                "call w.grad.data.zero_() in every step"), _("gradient not zeroed")),
                              (torch.tensor(_sgd(1.0, 0.0, 1)[1], dtype=torch.float64),
-                              "they are the gradients at w = 1 every time: w never changed; sgd_step must update "
-                              "the caller's w in place, w.data -= lr * w.grad.data", "w never updated")), atol=1e-4)
+                              _("they are the gradients at w = 1 every time: w never changed; sgd_step must update "
+                                "the caller's w in place, w.data -= lr * w.grad.data"), _("w never updated"))), atol=1e-4)
     expect_near(w, want_w, 1e-5, _("w after one epoch"))
 
 
@@ -141,10 +141,10 @@ def test_affine_grads_by_hand(learner):
         r = w * x + b - y
         expect_close_or_mistake(got, want, what, (
             (torch.tensor([2 * r * x, 2 * r * x], dtype=torch.float64),
-             "d loss/d b has a factor x it should not have: d(w*x + b)/db = 1, so d loss/d b = 2 * (w*x + b - y)",
-             "x in d loss/d b"),
-            (want / 2, "both are half of autograd's: the derivative of r**2 is 2 * r", "missing factor 2"),
-            (-want, "the signs are flipped: with r = w*x + b - y, d loss/d w = 2 * r * x", "wrong sign")), atol=1e-9)
+             _("d loss/d b has a factor x it should not have: d(w*x + b)/db = 1, so d loss/d b = 2 * (w*x + b - y)"),
+             _("x in d loss/d b")),
+            (want / 2, _("both are half of autograd's: the derivative of r**2 is 2 * r"), _("missing factor 2")),
+            (-want, _("the signs are flipped: with r = w*x + b - y, d loss/d w = 2 * r * x"), _("wrong sign"))), atol=1e-9)
 
 
 def test_quadratic_grads_by_hand(learner):
@@ -156,8 +156,8 @@ def test_quadratic_grads_by_hand(learner):
         r = w1 * x ** 2 + w2 * x + b - y
         expect_close_or_mistake(got, want, what, (
             (torch.tensor([2 * r * x, 2 * r * x, 2 * r], dtype=torch.float64),
-             "d loss/d w1 must carry x ** 2 (d(w1 * x**2)/dw1 = x**2), not x", "x for x ** 2"),
-            (want / 2, "all are half of autograd's: the derivative of r**2 is 2 * r", "missing factor 2")), atol=1e-9)
+             _("d loss/d w1 must carry x ** 2 (d(w1 * x**2)/dw1 = x**2), not x"), _("x for x ** 2")),
+            (want / 2, _("all are half of autograd's: the derivative of r**2 is 2 * r"), _("missing factor 2"))), atol=1e-9)
 
 
 def test_quadratic_grads_autograd(learner):
@@ -167,8 +167,8 @@ def test_quadratic_grads_autograd(learner):
         got = _numbers(learner.call("quadratic_grads_autograd", x, y, w1, w2, b), 3, what)
         want = _autograd(lambda a, c, d: (a * x ** 2 + c * x + d - y) ** 2, w1, w2, b)
         expect_close_or_mistake(got, want, what, (
-            (2 * want, "each gradient is twice autograd's: backward() ran twice without zeroing .grad",
-             "backward twice"),), atol=1e-4,
+            (2 * want, _("each gradient is twice autograd's: backward() ran twice without zeroing .grad"),
+             _("backward twice")),), atol=1e-4,
             rtol=1e-5)
 
 
@@ -204,10 +204,10 @@ def test_sigmoid_backward(learner):
     central = (plus - minus) / (2 * H)
     s = torch.sigmoid(x)
     expect_close_or_mistake(grad, g * central, _("x.grad against g * central differences of your forward"), (
-        (central, "backward ignored grad_output: by the chain rule return grad_output * y * (1 - y)",
-         "grad_output ignored"),
-        (g * s, "the factor (1 - y) is missing: sigmoid'(x) = y * (1 - y)", "missing (1 - y)"),
-        (g * x * (1 - x), "the derivative was taken at the input x; it is y * (1 - y) with y = sigmoid(x), "
-                          "the OUTPUT: save y in forward with ctx.save_for_backward(y)", "derivative at the input")),
+        (central, _("backward ignored grad_output: by the chain rule return grad_output * y * (1 - y)"),
+         _("grad_output ignored")),
+        (g * s, _("the factor (1 - y) is missing: sigmoid'(x) = y * (1 - y)"), _("missing (1 - y)")),
+        (g * x * (1 - x), _("the derivative was taken at the input x; it is y * (1 - y) with y = sigmoid(x), "
+                            "the OUTPUT: save y in forward with ctx.save_for_backward(y)"), _("derivative at the input"))),
         atol=1e-8, rtol=1e-6)
     expect_close(grad, g * s * (1 - s), _("x.grad against g * y * (1 - y)"), atol=1e-10, rtol=1e-8)

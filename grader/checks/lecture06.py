@@ -39,7 +39,7 @@ def _simulate(w: float, b: float, lr: float, steps: int) -> tuple[float, float, 
 def test_model_output(learner):
     """LogisticRegressionModel maps a batch of shape (N, 1) to probabilities sigmoid(w*x + b) of shape (N, 1), for N = 1 and N = 5."""
     for w, b, n, x, out in line_model_outputs(learner, "LogisticRegressionModel", -4, 6):
-        what = f"LogisticRegressionModel()(x) with x of shape ({n}, 1)"
+        what = _("LogisticRegressionModel()(x) with x of shape ({n}, 1)").format(n=n)
         if n > 1 and torch.allclose(out.double(), (w * x + b).double(), atol=1e-5):
             fail(_("{what} returned w*x + b itself (values {v1}...), not a probability: apply torch.sigmoid "
                    "to the linear layer's output").format(what=what, v1=out.flatten()[:3].tolist()))

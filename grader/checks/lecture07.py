@@ -73,7 +73,7 @@ def test_model_output(learner):
     for in_features, n in ((30, 1), (30, 5), (8, 5)):
         x = torch.randn(n, in_features, generator=g) * 3
         model = learner.new("MultiLayerModel", in_features)
-        what = f"MultiLayerModel({in_features})(x) with x of shape ({n}, {in_features})"
+        what = _("MultiLayerModel({in_features})(x) with x of shape ({n}, {in_features})").format(in_features=in_features, n=n)
         out = expect_shape(learner.call(model, x), (n, 1), what)
         expect_probabilities(out, what, _("end with torch.sigmoid after the last Linear layer"))
 

@@ -65,7 +65,7 @@ def test_loader_batch_count(learner):
         count, seen = expect_list(got.get(f"{n},{b}") if isinstance(got, dict) else None,
                                   _("the batch count and sizes of a loader over {n} samples").format(n=n), length=2)
         if count != want or seen != sizes:
-            dropped = " (drop_last=True drops the smaller last batch: leave it False)" if count == n // b else ""
+            dropped = _(" (drop_last=True drops the smaller last batch: leave it False)") if count == n // b else ""
             fail(_("a loader over {n} samples with batch_size={b}: expected {want} batches of sizes "
                    "{sizes}, got len(loader) = {count} and batches of sizes {seen}{dropped}").format(n=n, b=b, want=want, sizes=sizes, count=count, seen=seen, dropped=dropped))
 
@@ -161,8 +161,8 @@ def test_train_step_per_batch(learner):
                "batch: the inner loop runs over the loader, and each batch gets forward, loss, "
                "zero_grad, backward, step").format(steps=steps))
     if not isinstance(history, list) or len(history) != 2:
-        fail(f"train(..., epochs=2) must return a list of 2 numbers, one per epoch, got "
-             f"{type(history).__name__}" + (f" of length {len(history)}" if isinstance(history, list) else ""))
+        fail(_("train(..., epochs=2) must return a list of 2 numbers, one per epoch, got {type}").format(
+            type=type(history).__name__) + (_(" of length {n}").format(n=len(history)) if isinstance(history, list) else ""))
     s = data["state"]
     losses = [F.binary_cross_entropy(torch.sigmoid(F.linear(F.relu(F.linear(x, s["0.weight"], s["0.bias"])),
                                                             s["2.weight"], s["2.bias"])), y).item()

@@ -58,9 +58,9 @@ def test_softmax_rows_sum_to_one(learner):
         if not torch.allclose(sums, torch.ones(n, dtype=torch.float64), atol=1e-4):
             detail = ""
             if n > 1 and torch.allclose(got.double().sum(dim=0), torch.ones(10, dtype=torch.float64), atol=1e-4):
-                detail = "; its columns sum to 1 instead: sum over the last dim (dim=-1, keepdim=True), not dim 0"
+                detail = _("; its columns sum to 1 instead: sum over the last dim (dim=-1, keepdim=True), not dim 0")
             elif n == 1 and torch.allclose(got.double(), torch.ones(1, 10, dtype=torch.float64), atol=1e-4):
-                detail = "; every entry is 1, as when dividing by a sum over dim 0: sum over the last dim (dim=-1)"
+                detail = _("; every entry is 1, as when dividing by a sum over dim 0: sum over the last dim (dim=-1)")
             fail(_("softmax of a ({n}, 10) batch: each row should sum to 1, but the row sums are "
                    "{v1}{detail}").format(n=n, v1=[round(s, 4) for s in sums.tolist()], detail=detail))
         expect_close_or_mistake(got, F.softmax(z, dim=-1), _("softmax of a ({n}, 10) batch").format(n=n), _softmax_mistakes(z),
@@ -116,7 +116,8 @@ def test_cross_entropy_matches_functional(learner):
     cases = [(randn(1, 10, seed=93) * 2, randint(10, (1,), 94)), (randn(5, 10, seed=95) * 2, randint(10, (5,), 96)),
              (torch.tensor([[1000.0, 999.0, 990.0], [995.0, 1000.0, 1001.0]]), torch.tensor([1, 0]))]
     for z, y in cases:
-        what = f"cross_entropy on a ({len(y)}, {z.shape[1]}) batch" + (" of logits near 1000" if z.abs().max() > 100 else "")
+        what = (_("cross_entropy on a ({n}, {classes}) batch of logits near 1000") if z.abs().max() > 100 else
+                _("cross_entropy on a ({n}, {classes}) batch")).format(n=len(y), classes=z.shape[1])
         got = glue(learner, "cross_entropy_with_grad", z, y, where=_("cross_entropy (softmax.py)"))
         if not got["is_tensor"]:
             fail(_("{what}: expected a 0-dim tensor, got {__name__}; return the loss as a tensor (no "
@@ -142,7 +143,7 @@ def test_cross_entropy_nll_matches(learner):
     cases = [(SLIDE_PRED1, SLIDE_Y), (SLIDE_PRED2, SLIDE_Y), (randn(1, 10, seed=97), randint(10, (1,), 98)),
              (randn(6, 4, seed=99) * 2, randint(4, (6,), 100))]
     for z, y in cases:
-        what = f"cross_entropy_nll on a ({len(y)}, {z.shape[1]}) batch"
+        what = _("cross_entropy_nll on a ({n}, {classes}) batch").format(n=len(y), classes=z.shape[1])
         got = expect_number(learner.call("cross_entropy_nll", z, y), what)
         want = F.cross_entropy(z, y).item()
         if abs(got - want) <= 1e-4:
@@ -170,7 +171,7 @@ def test_transform_normalizes(learner):
     outs = glue(learner, "transform_images", images, where=_("make_transform (data.py)"))["outs"]
     outs = expect_list(outs, _("make_transform()(image) for the 2 images sent"), length=2, noun="results")
     for k, (img, out) in enumerate(zip(images, outs)):
-        what = f"make_transform()(image) for the {'training digit' if k == 0 else 'random image'}"
+        what = _("make_transform()(image) for the training digit") if k == 0 else _("make_transform()(image) for the random image")
         if isinstance(out, Handle):
             fail(_("{what}: expected a tensor, got an object of type {type}: start with "
                    "transforms.ToTensor()").format(what=what, type=out.type))
@@ -180,12 +181,12 @@ def test_transform_normalizes(learner):
                    "[0, 1]").format(what=what, dtype=t.dtype))
         scaled = img.float().unsqueeze(0) / 255
         expect_close_or_mistake(t, (scaled - MEAN) / STD, what, [
-            (scaled, "the pixels are in [0, 1] but not normalised: add transforms.Normalize((0.1307,), (0.3081,)) "
-                     "after ToTensor()", "not normalised"),
-            ((scaled - STD) / MEAN, "mean and std are swapped: Normalize(mean, std) is "
-                                    "Normalize((0.1307,), (0.3081,))", "mean and std swapped"),
-            (scaled - MEAN, "only the mean was subtracted: Normalize((0.1307,), (0.3081,)) also divides by the std",
-             "std missing"),
+            (scaled, _("the pixels are in [0, 1] but not normalised: add transforms.Normalize((0.1307,), (0.3081,)) "
+                       "after ToTensor()"), _("not normalised")),
+            ((scaled - STD) / MEAN, _("mean and std are swapped: Normalize(mean, std) is "
+                                      "Normalize((0.1307,), (0.3081,))"), _("mean and std swapped")),
+            (scaled - MEAN, _("only the mean was subtracted: Normalize((0.1307,), (0.3081,)) also divides by the std"),
+             _("std missing")),
         ], atol=1e-4)
 
 
@@ -194,7 +195,7 @@ def test_flatten_images(learner):
     for n in (1, 5):
         x = torch.arange(n * 784, dtype=torch.float32).reshape(n, 1, 28, 28)
         got = learner.call("flatten", x)
-        what = f"flatten of a ({n}, 1, 28, 28) batch"
+        what = _("flatten of a ({n}, 1, 28, 28) batch").format(n=n)
         shape = tuple(got.shape) if isinstance(got, torch.Tensor) else None
         if shape == (n * 784,) or (n > 1 and shape == (1, n * 784)):
             fail(_("{what}: expected shape ({n}, 784), got {shape}: the batch dimension was flattened away "
@@ -287,7 +288,7 @@ def _loss_probe(learner):
     for key in ("outputs", "inputs", "targets"):
         if not isinstance(got[key], list) or len(got[key]) != 2:
             fail(_("train_one_epoch over 2 batches called the {v0} {v1} time(s): once per batch expected "
-                   "(outputs = model(inputs); loss = criterion(outputs, target))").format(v0='model' if key == 'outputs' else 'loss', v1=len(got[key]) if isinstance(got[key], list) else 'an unknown number of'))
+                   "(outputs = model(inputs); loss = criterion(outputs, target))").format(v0='model' if key == 'outputs' else 'loss', v1=len(got[key]) if isinstance(got[key], list) else _('an unknown number of')))
     return got
 
 

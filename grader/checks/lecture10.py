@@ -32,9 +32,10 @@ def test_conv_output_sizes(learner):
         got = expect_number(learner.call("conv_output_size", n, k, p, s), f"conv_output_size({n}, {k}, {p}, {s})")
         want = (n + 2 * p - k) // s + 1
         if got != want:
-            fail(f"conv_output_size({n}, kernel_size={k}, padding={p}, stride={s}): expected {want}, got {got:g}"
-                 + ("; padding adds p pixels on *each* side (2p in all)" if p and got == (n + p - k) // s + 1 else "")
-                 + ("; divide by the stride before adding 1" if s > 1 and got == (n + 2 * p - k + 1) // s else ""))
+            fail(_("conv_output_size({n}, kernel_size={k}, padding={p}, stride={s}): expected {want}, got {got:g}").format(
+                n=n, k=k, p=p, s=s, want=want, got=got)
+                 + (_("; padding adds p pixels on *each* side (2p in all)") if p and got == (n + p - k) // s + 1 else "")
+                 + (_("; divide by the stride before adding 1") if s > 1 and got == (n + 2 * p - k + 1) // s else ""))
 
 
 def test_pool_output_sizes(learner):

@@ -282,7 +282,7 @@ def judge_inception(out, x, w, what: str) -> None:
         return
     for mistake in inception_mistakes(x, w):
         if close(out, mistake.result):
-            fail_mistake(f"{what}: {mistake.message}", mistake)
+            fail_mistake(_("{what}: {message}").format(what=what, message=mistake.message), mistake)
     wrong = [name for name, (lo, hi) in BRANCH_CHANNELS.items() if not close(out[:, lo:hi], ref[:, lo:hi])]
     if len(wrong) < len(BRANCH_CHANNELS):
         for name in wrong:

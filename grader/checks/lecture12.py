@@ -91,10 +91,10 @@ def _run_sequence(learner):
     inputs, h0 = randn(SEQ, BATCH, INPUT, seed=127), randn(BATCH, HIDDEN, seed=128)
     got = learner.call("run_rnn_cell", cell, inputs, h0)
     if not isinstance(got, (tuple, list)) or len(got) != 2:
-        fail(f"run_rnn_cell must return two tensors, (output, h_n), as nn.RNN does; got {type(got).__name__}"
-             + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""))
-    w = _tensors_of(learner.method(cell, "state_dict"), nn.RNNCell(INPUT, HIDDEN), "the RNNCell",
-                    f"it is torch.nn.RNNCell({INPUT}, {HIDDEN})")
+        fail(_("run_rnn_cell must return two tensors, (output, h_n), as nn.RNN does; got {type}").format(type=type(got).__name__)
+             + (_(" of length {n}").format(n=len(got)) if isinstance(got, (tuple, list)) else ""))
+    w = _tensors_of(learner.method(cell, "state_dict"), nn.RNNCell(INPUT, HIDDEN), _("the RNNCell"),
+                    _("it is torch.nn.RNNCell({input}, {hidden})").format(input=INPUT, hidden=HIDDEN))
     rnn = nn.RNN(INPUT, HIDDEN)
     rnn.load_state_dict({f"{k}_l0": v for k, v in w.items()})
     with torch.no_grad():
@@ -163,7 +163,7 @@ def test_decode_text(learner):
 def test_one_hot_vectors(learner):
     """one_hot(indices, num_classes) returns float32 one-hot vectors of shape indices.shape + (num_classes,), for 1-D and 2-D indices."""
     for indices, classes in ((HELLO[0], 4), (torch.tensor([[3, 0, 1], [2, 2, 4]]), 5)):
-        what = f"one_hot(indices of shape {tuple(indices.shape)}, {classes})"
+        what = _("one_hot(indices of shape {shape}, {classes})").format(shape=tuple(indices.shape), classes=classes)
         got = expect_tensor(learner.call("one_hot", indices, classes), what)
         if got.dtype != torch.float32:
             fail(_("{what}: expected dtype torch.float32, got {dtype}; RNN layers want float inputs: "

@@ -60,7 +60,7 @@ def stubs(lectures: tuple[str, ...], check_only: bool, force: bool) -> None:
         stale = stale_stubs(sol_root / lec_id, dest)
         if check_only:
             stale_any |= bool(stale)
-            click.echo(f"{lec_id}: {'stale: ' + ', '.join(stale) if stale else 'up to date'}")
+            click.echo(f"{lec_id}: " + (_("stale: {files}").format(files=", ".join(stale)) if stale else _("up to date")))
             continue
         edited = [name for name in stale if _edited(dest / name)]
         if edited and not force:
@@ -150,9 +150,10 @@ def grade(submissions: tuple[str, ...], lecture_texts: tuple[str, ...], out: str
         ungraded = [s for s in k.submissions if any(r.grader_error for r in s.lectures)]
         if ungraded:
             first = ungraded[0]
-            why = first.problems[0] if first.problems else "see its report"
-            click.echo(f"grader problem: {len(ungraded)} submission(s) could not be graded on the cluster "
-                       f"({first.submission}: {why}); run the same command again to grade them", err=True)
+            why = first.problems[0] if first.problems else _("see its report")
+            click.echo(_("grader problem: {n} submission(s) could not be graded on the cluster ({submission}: {why}); "
+                         "run the same command again to grade them").format(n=len(ungraded), submission=first.submission,
+                                                                           why=why), err=True)
             sys.exit(GRADER_PROBLEM)
 
 
@@ -194,12 +195,13 @@ def autograde(lecture: str, submission: str, results: str, hidden_visibility: st
         require_sandbox(allow_unsandboxed)
         result = grade_submission(Path(submission), [lec], name="submission")
     except SandboxUnavailable as exc:  # refused: a zero and the reason, for the instructor to act on
-        message = f"the autograder refused to grade: {exc}. This is not a verdict on your code"
+        message = _("the autograder refused to grade: {error}. This is not a verdict on your code").format(error=exc)
         result = SubmissionResult("submission", [closed_result(lec, "error", message)], problems=[message])
         click.echo(message, err=True)
         code = GRADER_PROBLEM
     except Exception as exc:  # fail closed: Gradescope must get a result, and a zero, not a crash
-        message = f"the autograder failed ({type(exc).__name__}: {exc}); this is not a verdict on your code"
+        message = _("the autograder failed ({type}: {error}); this is not a verdict on your code").format(
+            type=type(exc).__name__, error=exc)
         result = SubmissionResult("submission", [closed_result(lec, "error", message)], problems=[message])
     write(result, {"gradescope": results}, hidden_visibility=hidden_visibility)
     click.echo(f"{lec.id}: {result.score:g}/{result.max_score:g}")
