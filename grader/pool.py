@@ -51,7 +51,12 @@ def _on_sigterm(signum, frame) -> None:
     os._exit(128 + signum)
 
 
-def _child_main(task: Callable[[], Result], result_path: str, tmp: str) -> None:
+SLOT: int | None = None  # in a grading process: which of the pool's ``jobs`` places it runs in
+
+
+def _child_main(task: Callable[[], Result], result_path: str, tmp: str, slot: int = 0) -> None:
+    global SLOT
+    SLOT = slot  # what a task may keep per place (verify's zygotes): one grading at a time uses it
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which stops us cleanly
     # every temporary folder of this grading (staging, the workers' scratch) inside one that the
@@ -89,6 +94,7 @@ class _Running:
     proc: multiprocessing.process.BaseProcess
     result_path: Path
     started: float
+    slot: int = 0
     terminated_at: float | None = None
 
 
@@ -112,10 +118,11 @@ class Pool:
                     job = queue.pop(0)
                     result_path = self.scratch / f"{job.id}.json"
                     result_path.unlink(missing_ok=True)
-                    proc = ctx.Process(target=_child_main, args=(job.task, str(result_path), str(_tmp_of(result_path))),
-                                       daemon=False)
+                    slot = min(set(range(self.jobs)) - {r.slot for r in self.running})
+                    proc = ctx.Process(target=_child_main, daemon=False,
+                                       args=(job.task, str(result_path), str(_tmp_of(result_path)), slot))
                     proc.start()
-                    self.running.append(_Running(job, proc, result_path, time.monotonic()))
+                    self.running.append(_Running(job, proc, result_path, time.monotonic(), slot))
                 multiprocessing.connection.wait([r.proc.sentinel for r in self.running], timeout=0.5)
                 for r in list(self.running):
                     if r.proc.exitcode is not None:

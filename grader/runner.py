@@ -35,10 +35,11 @@ def worker_data_files(lecture: Lecture) -> dict[str, Path]:
 
 def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", limits: Limits | None = None,
                 select: list[str] | None = None,
-                on_check: Callable[[CheckResult], None] | None = None) -> LectureResult:
+                on_check: Callable[[CheckResult], None] | None = None, zygote=None) -> LectureResult:
     """Grade ``lecture_dir`` (a folder holding the lecture's files) and return the result model.
 
-    ``on_check`` is called with each check's ``CheckResult`` as soon as its verdict is final (from the
+    ``zygote`` (``grader.sandbox.zygote``; verify only, never a learner's submission) starts the workers
+    when it can serve this folder.  ``on_check`` is called with each check's ``CheckResult`` as soon as its verdict is final (from the
     pytest hook, while the other checks still run), once per check; a check that never reported (an
     interrupted run) is told at the end.  Its errors never change a verdict: the first one ends the
     calls and is noted in the result."""
@@ -47,8 +48,16 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
     limits = limits or Limits(call_s=lecture.call_s, submission_s=lecture.submission_s)
     data_files = worker_data_files(lecture)
     describe = _describer(lecture)
-    learner = Learner(lambda: start_worker(lecture_dir, lecture.modules, limits=limits, device=device,
-                                           data_files=data_files, display=f"exercises/{lecture.id}"),
+    def fresh_worker():
+        if zygote is not None and zygote.serves(lecture_dir, data_files, device):
+            try:  # the course's own variants (grader verify): forked with torch already imported
+                return zygote.worker(lecture_dir, lecture.modules, limits=limits, display=f"exercises/{lecture.id}")
+            except Exception:
+                pass  # a zygote that broke: the worker of its own sandbox, as for any submission
+        return start_worker(lecture_dir, lecture.modules, limits=limits, device=device,
+                            data_files=data_files, display=f"exercises/{lecture.id}")
+
+    learner = Learner(fresh_worker,
                       call_s=limits.call_s, submission_s=limits.submission_s, describe=describe,
                       module_of=_module_of(lecture))
     learner.start()  # the worker imports torch while we import pytest and the checks

@@ -9,6 +9,7 @@ the mistake.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import tomllib
@@ -79,9 +80,11 @@ def apply_mutant(solution_dir: Path, mutant: Mutant, dest: Path) -> Path:
     return dest
 
 
-def _grade(lecture: Lecture, folder: Path, select: list[str] | None) -> LectureResult:
+def _grade(lecture: Lecture, folder: Path, select: list[str] | None, zygotes: list | None = None) -> LectureResult:
+    from . import pool
     from .runner import run_lecture
-    return run_lecture(lecture, folder, select=select)
+    zygote = zygotes[pool.SLOT] if zygotes and pool.SLOT is not None and pool.SLOT < len(zygotes) else None
+    return run_lecture(lecture, folder, select=select, zygote=zygote)
 
 
 def checks_seeing(lecture: Lecture, file: str) -> list[str]:
@@ -119,16 +122,50 @@ def _judge_mutant(m: Mutant, r: LectureResult) -> Finding:
     return Finding(False, f"mutant {m.name} NOT caught: every check passed")
 
 
-def verify(lectures: list[Lecture], jobs: int = 2) -> list[LectureVerdict]:
+def _start_zygotes(lectures: list[Lecture], sources: Path, jobs: int) -> list:
+    """One zygote per grading slot (grader.sandbox.zygote), when bubblewrap runs here and the lectures'
+    data files agree; else none, and every worker starts in a sandbox of its own."""
+    from .runner import worker_data_files
+    from .sandbox import Limits
+    from .sandbox.process import choose_sandbox
+    from .sandbox.zygote import Zygote
+    try:
+        if choose_sandbox()[0] != "bwrap" or not sources.is_dir():
+            return []
+    except Exception:
+        return []
+    data: dict[str, Path] = {}
+    for lec in lectures:
+        for rel, src in worker_data_files(lec).items():
+            if data.setdefault(rel, src) != src:
+                return []
+    zygotes = []
+    try:
+        for _ in range(jobs):
+            z = Zygote(sources=sources, limits=Limits(), data_files=data)
+            zygotes.append(z)
+            z.start()
+    except Exception:
+        for z in zygotes:
+            z.close()
+        return []
+    return zygotes
+
+
+def verify(lectures: list[Lecture], jobs: int = 2, *, zygote: bool = True) -> list[LectureVerdict]:
     sol_root = solutions_dir()
     ex_root = resource_dir("exercises")
     verdicts = [LectureVerdict(lec.id) for lec in lectures]
     seen_failing: dict[str, set[str]] = {lec.id: set() for lec in lectures}
+    zygotes: list = []
     with tempfile.TemporaryDirectory(prefix="grader-verify-") as tmp:
+        os.chmod(tmp, 0o755)  # the zygotes' workers (nobody, as root) read the variants in it
+        variants, scratch = Path(tmp) / "variants", Path(tmp) / "pool"
+        scratch.mkdir()
         todo: list[tuple[Job, LectureVerdict, Callable[[LectureResult], Finding]]] = []
 
         def grade(lec: Lecture, v: LectureVerdict, judge, folder: Path, select=None) -> None:
-            job = Job(f"{lec.id}-{len(todo)}", partial(_grade, lec, folder, select), partial(closed_result, lec))
+            job = Job(f"{lec.id}-{len(todo)}", partial(_grade, lec, folder, select, zygotes), partial(closed_result, lec))
             todo.append((job, v, judge))
 
         for lec, v in zip(lectures, verdicts):
@@ -139,26 +176,36 @@ def verify(lectures: list[Lecture], jobs: int = 2) -> list[LectureVerdict]:
             stale = stale_stubs(sol, ex_root / lec.id)
             v.findings.append(Finding(not stale, "committed stubs match the generator",
                                       f"regenerate with `grader stubs`: {', '.join(stale)}"))
-            stub_dir = Path(tmp) / lec.id / "stub"
+            stub_dir = variants / lec.id / "stub"
             stub_dir.mkdir(parents=True)
             for name, text in generate(sol).items():
                 (stub_dir / name).write_text(text, encoding="utf-8")
-            grade(lec, v, _judge_solution, sol)
+            solution = variants / lec.id / "solution"  # a copy: all a run's variants in one folder
+            shutil.copytree(sol, solution, ignore=shutil.ignore_patterns("__pycache__"))
+            grade(lec, v, _judge_solution, solution)
             grade(lec, v, _judge_stub, stub_dir)
             for m in load_mutants(lec.id):
                 try:
-                    folder = apply_mutant(sol, m, Path(tmp) / lec.id / f"mutant-{m.name}")
+                    folder = apply_mutant(sol, m, variants / lec.id / f"mutant-{m.name}")
                 except CourseError as exc:
                     v.findings.append(Finding(False, f"mutant {m.name} cannot be applied", str(exc)))
                     continue
                 grade(lec, v, partial(_judge_mutant, m), folder, checks_seeing(lec, m.file))
 
-        # every grading in its own process of the shared pool (the one batch grading uses)
+        # every grading in its own process of the shared pool (the one batch grading uses); its workers
+        # forked by the zygote of its slot, which imported torch once, where one can run
         from . import plugin  # noqa: F401  (imports torch and pytest once, here, before forking)
         results: dict[str, LectureResult] = {}
         timeout = max((lec.submission_s for lec in lectures), default=0) + STARTUP_GRACE_S
-        Pool(jobs=max(1, jobs), timeout=timeout, scratch=Path(tmp), result_type=LectureResult).run(
-            [job for job, _, _ in todo], lambda result, job: results.__setitem__(job.id, result))
+        jobs = max(1, jobs)
+        if zygote:
+            zygotes[:] = _start_zygotes(lectures, variants, jobs)
+        try:
+            Pool(jobs=jobs, timeout=timeout, scratch=scratch, result_type=LectureResult).run(
+                [job for job, _, _ in todo], lambda result, job: results.__setitem__(job.id, result))
+        finally:
+            for z in zygotes:
+                z.close()
         for job, v, judge in todo:  # judged in the order listed, whatever order they finished in
             finding = judge(results[job.id])
             finding.seconds = results[job.id].duration_s

@@ -23,12 +23,14 @@ from ..i18n import N_, _
 @command()
 @click.argument("lectures", nargs=-1)
 @option("--jobs", "-j", type=click.IntRange(1, 16), default=2, show_default=True)
-def verify(lectures: tuple[str, ...], jobs: int) -> None:
+@option("--no-zygote", "no_zygote", is_flag=True,
+        help=N_("Start every worker in a sandbox of its own, importing torch each time (slower; for comparison)."))
+def verify(lectures: tuple[str, ...], jobs: int, no_zygote: bool) -> None:
     """The course proves itself: solutions pass, stubs are not attempted, mutants are caught."""
     from ..verify import verify as run_verify
     lecs = [_lecture(x) for x in lectures] if lectures else all_lectures()
     try:
-        verdicts = run_verify(lecs, jobs=jobs)
+        verdicts = run_verify(lecs, jobs=jobs, zygote=not no_zygote)
     except (WorkspaceError, CourseError) as exc:
         raise UsageProblem(str(exc)) from None
     for v in verdicts:
