@@ -8,7 +8,8 @@
 2. limits: what a hang at import and a memory bomb at import cost before the report appears
    (lecture 05's `linear_model.py` starting with an endless loop / an endless allocation), beside
    the lecture's per-call time limit: one limit, not one per check.
-3. verify: the wall time of `grader verify` on the whole course (--jobs 2).
+3. verify: the wall time of `grader verify` on the whole course (--jobs 2), with its zygotes (workers
+   forked with torch imported, grader.sandbox.zygote) beside `--no-zygote` (a torch import per worker).
 4. suite: the wall time of the test suite (`pytest -q`) and of its fast tier (`-m "not grading"`).
 
 With ``--baseline DIR`` (another checkout of this repository, e.g. ``git worktree add /tmp/old
@@ -130,10 +131,20 @@ def bench_limits(checkouts: list[Checkout], repeat: int, tmp: Path) -> None:
 
 
 def bench_verify(checkouts: list[Checkout]) -> None:
+    """verify with its zygotes (torch imported once per slot) beside --no-zygote (a sandbox and a torch
+    import per worker) on this checkout, alternating; and beside the baseline's verify, if given."""
     print("\n## verify: `grader verify` of the whole course, --jobs 2 (one run each, alternating)")
-    figures = alternate([(co, [sys.executable, "-m", "grader", "verify", "--jobs", "2"], co.root, (0,))
-                         for co in checkouts], 1)
-    print(row("grader verify", figures) + f"   ({figures[0] / 60:.1f} min; target < 8 min)", flush=True)
+    cmd = [sys.executable, "-m", "grader", "verify", "--jobs", "2"]
+    this = checkouts[0]
+    runs = [(this, cmd, this.root, (0,)), (this, cmd + ["--no-zygote"], this.root, (0,))]
+    runs += [(co, cmd, co.root, (0,)) for co in checkouts[1:]]
+    zygote, own, *baseline = alternate(runs, 1)
+    print(f"{'grader verify':<34}{zygote:>10.1f} s   ({zygote / 60:.1f} min; target < 8 min)", flush=True)
+    print(f"{'grader verify --no-zygote':<34}{own:>10.1f} s   ({own / 60:.1f} min); "
+          f"with zygotes / without: {zygote / own:.2f}", flush=True)
+    if baseline:
+        print(f"{'grader verify (baseline)':<34}{baseline[0]:>10.1f} s   this/baseline: {zygote / baseline[0]:.2f}",
+              flush=True)
 
 
 def bench_suite(checkouts: list[Checkout]) -> None:
