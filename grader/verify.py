@@ -158,7 +158,9 @@ def verify(lectures: list[Lecture], jobs: int = 2, *, zygote: bool = True) -> li
     verdicts = [LectureVerdict(lec.id) for lec in lectures]
     seen_failing: dict[str, set[str]] = {lec.id: set() for lec in lectures}
     zygotes: list = []
-    with tempfile.TemporaryDirectory(prefix="grader-verify-") as tmp:
+    from .i18n import use_language
+    # graded in English whatever --lang or the locale says: the mutants' `expect` words are English
+    with tempfile.TemporaryDirectory(prefix="grader-verify-") as tmp, use_language("en"):
         os.chmod(tmp, 0o755)  # the zygotes' workers (nobody, as root) read the variants in it
         variants, scratch = Path(tmp) / "variants", Path(tmp) / "pool"
         scratch.mkdir()

@@ -357,29 +357,6 @@ def _untranslated_texts(path: Path) -> list[tuple[str, str]]:
 SHOWN_AT_RUN_TIME = ["grader/checks/*.py", "grader/pool.py", "grader/batch.py", "grader/cluster.py",
                      "grader/runner.py", "grader/cli/instructor.py"]
 
-# Texts known to be English still, each listed so that the gap stays visible (and a new one fails).
-# lecture01, lecture02 and lecture05 are being changed on another branch at the time of writing: their
-# texts are to be translated there, and their rows removed from here then.
-STILL_ENGLISH = {
-    "grader/checks/lecture01.py": {
-        "torch.mm takes 2-D matrices only: use torch.matmul (or @), which keeps leading batch dimensions",
-        "the inner sizes must agree: w is stored as (out, in), so multiply by its transpose, x @ w.T",
-    },
-    "grader/checks/lecture02.py": {
-        "the slide's data",
-        "that is the SUM of the squared errors; the MSE divides by the number of samples: take .mean()",
-        "that is the square root of the MSE (RMSE); do not take the root",
-        "that squares the mean error; square each error first, then take the mean",
-        "mean squared before",
-        "that is the mean absolute error; square the errors",
-        "the errors are not squared: (y_hat - y) ** 2",
-        "errors not squared",
-        "the costs are the SUM of squared errors; divide by the number of samples (the slide's l_sum / 3)",
-        "the table holds the SUM of squared errors; divide by the number of samples",
-    },
-    "grader/checks/lecture05.py": {"before the step", "after the step"},
-}
-
 # Texts with English words that no person reads as a message.
 NOT_SHOWN = {
     # a ValueError for a bug of the grader's own (the predictions are computed by the grader)
@@ -389,8 +366,7 @@ NOT_SHOWN = {
 
 def test_no_text_written_at_run_time_is_left_english():
     found = [f"{where}: {text[:100]!r}" for pattern in SHOWN_AT_RUN_TIME for path in sorted(ROOT.glob(pattern))
-             for where, text in _untranslated_texts(path)
-             if text not in STILL_ENGLISH.get(where.split(":")[0], ()) and (where.split(":")[0], text) not in NOT_SHOWN]
+             for where, text in _untranslated_texts(path) if (where.split(":")[0], text) not in NOT_SHOWN]
     assert not found, f"{len(found)} English texts a person reads, not marked _() / N_():\n" + "\n".join(found)
 
 

@@ -231,9 +231,9 @@ def test_linear_shapes(learner):
             got = learner.call("linear", x, w, b)
         except LearnerError as exc:
             if "must be a matrix" in exc.message:
-                why = "torch.mm takes 2-D matrices only: use torch.matmul (or @), which keeps leading batch dimensions"
+                why = _("torch.mm takes 2-D matrices only: use torch.matmul (or @), which keeps leading batch dimensions")
             elif "cannot be multiplied" in exc.message:
-                why = "the inner sizes must agree: w is stored as (out, in), so multiply by its transpose, x @ w.T"
+                why = _("the inner sizes must agree: w is stored as (out, in), so multiply by its transpose, x @ w.T")
             else:
                 raise
             fail(_("linear(x, w, b) with x of shape {shape} and w of shape (2, 3) raised {exc_type}: "

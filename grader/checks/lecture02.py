@@ -18,6 +18,8 @@ Y2 = torch.tensor([2.5, 4.0, 5.5, 7.0])       # y = 1.5 x + 1
 WS = torch.arange(0.0, 4.1, 0.1)              # the lecture's grid: 41 weights
 BS = torch.arange(-2.0, 2.05, 0.25)           # 17 biases, so a (w, b) mix-up cannot go unseen
 BS_LONG = torch.arange(-3.0, 3.05, 0.1)       # 61 biases: a row index computed with the wrong size stays in range
+SLIDE = N_("the slide's data")                # compared in English, shown translated: _(name)
+DATA2 = "x = [1, 2, 3, 4], y = [2.5, 4, 5.5, 7]"
 
 
 def _mse(x, y, w, b=0.0):
@@ -73,14 +75,14 @@ def test_mse_slide_values(learner):
     for x, y, w, b, what in cases:
         value = expect_number(learner.call("mse", x, y, w, b), what)
         err = x * w + b - y
-        mistakes = (((err ** 2).sum(), "that is the SUM of the squared errors; the MSE divides by the number of "
-                                       "samples: take .mean()", "sum, not mean"),
-                    ((err ** 2).mean().sqrt(), "that is the square root of the MSE (RMSE); do not take the root",
-                     "RMSE"),
-                    (err.mean() ** 2, "that squares the mean error; square each error first, then take the mean",
-                     "mean squared before"),
-                    (err.abs().mean(), "that is the mean absolute error; square the errors", "absolute error"),
-                    (err.mean(), "the errors are not squared: (y_hat - y) ** 2", "errors not squared")) + \
+        mistakes = (((err ** 2).sum(), _("that is the SUM of the squared errors; the MSE divides by the number of "
+                                         "samples: take .mean()"), _("sum, not mean")),
+                    ((err ** 2).mean().sqrt(), _("that is the square root of the MSE (RMSE); do not take the root"),
+                     _("RMSE")),
+                    (err.mean() ** 2, _("that squares the mean error; square each error first, then take the mean"),
+                     _("mean squared before")),
+                    (err.abs().mean(), _("that is the mean absolute error; square the errors"), _("absolute error")),
+                    (err.mean(), _("the errors are not squared: (y_hat - y) ** 2"), _("errors not squared"))) + \
             _mse_mistakes(x, y, w, b)
         expect_close_or_mistake(torch.tensor(value), _mse(x, y, w, b), what, mistakes, atol=1e-4)
 
@@ -106,21 +108,21 @@ def test_w_grid_values(learner):
 
 def test_sweep_costs(learner):
     """sweep(x, y) returns the 41 weights and the MSE at each: 18.667 / 4.667 / 0 at w = 0 / 1 / 2 on the slide's data; on other data, the MSE of that data."""
-    for x, y, name in ((X, Y, "the slide's data"), (X2, Y2, "x = [1, 2, 3, 4], y = [2.5, 4, 5.5, 7]")):
+    for x, y, name in ((X, Y, SLIDE), (X2, Y2, DATA2)):
         got = learner.call("sweep", x, y)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             fail(_("sweep(x, y) must return two tensors: (ws, costs)"))
-        ws = expect_shape(got[0], (41,), _("the ws of sweep on {name}").format(name=name))
-        expect_close(ws, WS, _("the ws of sweep on {name}").format(name=name), atol=1e-5)
-        costs = expect_shape(got[1], (41,), _("the costs of sweep on {name}").format(name=name))
+        ws = expect_shape(got[0], (41,), _("the ws of sweep on {name}").format(name=_(name)))
+        expect_close(ws, WS, _("the ws of sweep on {name}").format(name=_(name)), atol=1e-5)
+        costs = expect_shape(got[1], (41,), _("the costs of sweep on {name}").format(name=_(name)))
         want = torch.stack([_mse(x, y, w) for w in WS])
         slide = torch.stack([_mse(X, Y, w) for w in WS])
-        if name != "the slide's data" and torch.allclose(costs, slide, atol=1e-4):
+        if name != SLIDE and torch.allclose(costs, slide, atol=1e-4):
             fail(_("sweep(x, y) on new data returned the costs of the slide's data: use the x and y it is "
                    "given, not the globals x_data and y_data"))
-        expect_close_or_mistake(costs, want, _("the costs of sweep on {name}").format(name=name),
-                                ((want * len(x), "the costs are the SUM of squared errors; divide by the number "
-                                                 "of samples (the slide's l_sum / 3)", "sum, not mean"),
+        expect_close_or_mistake(costs, want, _("the costs of sweep on {name}").format(name=_(name)),
+                                ((want * len(x), _("the costs are the SUM of squared errors; divide by the number "
+                                                   "of samples (the slide's l_sum / 3)"), _("sum, not mean")),
                                  (torch.stack([_mse(y, x, w) for w in WS]),
                                   _("x and y are swapped: call mse(x, y, w)"), _("x and y swapped")),
                                  (torch.stack([_mse(x, w, y) for w in WS]),
@@ -130,27 +132,27 @@ def test_sweep_costs(learner):
 
 def test_best_w(learner):
     """best_w(x, y) is the grid weight with the smallest MSE, as a number: 2.0 on the slide's data, 1.8 for y = 1.5x + 1 (no bias in this model)."""
-    for x, y, name in ((X, Y, "the slide's data"), (X2, Y2, "x = [1, 2, 3, 4], y = [2.5, 4, 5.5, 7]")):
+    for x, y, name in ((X, Y, SLIDE), (X2, Y2, DATA2)):
         costs = torch.stack([_mse(x, y, w) for w in WS])
         want = WS[costs.argmin()].item()
-        value = _python_number(learner.call("best_w", x, y), f"best_w on {name}")
+        value = _python_number(learner.call("best_w", x, y), _("best_w on {name}").format(name=_(name)))
         swapped = torch.stack([_mse(y, x, w) for w in WS])
         if abs(value - want) > 1e-4 and abs(value - WS[swapped.argmin()].item()) < 1e-4:
             fail(_("best_w on {name} returned {value:g}, the best w with x and y swapped: call sweep(x, y)").format(
-                name=name, value=value), cause=_("x and y swapped"))
+                name=_(name), value=value), cause=_("x and y swapped"))
         if abs(value - costs.argmin().item()) < 1e-6 and abs(value - want) > 1e-3:
             fail(_("best_w on {name} returned {value:g}, the index of the smallest cost; return the weight "
-                   "at that index, ws[costs.argmin()] = {want:.1f}").format(name=name, value=value, want=want))
+                   "at that index, ws[costs.argmin()] = {want:.1f}").format(name=_(name), value=value, want=want))
         if abs(value - WS[costs.argmax()].item()) < 1e-4:
             fail(_("best_w on {name} returned {value:g}, the weight with the LARGEST cost: use argmin, not "
-                   "argmax").format(name=name, value=value))
-        expect_near(value, want, 1e-4, f"best_w on {name}")
+                   "argmax").format(name=_(name), value=value))
+        expect_near(value, want, 1e-4, _("best_w on {name}").format(name=_(name)))
 
 
 def test_cost_surface(learner):
     """cost_surface(x, y, ws, bs) is the (P, Q) table of MSEs with rows following ws and columns following bs (checked with 41 weights and 17 biases, on two data sets)."""
-    for x, y, name in ((X, Y, "the slide's data"), (X2, Y2, "x = [1, 2, 3, 4], y = [2.5, 4, 5.5, 7]")):
-        what = f"cost_surface on {name} with 41 ws and 17 bs"
+    for x, y, name in ((X, Y, SLIDE), (X2, Y2, DATA2)):
+        what = _("cost_surface on {name} with 41 ws and 17 bs").format(name=_(name))
         got = expect_tensor(learner.call("cost_surface", x, y, WS, BS), what)
         want = _surface(x, y, WS, BS)
         if tuple(got.shape) == (len(BS), len(WS)):
@@ -158,8 +160,8 @@ def test_cost_surface(learner):
                    "torch.meshgrid(ws, bs, indexing='ij')").format(what=what, got_shape=tuple(got.shape)))
         expect_shape(got, (len(WS), len(BS)), what)
         expect_close_or_mistake(got, want, what,
-                                ((want * len(x), "the table holds the SUM of squared errors; divide by the "
-                                                 "number of samples", "sum, not mean"),
+                                ((want * len(x), _("the table holds the SUM of squared errors; divide by the "
+                                                   "number of samples"), _("sum, not mean")),
                                  (want * len(x) ** 2, _("the summed squared errors are multiplied by the number of "
                                                         "samples; divide instead: total / len(x)"),
                                   _("multiplied, not divided"))), atol=1e-3)
@@ -167,16 +169,15 @@ def test_cost_surface(learner):
 
 def test_surface_minimum(learner):
     """surface_minimum(x, y, ws, bs) is the grid's (w, b) of least cost: (2, 0) on the slide's data and (1.5, 1) for y = 1.5x + 1 (41 weights, 61 biases)."""
-    for x, y, name, want in ((X, Y, "the slide's data", (2.0, 0.0)),
-                             (X2, Y2, "x = [1, 2, 3, 4], y = [2.5, 4, 5.5, 7]", (1.5, 1.0))):
+    for x, y, name, want in ((X, Y, SLIDE, (2.0, 0.0)), (X2, Y2, DATA2, (1.5, 1.0))):
         got = learner.call("surface_minimum", x, y, WS, BS_LONG)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             fail(_("surface_minimum must return two numbers: (w, b)"))
-        w = _python_number(got[0], _("the w of surface_minimum on {name}").format(name=name))
-        b = _python_number(got[1], _("the b of surface_minimum on {name}").format(name=name))
+        w = _python_number(got[0], _("the w of surface_minimum on {name}").format(name=_(name)))
+        b = _python_number(got[1], _("the b of surface_minimum on {name}").format(name=_(name)))
         if abs(w - want[1]) < 1e-4 and abs(b - want[0]) < 1e-4 and want[0] != want[1]:
-            fail(_("surface_minimum on {name} returned (w, b) = ({w:g}, {b:g}): w and b are swapped").format(name=name, w=w, b=b))
+            fail(_("surface_minimum on {name} returned (w, b) = ({w:g}, {b:g}): w and b are swapped").format(name=_(name), w=w, b=b))
         if not (abs(w - want[0]) < 1e-4 and abs(b - want[1]) < 1e-4):
             fail(_("surface_minimum on {name}: expected (w, b) = {want}, got ({w:.4g}, {b:.4g}); with cost "
                    "of shape (P, Q), the flat index k of argmin is row k // Q (the w) and column k % Q (the "
-                   "b)").format(name=name, want=want, w=w, b=b))
+                   "b)").format(name=_(name), want=want, w=w, b=b))

@@ -51,12 +51,14 @@ def test_optimizer_sgd(learner):
     model = learner.new("torch.nn.Linear", 1, 1)
     opt = learner.call("make_optimizer", model, 0.05)
     got = glue(learner, "one_step", model, opt, torch.tensor([[1.0], [2.0]]), where="make_optimizer(...).step()")
-    lists = [expect_list(got[key], f"nn.Linear(1, 1).parameters() {when}", length=2, noun=_("tensors (weight, bias)"))
-             for key, when in (("before", "before optimizer.step()"), ("grads", "(their gradients)"),
-                               ("after", "after optimizer.step()"))]
-    for name, b, g, a in zip(("weight", "bias"), *lists):
-        b, g, a = (expect_tensor(t, _("the {name} ({which})").format(name=name, which=which)) for t, which in
-                   ((b, "before the step"), (g, "its gradient"), (a, "after the step")))
+    lists = [expect_list(got[key], _("nn.Linear(1, 1).parameters() {when}").format(when=_(when)), length=2,
+                         noun=_("tensors (weight, bias)"))
+             for key, when in (("before", N_("before optimizer.step()")), ("grads", N_("(their gradients)")),
+                               ("after", N_("after optimizer.step()")))]
+    for name, b, g, a in zip((N_("weight"), N_("bias")), *lists):
+        name = _(name)
+        b, g, a = (expect_tensor(t, _("the {name} ({which})").format(name=name, which=_(which))) for t, which in
+                   ((b, N_("before the step")), (g, N_("its gradient")), (a, N_("after the step"))))
         expected = b - 0.05 * g
         if torch.equal(a, b):
             fail(_("optimizer.step() did not change the {name}: pass model.parameters() to the optimizer").format(name=name))
