@@ -110,8 +110,16 @@ def expect_dtype(value: Any, dtype: torch.dtype, what: str) -> torch.Tensor:
     return t
 
 
-def expect_number(value: Any, what: str) -> float:
-    """A real Python number or a one-element tensor; never an object that merely says it is one."""
+def expect_number(value: Any, what: str, *, python: bool = False) -> float:
+    """A real Python number or a one-element tensor; never an object that merely says it is one.
+    ``python=True`` where the function promises a Python float (a loss history, a prediction, a gradient
+    "as a float"): a tensor is refused with the fix, since it also keeps its autograd graph alive."""
+    if python and isinstance(value, torch.Tensor):
+        fail(_("{what} returned a tensor of shape {got_shape}, expected a Python float: take the number out "
+               "with .item()").format(what=what, got_shape=tuple(value.shape)), expected=_("a Python float"),
+             actual=_("a tensor"), cause=_("tensor, not a number"),
+             help=_("take the number out of the tensor with .item(): a Python float, which does not keep the "
+                    "autograd graph alive"))
     if type(value) is torch.Tensor and value.numel() == 1:
         value = value.item()
     if type(value) not in (int, float) or isinstance(value, bool):
@@ -121,8 +129,8 @@ def expect_number(value: Any, what: str) -> float:
     return float(value)
 
 
-def expect_near(value: Any, target: float, tol: float, what: str) -> float:
-    x = expect_number(value, what)
+def expect_near(value: Any, target: float, tol: float, what: str, *, python: bool = False) -> float:
+    x = expect_number(value, what, python=python)
     if not abs(x - target) <= tol:
         fail(_("{what}: expected {target:g} (within {tol:g}), got {x:.6g} (off by {v4:.3g})").format(what=what, target=target, tol=tol, x=x, v4=abs(x - target)),
              expected=f"{target:g} ± {tol:g}", actual=f"{x:.6g}")
@@ -474,9 +482,9 @@ def judge_fraction_correct(value, who: str) -> None:
 
 
 def judge_mean_loss(value, losses: list[float], who: str, mistakes=()) -> None:
-    """``who`` returns the mean of its batch losses (``losses``, computed here); ``mistakes``: other
-    known wrong values (``Mistake``s with a number as result), tried first."""
-    value = expect_number(value, _("{who}(...)'s return value").format(who=who))
+    """``who`` returns the mean of its batch losses (``losses``, computed here) as a Python float;
+    ``mistakes``: other known wrong values (``Mistake``s with a number as result), tried first."""
+    value = expect_number(value, _("{who}(...)'s return value").format(who=who), python=True)
     want = sum(losses) / len(losses)
     known = [Mistake(*m) for m in mistakes] + [
         Mistake(sum(losses), _("{who} returned the sum of the batch losses ({value:.4f}); return their mean ({want:.4f})").format(who=who, value=value, want=want), _("summed losses")),

@@ -46,14 +46,6 @@ def _mse_mistakes(x, y, w, b):
             (((x * b + w - y) ** 2).mean(), _("w and b are swapped in the call: forward(x, w, b)"), _("w and b swapped")))
 
 
-def _python_number(value, what: str) -> float:
-    """A Python number, as the docstring promises: a one-element tensor is refused with the fix."""
-    if isinstance(value, torch.Tensor):
-        fail(_("{what} returned a tensor of shape {got_shape}, expected a Python float: take the number out "
-               "with .item()").format(what=what, got_shape=tuple(value.shape)), cause=_("tensor, not a number"))
-    return expect_number(value, what)
-
-
 def test_forward_values(learner):
     """forward(x, w, b) is x * w + b element by element: on a tensor of samples, with b left at 0 and given, and for one sample against (w, b) grids."""
     got = learner.call("forward", X, 2.0)
@@ -135,7 +127,7 @@ def test_best_w(learner):
     for x, y, name in ((X, Y, SLIDE), (X2, Y2, DATA2)):
         costs = torch.stack([_mse(x, y, w) for w in WS])
         want = WS[costs.argmin()].item()
-        value = _python_number(learner.call("best_w", x, y), _("best_w on {name}").format(name=_(name)))
+        value = expect_number(learner.call("best_w", x, y), _("best_w on {name}").format(name=_(name)), python=True)
         swapped = torch.stack([_mse(y, x, w) for w in WS])
         if abs(value - want) > 1e-4 and abs(value - WS[swapped.argmin()].item()) < 1e-4:
             fail(_("best_w on {name} returned {value:g}, the best w with x and y swapped: call sweep(x, y)").format(
@@ -173,8 +165,8 @@ def test_surface_minimum(learner):
         got = learner.call("surface_minimum", x, y, WS, BS_LONG)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             fail(_("surface_minimum must return two numbers: (w, b)"))
-        w = _python_number(got[0], _("the w of surface_minimum on {name}").format(name=_(name)))
-        b = _python_number(got[1], _("the b of surface_minimum on {name}").format(name=_(name)))
+        w = expect_number(got[0], _("the w of surface_minimum on {name}").format(name=_(name)), python=True)
+        b = expect_number(got[1], _("the b of surface_minimum on {name}").format(name=_(name)), python=True)
         if abs(w - want[1]) < 1e-4 and abs(b - want[0]) < 1e-4 and want[0] != want[1]:
             fail(_("surface_minimum on {name} returned (w, b) = ({w:g}, {b:g}): w and b are swapped").format(name=_(name), w=w, b=b))
         if not (abs(w - want[0]) < 1e-4 and abs(b - want[1]) < 1e-4):

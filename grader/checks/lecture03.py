@@ -47,7 +47,8 @@ def _train(x, y, w, lr, epochs, stochastic=False, after=False):
 
 
 def _number(learner, what, *args):
-    return torch.tensor(expect_number(learner.call(*args), what), dtype=torch.float64)
+    # the lecture's functions take and return Python floats (w, the cost, the gradient, the new w)
+    return torch.tensor(expect_number(learner.call(*args), what, python=True), dtype=torch.float64)
 
 
 def _expect(value, want, what, mistakes=(), tol=1e-4):
@@ -117,7 +118,8 @@ def _history(learner, what, got, epochs):
     if not isinstance(history, list) or len(history) != epochs:
         n = len(history) if isinstance(history, list) else type(history).__name__
         fail(_("{what} returned a history of {n} costs; expected a list of one float per epoch, {epochs}").format(what=what, n=n, epochs=epochs))
-    return expect_number(w, _("the w of {what}").format(what=what)), [expect_number(v, _("cost {i} of {what}").format(i=i, what=what)) for i, v in enumerate(history)]
+    return (expect_number(w, _("the w of {what}").format(what=what), python=True),
+            [expect_number(v, _("cost {i} of {what}").format(i=i, what=what), python=True) for i, v in enumerate(history)])
 
 
 def test_train_history(learner):

@@ -41,8 +41,10 @@ def _train(learner, epochs):
     if not isinstance(grads, list) or len(grads) != 3 * epochs:
         n = len(grads) if isinstance(grads, list) else type(grads).__name__
         fail(_("{what} returned {n} gradients; expected one per sample per epoch, {v2}").format(what=what, n=n, v2=3 * epochs))
-    return (expect_number(w, _("the w of {what}").format(what=what)),
-            torch.tensor([expect_number(g, _("gradient {i} of {what}").format(i=i, what=what)) for i, g in enumerate(grads)], dtype=torch.float64))
+    # "the final w as a float and the recorded gradients" (w.grad.item()): Python floats
+    return (expect_number(w, _("the w of {what}").format(what=what), python=True),
+            torch.tensor([expect_number(g, _("gradient {i} of {what}").format(i=i, what=what), python=True)
+                          for i, g in enumerate(grads)], dtype=torch.float64))
 
 
 def test_first_gradient(learner):
@@ -124,7 +126,8 @@ def _autograd(f, *params):
 def _numbers(got, n, what):
     if not isinstance(got, (tuple, list)) or len(got) != n:
         fail(_("{what} must return {n} numbers").format(what=what, n=n))
-    return torch.tensor([expect_number(v, f"{what}[{i}]") for i, v in enumerate(got)], dtype=torch.float64)
+    # "as two / three floats": a .grad tensor left as it is (no .item()) is a slip the check names
+    return torch.tensor([expect_number(v, f"{what}[{i}]", python=True) for i, v in enumerate(got)], dtype=torch.float64)
 
 
 AFFINE_CASES = [(1.0, 2.0, 1.0, 0.0), (2.0, 4.0, 1.0, 1.0), (-1.5, 0.5, 0.3, -0.7), (3.0, -2.0, -1.2, 0.4)]

@@ -187,4 +187,5 @@ def test_pass_probability_value(learner):
     if got["graph"] is True:
         fail(_("pass_probability returned a tensor that is still part of the autograd graph: wrap the "
                "call in torch.no_grad() and return .item()"))
-    expect_near(got["out"], 1 / (1 + math.exp(-0.75)), 1e-5, _("pass_probability(model, 2.5) with w = 1.5, b = -3"))
+    expect_near(got["out"], 1 / (1 + math.exp(-0.75)), 1e-5, _("pass_probability(model, 2.5) with w = 1.5, b = -3"),
+                python=True)

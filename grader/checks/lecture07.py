@@ -155,10 +155,11 @@ def test_train_zero_grad(learner):
 def test_predict_labels(learner):
     """predict(model, x) returns int64 class labels of shape (N,), 1 where P(y = 1) >= 0.5, computed in eval mode without a graph."""
     x = torch.zeros(6, 30)
-    x[:, 0] = torch.tensor([0.1, 0.7, 0.49, 0.51, 0.95, 0.2])  # a model whose P(y = 1) is the first feature
+    # a model whose P(y = 1) is the first feature; 0.5 exactly is a 1 (">= 0.5", not "> 0.5")
+    x[:, 0] = torch.tensor([0.1, 0.7, 0.49, 0.51, 0.95, 0.5])
     got = glue(learner, "modes_probe", "predict", "first_column", x, where=_("predict (training.py)"))
     pred = expect_tensor(got["out"], "predict(model, x)")
-    expected = torch.tensor([0, 1, 0, 1, 1, 0])
+    expected = torch.tensor([0, 1, 0, 1, 1, 1])
     if tuple(pred.shape) == (6, 1):
         fail(_("predict returned shape (6, 1): return one label per row, shape (N,), e.g. with .view(-1)"))
     expect_shape(pred, (6,), _("predict(model, x) for 6 rows"))
@@ -166,7 +167,10 @@ def test_predict_labels(learner):
         fail(_("predict returned probabilities ({v0}), not labels: compare with 0.5, (y_hat >= "
                "0.5).long()").format(v0=pred.tolist()))
     expect_dtype(pred, torch.int64, _("predict(model, x) (labels as .long())"))
-    expect_close(pred, expected, _("predict(model, x) for P(y = 1) = 0.1, 0.7, 0.49, 0.51, 0.95, 0.2"))
+    if pred.tolist() == [0, 1, 0, 1, 1, 0]:
+        fail(_("predict gave label 0 where P(y = 1) is exactly 0.5: the rule is P(y = 1) >= 0.5, not > 0.5"),
+             expected="1", actual="0", cause=_("> for >="), help=_("compare with >= 0.5: (y_hat >= 0.5).long()"))
+    expect_close(pred, expected, _("predict(model, x) for P(y = 1) = 0.1, 0.7, 0.49, 0.51, 0.95, 0.5"))
     judge_modes(got["modes"], "predict", _("call model.eval() first"), _("wrap the forward pass in `with torch.no_grad():`"))
 
 

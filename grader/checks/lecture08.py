@@ -169,7 +169,7 @@ def test_train_step_per_batch(learner):
               for x, y in data["batches"]]
     mean = sum(losses) / len(losses)
     for epoch, value in enumerate(history):
-        v = expect_number(value, _("train's loss of epoch {v0}").format(v0=epoch + 1))
+        v = expect_number(value, _("train's loss of epoch {v0}").format(v0=epoch + 1), python=True)
         if abs(v - losses[-1]) < 1e-5 and abs(mean - losses[-1]) > 1e-4:
             fail(_("epoch {v0}'s loss is the last batch's ({v:.4f}); return the mean over the epoch's "
                    "batches ({mean:.4f})").format(v0=epoch + 1, v=v, mean=mean))

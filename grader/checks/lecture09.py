@@ -336,7 +336,7 @@ def test_train_returns_mean_loss(learner):
     w, b = data["state"]["1.weight"], data["state"]["1.bias"]
     logits = [(F.linear(x.reshape(len(x), -1), w, b), y) for x, y in data["batches"]]
     losses = [F.cross_entropy(z, y).item() for z, y in logits]
-    value = expect_number(loss, _("train_one_epoch(...)'s return value"))
+    value = expect_number(loss, _("train_one_epoch(...)'s return value"), python=True)  # "as a Python float"
     want = sum(losses) / len(losses)
     softmaxed = sum(F.cross_entropy(F.softmax(z, dim=1), y).item() for z, y in logits) / len(logits)
     judge_mean_loss(value, losses, "train_one_epoch", [Mistake(
