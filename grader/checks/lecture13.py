@@ -143,7 +143,7 @@ def test_classifier_parameter_count(learner):
 
 
 def test_classifier_values(learner):
-    """RNNClassifier's scores on an unsorted padded batch equal the lecture's model with the same weights: packed GRU, last layer's two final states, then fc."""
+    """RNNClassifier's scores on an unsorted padded batch equal the lecture's model with the same weights: packed GRU, last layer's two final states (one with bidirectional=False), then fc."""
     model, ref = _model(learner)
     seq, lengths = _batch(NAMES)
     got = learner.call(model, seq, lengths)
@@ -162,9 +162,18 @@ def test_classifier_values(learner):
                       "enforce_sorted=False (or undo the sort before returning)"), _("rows sorted by length")),
         ]
     got = expect_shape(got, tuple(expected.shape), "RNNClassifier(128, 16, 5, n_layers=2)(seq, lengths)")
-    if torch.allclose(got, other_order, atol=1e-5):
-        return  # [hidden[-2], hidden[-1]] is as good a feature vector as the lecture's order
-    expect_close_or_mistake(got, expected, "RNNClassifier(128, 16, 5, n_layers=2)(seq, lengths)", mistakes, atol=1e-5)
+    if not torch.allclose(got, other_order, atol=1e-5):  # [hidden[-2], hidden[-1]] is as good as the lecture's order
+        expect_close_or_mistake(got, expected, "RNNClassifier(128, 16, 5, n_layers=2)(seq, lengths)", mistakes, atol=1e-5)
+    # one direction, two layers: the features are the last layer's final state alone, hidden[-1]
+    model, ref = _model(learner, bidirectional=False)
+    got = learner.call(model, seq, lengths)
+    what = "RNNClassifier(128, 16, 5, n_layers=2, bidirectional=False)(seq, lengths)"
+    with torch.no_grad():
+        hidden = ref.final_states(seq, lengths)
+        expected = ref.fc(hidden[-1])
+        mistakes = [Mistake(ref.fc(hidden[0]), _("with one direction the features come from the first layer: use the "
+                                                 "last layer's final state, hidden[-1]"), _("first layer's states"))]
+    expect_close_or_mistake(expect_shape(got, tuple(expected.shape), what), expected, what, mistakes, atol=1e-5)
 
 
 def test_padding_invariance(learner):
