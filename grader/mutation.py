@@ -29,10 +29,8 @@ how to run it and how to triage a survivor.
 from __future__ import annotations
 
 import ast
-import os
 import random
 import re
-import tempfile
 import tomllib
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -496,23 +494,17 @@ def run_mutants(lecture, mutants: list[GeneratedMutant], *, equivalent: dict[str
 
 
 def _grade_all(lecture, mutants, sol: Path, equivalent, jobs, outcomes, on_outcome) -> None:
-    from . import plugin  # noqa: F401  (imports torch and pytest once, here, before forking)
-    from .batch import STARTUP_GRACE_S, closed_result
-    from .i18n import use_language
-    from .pool import Job, Pool
+    from .batch import closed_result
+    from .pool import Job
     from .results import LectureResult
-    from .verify import Mutant, _grade, _start_zygotes, apply_mutant, checks_seeing
+    from .verify import Mutant, _grade, apply_mutant, checks_seeing, grade_variants, variant_run
 
-    with tempfile.TemporaryDirectory(prefix="grader-mutation-") as tmp, use_language("en"):
-        os.chmod(tmp, 0o755)  # the zygotes' workers (nobody, as root) read the mutants in it
-        variants, scratch = Path(tmp) / "variants", Path(tmp) / "pool"
-        scratch.mkdir()
-        zygotes: list = []
+    with variant_run("grader-mutation-") as (variants, scratch):
         todo: list[tuple[Job, GeneratedMutant]] = []
         for i, m in enumerate(mutants):
             original = (sol / m.file).read_text(encoding="utf-8")
             folder = apply_mutant(sol, Mutant(m.id, m.file, original, m.text, ""), variants / f"m{i}")
-            job = Job(f"m{i}", partial(_grade, lecture, folder, checks_seeing(lecture, m.file), zygotes),
+            job = Job(f"m{i}", partial(_grade, lecture, folder, checks_seeing(lecture, m.file)),
                       partial(closed_result, lecture))
             todo.append((job, m))
         by_job = {job.id: m for job, m in todo}
@@ -528,13 +520,8 @@ def _grade_all(lecture, mutants, sol: Path, equivalent, jobs, outcomes, on_outco
             if on_outcome is not None:
                 on_outcome(o)
 
-        zygotes[:] = _start_zygotes([lecture], variants, max(1, jobs))  # as verify: torch imported once per slot
-        try:
-            Pool(jobs=max(1, jobs), timeout=lecture.submission_s + STARTUP_GRACE_S, scratch=scratch,
-                 result_type=LectureResult).run([job for job, _ in todo], done)
-        finally:
-            for z in zygotes:
-                z.close()
+        grade_variants([job for job, _ in todo], done, lectures=[lecture], variants=variants, scratch=scratch,
+                       jobs=jobs)
 
 
 # ---------------------------------------------------------------- printing

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -80,10 +81,16 @@ def apply_mutant(solution_dir: Path, mutant: Mutant, dest: Path) -> Path:
     return dest
 
 
-def _grade(lecture: Lecture, folder: Path, select: list[str] | None, zygotes: list | None = None) -> LectureResult:
+# The zygotes of a run of variants (``variant_run``), one per pool slot: started in the parent before the
+# pool forks, so each grading process finds them here and uses the one of its slot.
+_ZYGOTES: list = []
+
+
+def _grade(lecture: Lecture, folder: Path, select: list[str] | None) -> LectureResult:
     from . import pool
     from .runner import run_lecture
-    zygote = zygotes[pool.SLOT] if zygotes and pool.SLOT is not None and pool.SLOT < len(zygotes) else None
+    slot = pool.SLOT
+    zygote = _ZYGOTES[slot] if slot is not None and slot < len(_ZYGOTES) else None
     return run_lecture(lecture, folder, select=select, zygote=zygote)
 
 
@@ -152,22 +159,47 @@ def _start_zygotes(lectures: list[Lecture], sources: Path, jobs: int) -> list:
     return zygotes
 
 
+@contextmanager
+def variant_run(prefix: str):
+    """(variants, scratch) for a run of the course's own variants (verify, the mutation runs): a folder
+    for the variants, readable by the zygotes' workers (nobody, as root), and the pool's scratch; the
+    run graded in English whatever --lang or the locale says (the mutants' `expect` words are English)."""
+    from .i18n import use_language
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp, use_language("en"):
+        os.chmod(tmp, 0o755)
+        variants, scratch = Path(tmp) / "variants", Path(tmp) / "pool"
+        variants.mkdir()
+        scratch.mkdir()
+        yield variants, scratch
+
+
+def grade_variants(jobs_todo: list[Job], on_result: Callable[[LectureResult, Job], None], *,
+                   lectures: list[Lecture], variants: Path, scratch: Path, jobs: int, zygote: bool = True) -> None:
+    """Grade ``jobs_todo`` (tasks of ``_grade`` on folders in ``variants``) in the shared pool, the one
+    batch grading uses; each slot's workers forked by its zygote, which imported torch once, where one
+    can run."""
+    from . import plugin  # noqa: F401  (imports torch and pytest once, here, before forking)
+    jobs = max(1, jobs)
+    timeout = max((lec.submission_s for lec in lectures), default=0) + STARTUP_GRACE_S
+    _ZYGOTES[:] = _start_zygotes(lectures, variants, jobs) if zygote else []
+    try:
+        Pool(jobs=jobs, timeout=timeout, scratch=scratch, result_type=LectureResult).run(jobs_todo, on_result)
+    finally:
+        for z in _ZYGOTES:
+            z.close()
+        _ZYGOTES.clear()
+
+
 def verify(lectures: list[Lecture], jobs: int = 2, *, zygote: bool = True) -> list[LectureVerdict]:
     sol_root = solutions_dir()
     ex_root = resource_dir("exercises")
     verdicts = [LectureVerdict(lec.id) for lec in lectures]
     seen_failing: dict[str, set[str]] = {lec.id: set() for lec in lectures}
-    zygotes: list = []
-    from .i18n import use_language
-    # graded in English whatever --lang or the locale says: the mutants' `expect` words are English
-    with tempfile.TemporaryDirectory(prefix="grader-verify-") as tmp, use_language("en"):
-        os.chmod(tmp, 0o755)  # the zygotes' workers (nobody, as root) read the variants in it
-        variants, scratch = Path(tmp) / "variants", Path(tmp) / "pool"
-        scratch.mkdir()
+    with variant_run("grader-verify-") as (variants, scratch):
         todo: list[tuple[Job, LectureVerdict, Callable[[LectureResult], Finding]]] = []
 
         def grade(lec: Lecture, v: LectureVerdict, judge, folder: Path, select=None) -> None:
-            job = Job(f"{lec.id}-{len(todo)}", partial(_grade, lec, folder, select, zygotes), partial(closed_result, lec))
+            job = Job(f"{lec.id}-{len(todo)}", partial(_grade, lec, folder, select), partial(closed_result, lec))
             todo.append((job, v, judge))
 
         for lec, v in zip(lectures, verdicts):
@@ -194,20 +226,9 @@ def verify(lectures: list[Lecture], jobs: int = 2, *, zygote: bool = True) -> li
                     continue
                 grade(lec, v, partial(_judge_mutant, m), folder, checks_seeing(lec, m.file))
 
-        # every grading in its own process of the shared pool (the one batch grading uses); its workers
-        # forked by the zygote of its slot, which imported torch once, where one can run
-        from . import plugin  # noqa: F401  (imports torch and pytest once, here, before forking)
         results: dict[str, LectureResult] = {}
-        timeout = max((lec.submission_s for lec in lectures), default=0) + STARTUP_GRACE_S
-        jobs = max(1, jobs)
-        if zygote:
-            zygotes[:] = _start_zygotes(lectures, variants, jobs)
-        try:
-            Pool(jobs=jobs, timeout=timeout, scratch=scratch, result_type=LectureResult).run(
-                [job for job, _, _ in todo], lambda result, job: results.__setitem__(job.id, result))
-        finally:
-            for z in zygotes:
-                z.close()
+        grade_variants([job for job, _, _ in todo], lambda result, job: results.__setitem__(job.id, result),
+                       lectures=lectures, variants=variants, scratch=scratch, jobs=jobs, zygote=zygote)
         for job, v, judge in todo:  # judged in the order listed, whatever order they finished in
             finding = judge(results[job.id])
             finding.seconds = results[job.id].duration_s

@@ -215,21 +215,26 @@ def command(*, scratch: Path, code_dir: Path, modules: list[str], fds: tuple[int
 
 def disk_usage(monitor: Monitor, scratch: Path) -> int | None:
     """Bytes used in the sandbox's writable file systems together (its scratch folder, /tmp and
-    /dev/shm), seen through a sandboxed process's root."""
+    /dev/shm), seen through a sandboxed process's root (bwrap itself, the root pid, is outside)."""
     for p in monitor.processes():
-        if p.pid == monitor.root_pid:
-            continue
-        used = 0
-        try:
-            for place in WRITABLE:
-                st = os.statvfs(f"/proc/{p.pid}/root{place}")
-                if st.f_bavail * st.f_frsize < 65536:
-                    return monitor.limits.disk_bytes  # one is full: the learner's writes are failing
-                used += (st.f_blocks - st.f_bfree) * st.f_frsize
-        except OSError:
-            continue
-        return used
+        if p.pid != monitor.root_pid and (used := usage_seen_by(p.pid, monitor.limits)) is not None:
+            return used
     return None
+
+
+def usage_seen_by(pid: int, limits: Limits) -> int | None:
+    """The writable places' bytes used, through the root of ``pid`` (a process inside the sandbox);
+    the limit itself when one is full (the learner's writes are failing); None if it cannot be seen."""
+    used = 0
+    try:
+        for place in WRITABLE:
+            st = os.statvfs(f"/proc/{pid}/root{place}")
+            if st.f_bavail * st.f_frsize < 65536:
+                return limits.disk_bytes
+            used += (st.f_blocks - st.f_bfree) * st.f_frsize
+    except OSError:
+        return None
+    return used
 
 
 def _readable_by_all(*folders: Path) -> None:

@@ -31,7 +31,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import bwrap
@@ -89,7 +89,6 @@ class Zygote:
     ctrl: socket.socket | None = None
     scratch: Path | None = None
     broken: str = ""
-    _started: list = field(default_factory=list)
 
     def start(self) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-zygote-")).resolve()
@@ -159,7 +158,8 @@ class Zygote:
         proc = ForkedProc(host_pid, status_r)
         worker = WorkerProcess(proc=proc, to_worker=req_w, from_worker=resp_r, scratch=scratch, log_path=log_path,
                                mode="bwrap", redactor=Redactor(Path(submission)))
-        worker.monitor = Monitor(limits or self.limits, host_pid, log_path, infra=0, disk_usage=_disk_usage)
+        worker.monitor = Monitor(limits or self.limits, host_pid, log_path, infra=0,
+                                 disk_usage=lambda m: bwrap.usage_seen_by(m.root_pid, m.limits))
         return worker
 
     def _host_pid(self, ns_pid: int) -> int:
@@ -204,17 +204,3 @@ class Zygote:
         if self.scratch is not None:
             import shutil
             shutil.rmtree(self.scratch, ignore_errors=True)
-
-
-def _disk_usage(monitor: Monitor) -> int | None:
-    """The sandbox's writable places, seen through the worker's own root (it is inside)."""
-    used = 0
-    try:
-        for place in bwrap.WRITABLE:
-            st = os.statvfs(f"/proc/{monitor.root_pid}/root{place}")
-            if st.f_bavail * st.f_frsize < 65536:
-                return monitor.limits.disk_bytes
-            used += (st.f_blocks - st.f_bfree) * st.f_frsize
-    except OSError:
-        return None
-    return used
