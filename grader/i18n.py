@@ -174,11 +174,11 @@ def _main(argv: list[str]) -> int:
                         "--project", "pytorch-course-grader", "."], check=True, cwd=root)
         if not po_path("zh").is_file():
             subprocess.run([sys.executable, "-m", "babel.messages.frontend", "init", "-i", str(pot), "-d",
-                            str(LOCALE_DIR), "-D", DOMAIN, "-l", "zh_Hans_CN", "--no-wrap"], check=True, cwd=root)
+                            str(LOCALE_DIR), "-D", DOMAIN, "-l", "zh_Hans_CN"], check=True, cwd=root)
             Path(LOCALE_DIR / "zh_Hans_CN").rename(LOCALE_DIR / "zh")
         else:
             subprocess.run([sys.executable, "-m", "babel.messages.frontend", "update", "-i", str(pot), "-d",
-                            str(LOCALE_DIR), "-D", DOMAIN, "-l", "zh", "--no-fuzzy-matching", "--no-wrap",
+                            str(LOCALE_DIR), "-D", DOMAIN, "-l", "zh", "--no-fuzzy-matching",
                             "--ignore-obsolete"], check=True, cwd=root)
         return 0
     if argv[:1] == ["compile"]:
