@@ -77,6 +77,10 @@ class Lecture:
     demo: str = ""               # the solution file whose __main__ runs the reference end to end (benchmark)
     variants: dict = field(default_factory=dict)  # other data a check may use: name -> Variant (``--data``)
     variant: str = ""            # the variant this Lecture was made for ("" = the default data)
+    # modules the worker imports before the first request (while the grader still loads its checks) and
+    # the grader in the background: torch._dynamo, which the first torch.optim optimizer imports (about
+    # 1.5 s on this machine), so that neither side pays it in series during a check
+    warm_imports: tuple[str, ...] = ()
 
     @property
     def max_points(self) -> float:
@@ -163,7 +167,7 @@ def _str_list(table: dict, key: str, where: str) -> tuple[str, ...]:
 def parse_lecture(lecture_id: str, raw: dict) -> Lecture:
     where = f"{lecture_id}.toml"
     _no_unknown(raw, {"number", "title", "title_zh", "limits", "thresholds", "exercises", "checks", "data", "demo",
-                     "variants"}, where)
+                     "variants", "warm_imports"}, where)
     limits = _take(raw, "limits", dict, where)
     _no_unknown(limits, {"call_s", "submission_s"}, f"{where} [limits]")
     exercises = []
@@ -217,7 +221,15 @@ def parse_lecture(lecture_id: str, raw: dict) -> Lecture:
         exercises=tuple(exercises), checks=tuple(checks),
         thresholds=dict(_take(raw, "thresholds", dict, where, {})),
         data=tuple(_take(raw, "data", list, where, [])), demo=_take(raw, "demo", str, where, ""),
-        variants=variants)
+        variants=variants, warm_imports=_module_names(raw, where))
+
+
+def _module_names(raw: dict, where: str) -> tuple[str, ...]:
+    names = _str_list(raw, "warm_imports", where) if "warm_imports" in raw else ()
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", name):
+            raise CourseError(_("{where}: `warm_imports` holds `{name}`, which is not a module name").format(where=where, name=name))
+    return names
 
 
 # ---------------------------------------------------------------- lookup

@@ -55,7 +55,8 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
             except Exception:
                 pass  # a zygote that broke: the worker of its own sandbox, as for any submission
         return start_worker(lecture_dir, lecture.modules, limits=limits, device=device,
-                            data_files=data_files, display=f"exercises/{lecture.id}")
+                            data_files=data_files, display=f"exercises/{lecture.id}",
+                            warm_imports=lecture.warm_imports)
 
     learner = Learner(fresh_worker,
                       call_s=limits.call_s, submission_s=limits.submission_s, describe=describe,
@@ -63,7 +64,8 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
     learner.start()  # the worker imports torch while we import pytest and the checks
     import pytest
 
-    from .plugin import GraderPlugin
+    from .plugin import GraderPlugin  # imports torch (the checks' references)
+    _warm_up_in_background(lecture.warm_imports)
 
     announced: set[str] = set()
     callback_failed: list[str] = []
@@ -118,6 +120,23 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
     return LectureResult(lecture=lecture.id, title=_(lecture.title), checks=checks, exercises=exercises, device=device,
                          duration_s=round(time.monotonic() - started, 3), notes=notes, figures=figures,
                          grader_error=str(WorkerStartFailed(learner.start_failure)) if learner.start_failure else "")
+
+
+def _warm_up_in_background(names: tuple[str, ...]) -> None:
+    """The grader's own copy of the lecture's warm imports (its reference models' optimizers import
+    torch._dynamo too), on a thread: it runs while the main thread waits for the worker's replies.
+    Started after torch and pytest are imported, so the two threads never import the same modules."""
+    import importlib
+    import threading
+
+    def warm() -> None:
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except BaseException:
+                pass
+    if names:
+        threading.Thread(target=warm, name="grader-warm-imports", daemon=True).start()
 
 
 def _figures(lecture: Lecture, learner: Learner, notes: list[str]) -> list[Figure]:

@@ -146,10 +146,11 @@ def _start_zygotes(lectures: list[Lecture], sources: Path, jobs: int) -> list:
         for rel, src in worker_data_files(lec).items():
             if data.setdefault(rel, src) != src:
                 return []
+    warm = tuple(sorted({name for lec in lectures for name in lec.warm_imports}))  # imported once per zygote
     zygotes = []
     try:
         for _ in range(jobs):
-            z = Zygote(sources=sources, limits=Limits(), data_files=data)
+            z = Zygote(sources=sources, limits=Limits(), data_files=data, warm_imports=warm)
             zygotes.append(z)
             z.start()
     except Exception:

@@ -85,6 +85,7 @@ class Zygote:
     limits: Limits
     data_files: dict[str, Path]
     device: str = "cpu"
+    warm_imports: tuple[str, ...] = ()  # imported by the zygote before it forks any worker
     proc: subprocess.Popen | None = None
     ctrl: socket.socket | None = None
     scratch: Path | None = None
@@ -104,7 +105,7 @@ class Zygote:
             with open(self.scratch / "zygote.log", "wb") as log:
                 self.proc = subprocess.Popen(
                     args, pass_fds=(theirs.fileno(), status_w), stdin=subprocess.DEVNULL, stdout=log,
-                    stderr=subprocess.STDOUT, cwd=self.scratch, env=_worker_env(bwrap.SANDBOX, self.device),
+                    stderr=subprocess.STDOUT, cwd=self.scratch, env=_worker_env(bwrap.SANDBOX, self.device, warm_imports=self.warm_imports),
                     start_new_session=True,
                     preexec_fn=_limit_resources(self.limits, self.device, None, False, status_w))
         finally:
