@@ -116,3 +116,28 @@ def test_only_the_stubs_marker_means_not_attempted(workdir):
         '    raise NotImplementedError("Could not run \'aten::empty\' with arguments from the \'Meta\' backend")')})
     assert r["criterion_sum"].status == "error" and "Meta" in r["criterion_sum"].message
     assert r["output_shape"].status == "passed"
+
+
+def test_pytest_plugins_of_the_environment_take_no_part_in_grading(workdir, tmp_path):
+    """A package in the learner's environment that registers a pytest plugin (pytest-randomly, xdist,
+    or one that rewrites outcomes) is neither imported nor run by the grading's pytest."""
+    import subprocess
+    import sys
+    site = tmp_path / "site"
+    (site / "outcome_rewriter-1.0.dist-info").mkdir(parents=True)
+    (site / "outcome_rewriter-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: outcome-rewriter\nVersion: 1.0\n")
+    (site / "outcome_rewriter-1.0.dist-info" / "entry_points.txt").write_text("[pytest11]\nrewriter = outcome_rewriter\n")
+    marker = tmp_path / "imported"
+    (site / "outcome_rewriter.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\n"
+        "def pytest_collection_modifyitems(items):\n    items[:] = items[:1]  # every other check vanishes\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    probe = subprocess.run([sys.executable, "-c", "import importlib.metadata as m; "
+                            "print([e.value for e in m.entry_points(group='pytest11')])"],
+                           env=env, capture_output=True, text=True)
+    assert "outcome_rewriter" in probe.stdout  # the plugin is visible to pytest's autoload here
+    submission(workdir, "lecture01")
+    proc = subprocess.run([sys.executable, "-m", "grader", "check", "lecture01", "--workdir", str(workdir), "-q"],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert not marker.exists(), "the environment's pytest plugin was loaded"
+    assert proc.returncode == 0 and "Score: 14/14" in proc.stdout, proc.stdout + proc.stderr
