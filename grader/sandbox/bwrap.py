@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 from ..i18n import N_, _
-from .limits import Limits, Monitor
+from .limits import Limits, Monitor, read_proc
 
 INFRA = 2              # bwrap and its init in the pid namespace: not counted against the learner
 CUTS_NETWORK = False   # bwrap's own --unshare-net does
@@ -216,8 +216,14 @@ def command(*, scratch: Path, code_dir: Path, modules: list[str], fds: tuple[int
 def disk_usage(monitor: Monitor, scratch: Path) -> int | None:
     """Bytes used in the sandbox's writable file systems together (its scratch folder, /tmp and
     /dev/shm), seen through a sandboxed process's root (bwrap itself, the root pid, is outside)."""
+    seen = monitor.disk_seen_through  # (pid, start) of the process looked through last time
+    if seen is not None:
+        p = read_proc(seen[0])
+        if p is not None and p.start == seen[1] and (used := usage_seen_by(seen[0], monitor.limits)) is not None:
+            return used  # three statvfs calls, no process scan: cheap enough to look after every reply
     for p in monitor.processes():
         if p.pid != monitor.root_pid and (used := usage_seen_by(p.pid, monitor.limits)) is not None:
+            monitor.disk_seen_through = (p.pid, p.start)
             return used
     return None
 

@@ -328,6 +328,7 @@ class Monitor:
         self.breach: str | None = None
         self._last_disk = self._last_full = 0.0
         self._disk_every = 0.0
+        self.disk_seen_through: tuple[int, int] | None = None  # for disk_usage: a sandboxed (pid, start)
         LIVE_ROOTS.add(root_pid)
 
     # -- who is ours -----------------------------------------------------------
@@ -391,9 +392,15 @@ class Monitor:
                 if sum(p.rss_pages for p in procs) * _PAGE + memfd_bytes(procs) > lim.memory_bytes:
                     self.breach = memory_text(lim)
         if not self.breach and now - self._last_disk >= self._disk_every:
-            self._last_disk = now
+            self._last_disk = start = time.monotonic()
             used = self.disk_usage(self)
-            self._disk_every = min(1.0, 50 * (time.monotonic() - now))  # a slow walk is done less often
+            took = time.monotonic() - start
+            # a slow walk (a folder's files, a process scan) is done less often; a look that costs
+            # less than a millisecond (bubblewrap's statvfs) is done on every poll, so a reply that
+            # comes right after the disk filled is judged with the breach seen; so is the look after the
+            # first one that found a sandboxed process to look through (the scan is not repeated)
+            cheap = took < 0.001 or self.disk_seen_through is not None
+            self._disk_every = 0.0 if cheap else min(1.0, 50 * took)
             if used is not None and used >= lim.disk_bytes:
                 self.breach = disk_text(lim)
         return self.breach
