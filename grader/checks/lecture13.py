@@ -15,12 +15,30 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (DATA_DIR, WORKER_DATA_ROOT, Mistake, expect_close, expect_close_or_mistake,
-                               expect_device, expect_list, expect_parameter_count, expect_shape, expect_state,
+                               expect_device, expect_list, expect_modes, expect_parameter_count, expect_shape, expect_state,
                                expect_tensor, expect_zero_grad_each_step, fail, glue, judge_accuracy, judge_mean_loss,
                                judge_modes, read_names, shapes_of)
 
 TRAIN_FILE = "names/names_train.csv.gz"
 NAMES = ["Li", "Smirnov", "Abe", "O'Neil", "Nakamura"]   # lengths 2, 7, 3, 6, 8: not sorted
+
+
+# What a PyTorch error raised in this lecture's code means here (consulted before the shared table): the text
+# matched is the error's first line, "{where} raised {type}: {message}".
+MISTAKES = [
+    (r"NameDataset\b.* raised AttributeError: 'NameDataset' object has no attribute '(\w+)'",
+     N_("the dataset uses self.{1}, which __init__ never set: read the file in __init__ and keep names, countries, "
+        "country_list (and any lookup table __getitem__ uses) as attributes")),
+    (r"RNNClassifier\b.* raised AttributeError: 'RNNClassifier' object has no attribute '(\w+)'",
+     N_("forward uses self.{1}, which __init__ never created: create embedding, gru and fc in __init__")),
+    (r"RNNClassifier\b.* raised RuntimeError: Expected hidden size \((\d+), (\d+), (\d+)\), got \[(\d+), (\d+), (\d+)\]",
+     N_("the initial hidden state must be (n_layers * n_directions, batch, hidden_size) = ({1}, {2}, {3}), got "
+        "({4}, {5}, {6}); after input.t() the input is (seq_len, batch), so the batch is input.size(1)")),
+    (r"RNNClassifier\b.* raised RuntimeError: mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)",
+     N_("fc = Linear(hidden_size * n_directions, output_size) receives {2} features per name instead of {3}: with two "
+        "directions, concatenate the last layer's two final states along the features, torch.cat([hidden[-1], "
+        "hidden[-2]], dim=1); with one direction, use hidden[-1]")),
+]
 
 
 def _batch(names):
@@ -161,6 +179,16 @@ def test_classifier_values(learner):
                     _("the rows come back sorted by length, not in the batch's order: pack with "
                       "enforce_sorted=False (or undo the sort before returning)"), _("rows sorted by length")),
         ]
+        # hidden holds 4 final states (layer 0 forward, backward, layer 1 forward, backward): any other pair
+        for i in range(-4, 0):
+            for j in range(-4, 0):
+                if i != j and {i, j} != {-1, -2} and (i, j) != (-4, -3):
+                    mistakes.append(Mistake(
+                        ref.scores(hidden, (i, j)),
+                        _("the features are hidden[{i}] and hidden[{j}]; the last layer's two final states are "
+                          "hidden[-1] and hidden[-2] (hidden is (n_layers * 2, batch, hidden_size), the last layer "
+                          "last): torch.cat([hidden[-1], hidden[-2]], dim=1)").format(i=i, j=j),
+                        _("wrong final states")))
     got = expect_shape(got, tuple(expected.shape), "RNNClassifier(128, 16, 5, n_layers=2)(seq, lengths)")
     if not torch.allclose(got, other_order, atol=1e-5):  # [hidden[-2], hidden[-1]] is as good as the lecture's order
         expect_close_or_mistake(got, expected, "RNNClassifier(128, 16, 5, n_layers=2)(seq, lengths)", mistakes, atol=1e-5)
@@ -210,6 +238,24 @@ def test_train_zero_grad(learner):
     model = glue(learner, "Bag")
     expect_zero_grad_each_step(learner, model, lambda opt: learner.call(
         "train_epoch", model, BAG_BATCHES[:1] * 3, learner.new("torch.nn.CrossEntropyLoss"), opt, "cpu"))
+
+
+TRAIN_FIX = N_("call model.train() at the start of train_epoch: predict() leaves the model in eval mode, and "
+                "layers such as dropout (GRU(dropout=...)) must train in training mode")
+
+
+def test_train_mode(learner):
+    """train_epoch trains the model in training mode (model.train()), also when predict left it in eval mode."""
+    # glue's NameLength: a one-parameter probe model that records [model.training, grad enabled] at each forward
+    model = glue(learner, "NameLength")
+    learner.method(model, "eval")
+    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=0.0)
+    learner.call("train_epoch", model, BAG_BATCHES[:2], learner.new("torch.nn.CrossEntropyLoss"), opt, "cpu")
+    pairs = expect_modes(learner.method(model, "__getattribute__", "modes"), "train_epoch")
+    if not all(training for training, _unused in pairs):
+        fix = _(TRAIN_FIX)
+        fail(_("train_epoch ran the model in eval mode (the mode predict had left it in): {fix}").format(fix=fix),
+             expected=_("model.training True"), actual=_("model.training False"), cause=_("missing train()"), help=fix)
 
 
 def test_train_returns_mean_loss(learner):
