@@ -48,6 +48,10 @@ MISTAKES = [
     (r"HelloModel\b.* raised RuntimeError: (?:shape '\[-?\d+, -?\d+\]' is invalid for input of size|invalid shape "
      r"dimension)",
      N_("flatten the scores to one row per character: x.reshape(-1, 4), where -1 stands for batch * seq_len")),
+    (r"predict_hello .*raised IndexError: list index out of range",
+     N_("an index was out of range for IDX2CHAR's 4 characters: the scores are (seq_len, 4), so each step's best "
+        "character is scores.argmax(dim=1), an index from 0 to 3 (argmax over dim 0 gives, for each character, "
+        "the step where it scores best)")),
     (r"train_hello .*raised .*(?:not implemented for 'Long'|Expected floating point type for target)",
      N_("the criterion takes the scores first and the targets second: criterion(outputs, labels), the float "
         "(batch * seq_len, 4) scores, then the Long class indices")),
