@@ -30,6 +30,13 @@ MISTAKES = [
     (r"NameDataset\b.* raised AttributeError: 'NameDataset' object has no attribute '(\w+)'",
      N_("the dataset uses self.{1}, which __init__ never set: read the file in __init__ and keep names, countries, "
         "country_list (and any lookup table __getitem__ uses) as attributes")),
+    (r"train_epoch .*raised .*(?:not implemented for 'Long'|Expected floating point type for target)",
+     N_("the criterion takes the scores first and the targets second: criterion(output, countries), the float "
+        "(batch, classes) scores, then the Long class indices")),
+    # the probe model of predict_classes scores each name by its length: values of 10 or more reached it as lengths
+    (r"predict .*raised RuntimeError: Class values must be smaller than num_classes",
+     N_("the model received the padded codes where the lengths belong: call it as model(seq, lengths), the padded "
+        "batch first, the lengths second")),
     (r"NameDataset\b.* raised ValueError: invalid mode",
      N_("gzip.open takes the file's path first, then the mode: gzip.open(path, 'rt') reads it as text")),
     (r"NameDataset\b.* raised IndexError: list index out of range",
