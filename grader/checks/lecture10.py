@@ -170,10 +170,11 @@ def test_conv_worked_example(learner):
 
 
 def _expect_pool(got, image, kernel_size, what):
+    """max_pool's result against F.max_pool2d's, naming a fixed 2x2 window and average pooling."""
     expected = F.max_pool2d(image[None, None], kernel_size)[0, 0]
     _reject_row(got, expected, what, "nn.MaxPool2d")
-    if isinstance(got, torch.Tensor) and kernel_size != 2 and tuple(got.shape) == tuple(F.max_pool2d(image[None, None], 2).shape[2:]) \
-            and tuple(got.shape) != tuple(expected.shape):
+    shape_of_2x2 = tuple(F.max_pool2d(image[None, None], 2).shape[2:])
+    if isinstance(got, torch.Tensor) and tuple(got.shape) == shape_of_2x2 != tuple(expected.shape):
         fix = _("pass kernel_size to nn.MaxPool2d(kernel_size) instead of a fixed 2")
         fail(_("{what}: the output has the shape of a 2x2 pooling, {shape}, not {want}: {fix}").format(
             what=what, shape=tuple(got.shape), want=tuple(expected.shape), fix=fix), expected=str(tuple(expected.shape)),
