@@ -63,6 +63,93 @@ VARIANTS = {
                        "    return float(model(torch.tensor([[x]], dtype=torch.float32)))",
         },
     },
+    "lecture10": {
+        "conv_basics.py": {
+            "conv_output_size": "import math\nreturn math.floor((size + 2 * padding - kernel_size) / stride) + 1",
+            "pool_output_size": "if stride is None:\n    stride = kernel_size\nreturn int((size - kernel_size) / stride) + 1",
+            "conv2d_single": "import torch.nn.functional as F\nx = image.to(torch.float32)[None, None]\n"
+                             "w = kernel.to(torch.float32)[None, None]\n"
+                             "return F.conv2d(x, w, padding=padding, stride=stride).squeeze(1).squeeze(0)",
+            "max_pool": "return torch.nn.functional.max_pool2d(image[None], kernel_size)[0]",
+        },
+        "net.py": {
+            "__init__": "self.conv1 = nn.Conv2d(in_channels=1, out_channels=10, kernel_size=(5, 5))\n"
+                        "self.conv2 = nn.Conv2d(10, 20, 5, stride=1, padding=0)\n"
+                        "self.pooling = nn.MaxPool2d(kernel_size=2, stride=2)\n"
+                        "self.fc = nn.Linear(in_features=20 * 4 * 4, out_features=10)",
+            "forward": "x = self.pooling(F.relu(self.conv1(x)))\nx = self.pooling(F.relu(self.conv2(x)))\n"
+                       "return self.fc(torch.flatten(x, 1))",
+        },
+        "train.py": {
+            "train_one_epoch": "model.train(True)\nlosses = []\nfor inputs, target in loader:\n"
+                               "    inputs = inputs.to(device)\n    target = target.to(device)\n"
+                               "    loss = criterion(model(inputs), target)\n"
+                               "    optimizer.zero_grad(set_to_none=True)\n    loss.backward()\n"
+                               "    optimizer.step()\n    losses.append(float(loss))\n"
+                               "return sum(losses) / len(losses) if losses else 0.0",
+            "evaluate": "model.eval()\nright = total = 0\nwith torch.inference_mode():\n"
+                        "    for inputs, target in loader:\n        scores = model(inputs.to(device))\n"
+                        "        right += int((scores.argmax(1) == target.to(device)).sum())\n"
+                        "        total += len(target)\nreturn right / total",
+        },
+    },
+    "lecture12": {
+        "encoding.py": {
+            "encode": "lookup = {c: i for i, c in enumerate(IDX2CHAR)}\nreturn torch.tensor([lookup[c] for c in text]).long()",
+            "decode": "return ''.join(map(lambda i: IDX2CHAR[i], torch.as_tensor(indices).tolist()))",
+            "one_hot": "return torch.nn.functional.one_hot(indices, num_classes).float()",
+        },
+        "rnn_cell.py": {
+            "rnn_cell_step": "import torch.nn.functional as F\n"
+                             "return torch.tanh(F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh))",
+            "run_rnn_cell": "output = inputs.new_empty(inputs.size(0), *hidden.shape)\nh = hidden\n"
+                            "for t in range(inputs.size(0)):\n    h = cell(inputs[t], h)\n    output[t] = h\n"
+                            "return output, h[None]",
+        },
+        "hello_model.py": {
+            "__init__": "self.emb = nn.Embedding(num_embeddings=NUM_CLASS, embedding_dim=EMBEDDING_SIZE)\n"
+                        "self.rnn = nn.RNN(EMBEDDING_SIZE, HIDDEN_SIZE, NUM_LAYERS, batch_first=True)\n"
+                        "self.fc = nn.Linear(HIDDEN_SIZE, NUM_CLASS)",
+            "forward": "out, _ = self.rnn(self.emb(x))\nreturn self.fc(out).view(-1, NUM_CLASS)",
+            "train_hello": "history = []\nfor epoch in range(epochs):\n    optimizer.zero_grad()\n"
+                           "    loss = criterion(model(inputs), labels)\n    loss.backward()\n    optimizer.step()\n"
+                           "    history.append(float(loss))\nreturn history",
+            "predict_hello": "with torch.inference_mode():\n    idx = torch.argmax(model(inputs), dim=-1)\n"
+                             "return ''.join(IDX2CHAR[int(i)] for i in idx)",
+        },
+    },
+    "lecture13": {
+        "names_data.py": {
+            "__init__": "self.names, self.countries = [], []\n"
+                        "with gzip.open(path, mode='rt', encoding='utf-8', newline='') as f:\n"
+                        "    for name, country in csv.reader(f):\n        self.names.append(name)\n"
+                        "        self.countries.append(country)\nself.country_list = sorted(set(self.countries))",
+            "__getitem__": "name = self.names[index]\nreturn name, self.country_list.index(self.countries[index])",
+            "__len__": "return len(self.countries)",
+            "names_to_tensor": "lengths = torch.LongTensor([len(n) for n in names])\n"
+                               "codes = [torch.tensor([ord(c) for c in n], dtype=torch.long) for n in names]\n"
+                               "return torch.nn.utils.rnn.pad_sequence(codes, batch_first=True), lengths",
+        },
+        "classifier.py": {
+            "__init__": "self.embedding = nn.Embedding(num_embeddings=input_size, embedding_dim=hidden_size)\n"
+                        "self.gru = nn.GRU(input_size=hidden_size, hidden_size=hidden_size, num_layers=n_layers,\n"
+                        "                  bidirectional=bidirectional, batch_first=True)\n"
+                        "self.fc = nn.Linear(hidden_size * (2 if bidirectional else 1), output_size)",
+            "forward": "packed = pack_padded_sequence(self.embedding(input), seq_lengths.cpu(), batch_first=True,\n"
+                       "                              enforce_sorted=False)\n_, hidden = self.gru(packed)\n"
+                       "if self.n_directions == 2:\n    return self.fc(torch.cat((hidden[-2], hidden[-1]), dim=-1))\n"
+                       "return self.fc(hidden[-1])",
+        },
+        "train.py": {
+            "train_epoch": "model.train()\nlosses = []\nfor names, countries in loader:\n"
+                           "    seq, lengths = names_to_tensor(names)\n    optimizer.zero_grad()\n"
+                           "    loss = criterion(model(seq.to(device), lengths), countries.to(device))\n"
+                           "    loss.backward()\n    optimizer.step()\n    losses.append(loss.item())\n"
+                           "return sum(losses) / len(losses)",
+            "predict": "model.train(False)\nseq, lengths = names_to_tensor(names)\nwith torch.inference_mode():\n"
+                       "    scores = model(seq.to(device), lengths)\nreturn torch.max(scores, dim=1).indices.cpu()",
+        },
+    },
 }
 
 

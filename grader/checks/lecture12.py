@@ -20,6 +20,44 @@ OHLOL = torch.tensor([3, 1, 2, 3, 2])
 SEQ, BATCH, INPUT, HIDDEN = 5, 3, 4, 2   # seq_len != batch: a swapped layout changes shapes or values
 
 
+# What a PyTorch error raised in this lecture's code means here (consulted before the shared table): the text
+# matched is the error's first line, "{where} raised {type}: {message}".
+MISTAKES = [
+    (r"rnn_cell_step .*raised RuntimeError: mat1 and mat2 shapes cannot be multiplied",
+     N_("weight_ih is (hidden_size, input_size) and weight_hh is (hidden_size, hidden_size), stored as (out, in) like "
+        "a Linear layer's weight: multiply by their transposes, x @ weight_ih.t() and h @ weight_hh.t()")),
+    (r"rnn_cell_step .*raised RuntimeError: The size of tensor a \(\d+\) must match the size of tensor b",
+     N_("the terms' shapes do not fit: x @ weight_ih.t() and h @ weight_hh.t() are matrix products (@, not the "
+        "element-wise *), each (batch, hidden_size), and the biases (hidden_size,) are added to them")),
+    (r"run_rnn_cell .*raised RuntimeError: input has inconsistent input_size",
+     N_("nn.RNNCell is called as cell(input, hidden): cell(x_t, hidden), the step's input first")),
+    (r"run_rnn_cell .*raised RuntimeError: stack expects a non-empty TensorList",
+     N_("the list of outputs is empty: append each step's new hidden state to it inside the loop, then "
+        "torch.stack(outputs)")),
+    (r"HelloModel\b.* raised AttributeError: 'HelloModel' object has no attribute '(\w+)'",
+     N_("forward uses self.{1}, which __init__ never created: create emb, rnn and fc in __init__")),
+    (r"HelloModel\b.* raised RuntimeError: For unbatched 2-D input, hx should also be 2-D",
+     N_("the RNN received the (batch, seq_len) indices themselves: embed them first, x = self.emb(x), which is "
+        "(batch, seq_len, 10)")),
+    (r"HelloModel\b.* raised RuntimeError: input\.size\(-1\) must be equal to input_size\. Expected 10, got 8",
+     N_("the RNN received the hidden state as its input: call it as self.rnn(x, hidden), the embedded sequence "
+        "first, the initial hidden state second")),
+    (r"HelloModel\b.* raised RuntimeError: input\.size\(-1\) must be equal to input_size\. Expected (\d+), got (\d+)",
+     N_("the RNN was built for {1} features per step but received {2}: emb = Embedding(4, 10) gives each character "
+        "10 features, and rnn = RNN(10, 8, num_layers=2) takes them")),
+    (r"HelloModel\b.* raised RuntimeError: (?:shape '\[-?\d+, -?\d+\]' is invalid for input of size|invalid shape "
+     r"dimension)",
+     N_("flatten the scores to one row per character: x.reshape(-1, 4), where -1 stands for batch * seq_len")),
+    (r"predict_hello .*raised IndexError: list index out of range",
+     N_("an index was out of range for IDX2CHAR's 4 characters: the scores are (seq_len, 4), so each step's best "
+        "character is scores.argmax(dim=1), an index from 0 to 3 (argmax over dim 0 gives, for each character, "
+        "the step where it scores best)")),
+    (r"train_hello .*raised .*(?:not implemented for 'Long'|Expected floating point type for target)",
+     N_("the criterion takes the scores first and the targets second: criterion(outputs, labels), the float "
+        "(batch * seq_len, 4) scores, then the Long class indices")),
+]
+
+
 def _cell_tensors():
     x, h = randn(BATCH, INPUT, seed=120), randn(BATCH, HIDDEN, seed=121)
     w_ih, w_hh = randn(HIDDEN, INPUT, seed=122), randn(HIDDEN, HIDDEN, seed=123)
@@ -56,7 +94,14 @@ def test_cell_step_values(learner):
             Mistake(torch.tanh(pre - b_ih), _("bias_ih is missing: the cell adds both biases, b_ih and b_hh"),
                     _("no bias_ih")),
             Mistake(torch.tanh(x @ w_ih.t() + b_ih + b_hh), _("the previous hidden state h is not used: add h @ weight_hh.t()"), "h unused"),
+            Mistake(torch.tanh(x @ w_ih.t() + b_ih + h @ w_hh + b_hh),
+                    _("weight_hh was not transposed: nn.RNNCell computes h @ weight_hh.t() (weight_hh is (hidden_size, "
+                      "hidden_size), stored as (out, in) like a Linear layer's weight)"), _("weight_hh not transposed")),
         ]
+        for name, term in (("bias_hh", b_hh), ("h @ weight_hh.t()", h @ w_hh.t()), ("bias_ih", b_ih)):
+            mistakes.append(Mistake(torch.tanh(pre - 2 * term),
+                                    _("{name} was subtracted: the cell adds all four terms, x @ weight_ih.t() + bias_ih + "
+                                      "h @ weight_hh.t() + bias_hh").format(name=name), _("a term subtracted")))
     expect_shape(got, (BATCH, HIDDEN), _("rnn_cell_step(x, h, ...) with batch 3, input_size 4, hidden_size 2"))
     expect_close_or_mistake(got, expected, "rnn_cell_step(...)", mistakes)
 
@@ -101,12 +146,12 @@ def _run_sequence(learner):
         out, h_n = rnn(inputs, h0.unsqueeze(0))
         cell_ref = _torch_cell(w["weight_ih"], w["weight_hh"], w["bias_ih"], w["bias_hh"])
         from_h0 = torch.stack([cell_ref(x_t, h0) for x_t in inputs])
-    return got, out, h_n, from_h0
+    return got, out, h_n, from_h0, h0
 
 
 def test_sequence_output(learner):
     """run_rnn_cell(cell, inputs, h0) over a sequence (seq_len 5, batch 3) returns output of shape (5, 3, 2) equal to nn.RNN's with the same weights."""
-    (output, _unused), out, _unused, from_h0 = _run_sequence(learner)
+    (output, _unused), out, _unused, from_h0, h0 = _run_sequence(learner)
     output = expect_tensor(output, _("output, the first value run_rnn_cell returns"))
     if tuple(output.shape) == (BATCH, SEQ, HIDDEN):
         fail(_("output has shape {output_shape}, batch first; nn.RNN's output is (seq_len, batch, "
@@ -114,18 +159,27 @@ def test_sequence_output(learner):
     expect_shape(output, (SEQ, BATCH, HIDDEN), _("output of run_rnn_cell (seq_len 5, batch 3, hidden_size 2)"))
     expect_close_or_mistake(output, out, _("output of run_rnn_cell"), [
         Mistake(from_h0, _("every step started again from h0: feed each step's new hidden state to the next step"),
-                _("restarted from h0"))])
+                _("restarted from h0")),
+        Mistake(h0.expand(SEQ, BATCH, HIDDEN), _("every step's output is h0, the hidden state was never updated: "
+                                                 "hidden = cell(x_t, hidden) inside the loop"), _("hidden not updated"))])
 
 
 def test_sequence_hidden(learner):
     """run_rnn_cell returns h_n of shape (1, 3, 2) (num_layers, batch, hidden_size): the hidden state after the last step, equal to nn.RNN's."""
-    (_unused, h_last), out, h_n, from_h0 = _run_sequence(learner)
+    (_unused, h_last), out, h_n, from_h0, h0 = _run_sequence(learner)
     h_last = expect_tensor(h_last, _("h_n, the second value run_rnn_cell returns"))
     if tuple(h_last.shape) == (BATCH, HIDDEN):
         fail(_("h_n has shape {h_last_shape}; nn.RNN's h_n has a leading num_layers dimension: (1, "
                "batch, hidden_size) = {v1}, e.g. hidden.unsqueeze(0)").format(h_last_shape=tuple(h_last.shape), v1=(1, BATCH, HIDDEN)))
+    if tuple(h_last.shape) in ((BATCH, 1, HIDDEN), (BATCH, HIDDEN, 1)):
+        fix = _("put the num_layers dimension first: hidden.unsqueeze(0)")
+        fail(_("h_n has shape {shape}; nn.RNN's h_n is (num_layers, batch, hidden_size) = {want}: {fix}").format(
+            shape=tuple(h_last.shape), want=(1, BATCH, HIDDEN), fix=fix), expected=str((1, BATCH, HIDDEN)),
+             actual=str(tuple(h_last.shape)), cause=_("num_layers dimension misplaced"), help=fix)
     expect_shape(h_last, (1, BATCH, HIDDEN), _("h_n of run_rnn_cell (num_layers 1, batch 3, hidden_size 2)"))
     expect_close_or_mistake(h_last, h_n, _("h_n of run_rnn_cell"), [
+        Mistake(h0.unsqueeze(0), _("h_n is h0, the hidden state was never updated: hidden = cell(x_t, hidden) inside "
+                                   "the loop"), _("hidden not updated")),
         Mistake(out[0:1], _("h_n is the hidden state after the first step; it must be the one after the last step"),
                 _("h_n of the first step")),
         Mistake(from_h0[-1:], _("every step started again from h0: feed each step's new hidden state to the next step"),
@@ -211,6 +265,17 @@ def test_hello_model_shape(learner):
     model = learner.new("HelloModel")
     for batch, seq in ((1, 5), (3, 7)):
         got = expect_tensor(learner.call(model, _indices(batch, seq, seed=129)), _("HelloModel()(x), x of shape {v0}").format(v0=(batch, seq)))
+        if tuple(got.shape) == (2 * batch * seq, 4):
+            fix = _("map each step's 8 hidden features to 4 scores with self.fc before flattening")
+            fail(_("HelloModel()(x) for x of shape {v0} returned {got_shape}, twice the rows expected: these are the "
+                   "RNN's 8 hidden features cut into rows of 4, not scores: {fix}").format(
+                       v0=(batch, seq), got_shape=tuple(got.shape), fix=fix), expected=str((batch * seq, 4)),
+                 actual=str(tuple(got.shape)), cause=_("fc not applied"), help=fix)
+        if tuple(got.shape) == (4, batch * seq):
+            fix = _("flatten with .reshape(-1, 4): one row per character, 4 scores per row")
+            fail(_("HelloModel()(x) for x of shape {v0} returned {got_shape}: 4 rows instead of one row of 4 scores "
+                   "per character: {fix}").format(v0=(batch, seq), got_shape=tuple(got.shape), fix=fix),
+                 expected=str((batch * seq, 4)), actual=str(tuple(got.shape)), cause=_("4 rows, not 4 columns"), help=fix)
         if tuple(got.shape) == (batch, seq, 4):
             fail(_("HelloModel()(x) for x of shape {v0} returned {got_shape}; CrossEntropyLoss wants one "
                    "row per character: flatten with .view(-1, 4) to {v2}").format(v0=(batch, seq), got_shape=tuple(got.shape), v2=(batch * seq, 4)))

@@ -15,12 +15,67 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (DATA_DIR, WORKER_DATA_ROOT, Mistake, expect_close, expect_close_or_mistake,
-                               expect_device, expect_list, expect_parameter_count, expect_shape, expect_state,
+                               expect_device, expect_list, expect_modes, expect_parameter_count, expect_shape, expect_state,
                                expect_tensor, expect_zero_grad_each_step, fail, glue, judge_accuracy, judge_mean_loss,
                                judge_modes, read_names, shapes_of)
 
 TRAIN_FILE = "names/names_train.csv.gz"
 NAMES = ["Li", "Smirnov", "Abe", "O'Neil", "Nakamura"]   # lengths 2, 7, 3, 6, 8: not sorted
+SHORT = ["Li", "Ng", "Abe", "Xu", "Ito", "Wu"]           # more names (6) than characters (3): batch != seq_len
+
+
+# What a PyTorch error raised in this lecture's code means here (consulted before the shared table): the text
+# matched is the error's first line, "{where} raised {type}: {message}".
+MISTAKES = [
+    (r"NameDataset\b.* raised AttributeError: 'NameDataset' object has no attribute '(\w+)'",
+     N_("the dataset uses self.{1}, which __init__ never set: read the file in __init__ and keep names, countries, "
+        "country_list (and any lookup table __getitem__ uses) as attributes")),
+    (r"train_epoch .*raised .*(?:not implemented for 'Long'|Expected floating point type for target)",
+     N_("the criterion takes the scores first and the targets second: criterion(output, countries), the float "
+        "(batch, classes) scores, then the Long class indices")),
+    # the grader's stand-in models (glue's Bag for train_epoch, NameLength for predict) fail so when the padded codes
+    # and the lengths are swapped: Bag divides the summed embeddings by the lengths, NameLength one-hot codes them
+    (r"train_epoch .*raised RuntimeError: The size of tensor a \(\d+\) must match the size of tensor b",
+     N_("the model received the lengths where the padded codes belong: call it as model(seq, lengths), the padded "
+        "batch first, the lengths second")),
+    (r"predict .*raised RuntimeError: Class values must be smaller than num_classes",
+     N_("the model received the padded codes where the lengths belong: call it as model(seq, lengths), the padded "
+        "batch first, the lengths second")),
+    (r"NameDataset\b.* raised ValueError: invalid mode",
+     N_("gzip.open takes the file's path first, then the mode: gzip.open(path, 'rt') reads it as text")),
+    (r"NameDataset\b.* raised IndexError: list index out of range",
+     N_("each row of the file has two fields: row[0] is the name, row[1] the country")),
+    (r"names_to_tensor .*raised RuntimeError: The expanded size of the tensor",
+     N_("seq is (batch, longest length), one row per name: torch.zeros(len(names), int(lengths.max()), "
+        "dtype=torch.long), then seq[i, :len(name)] = the codes of names[i]")),
+    (r"RNNClassifier\b.* raised AttributeError: 'RNNClassifier' object has no attribute '(\w+)'",
+     N_("forward uses self.{1}, which __init__ never created: create embedding, gru and fc in __init__")),
+    (r"RNNClassifier\b.* raised RuntimeError: Expected hidden size \((\d+), (\d+), (\d+)\), got \[(\d+), (\d+), (\d+)\]",
+     N_("the initial hidden state must be (n_layers * n_directions, batch, hidden_size) = ({1}, {2}, {3}), got "
+        "({4}, {5}, {6}); after input.t() the input is (seq_len, batch), so the batch is input.size(1)")),
+    (r"RNNClassifier\b.* raised RuntimeError: INDICES element is out of DATA bounds",
+     N_("the initial hidden state is too small for the batch: after input.t() the input is (seq_len, batch), so the "
+        "batch is input.size(1): hidden = torch.zeros(n_layers * n_directions, input.size(1), hidden_size)")),
+    (r"RNNClassifier\b.* raised RuntimeError: start \(\d+\) \+ length \(\d+\) exceeds dimension size",
+     N_("the padded batch is (batch, seq_len), but the GRU (without batch_first) reads (seq_len, batch, features): "
+        "transpose it first, input = input.t(), so that the lengths go with the batch")),
+    (r"RNNClassifier\b.* raised TypeError: (?:empty\(\): argument 'size'.*float|zeros\(\) takes 1 positional argument)",
+     N_("a size is a float: sizes are whole numbers, so multiply, do not divide: fc takes hidden_size * n_directions "
+        "features, and the hidden state's first dimension is n_layers * n_directions")),
+    (r"RNNClassifier\b.* raised IndexError: Dimension out of range \(expected to be in range of \[-1, 0\], but got 1\)",
+     N_("a 1-D tensor, the lengths, was used where the embedded (seq_len, batch, hidden_size) batch belongs: "
+        "pack_padded_sequence(embedded, lengths.cpu(), enforce_sorted=False) takes the batch first, the lengths "
+        "second")),
+    (r"RNNClassifier\b.* raised IndexError: index -?\d+ is out of bounds for dimension 0 with size (\d+)",
+     N_("hidden holds {1} final states here (n_layers * n_directions, the last layer's last): the features are the "
+        "last layer's two, hidden[-1] and hidden[-2]")),
+    (r"RNNClassifier\b.* raised AttributeError: 'PackedSequence' object has no attribute",
+     N_("the GRU is called as self.gru(input, h_0): the packed sequence first, the initial hidden state second")),
+    (r"RNNClassifier\b.* raised RuntimeError: mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)",
+     N_("fc = Linear(hidden_size * n_directions, output_size) receives {2} features per name instead of {3}: with two "
+        "directions, concatenate the last layer's two final states along the features, torch.cat([hidden[-1], "
+        "hidden[-2]], dim=1); with one direction, use hidden[-1]")),
+]
 
 
 def _batch(names):
@@ -82,6 +137,9 @@ def test_names_to_tensor_values(learner):
                "packs with enforce_sorted=False, so nothing needs sorting, and predictions must match "
                "the names)"))
     expect_close(got_len, lengths, "lengths", atol=0, rtol=0)
+    if not got_seq.any():
+        fix = _("write each name's codes into its row: seq[i, :len(name)] = torch.tensor([ord(c) for c in name])")
+        fail(_("seq is all zeros, the padding alone: {fix}").format(fix=fix), cause=_("codes never written"), help=fix)
     if torch.equal(got_seq.flip(1).ne(0).long().sum(1), lengths) and not torch.equal(got_seq, seq):
         fail(_("the codes are padded on the left; put each name's codes first and the zeros after them"))
     expect_close(got_seq, seq, _("seq (ord() of each character, then zeros)"), atol=0, rtol=0)
@@ -123,11 +181,11 @@ def _model(learner, hidden=16, classes=5, layers=2, bidirectional=True, seed=13)
 
 
 def test_classifier_output_shape(learner):
-    """RNNClassifier(128, hidden, classes, n_layers, bidirectional) maps a padded batch and its unsorted lengths to scores (batch, classes), for batch 1 and 5, one or two layers and directions."""
+    """RNNClassifier(128, hidden, classes, n_layers, bidirectional) maps a padded batch and its unsorted lengths to scores (batch, classes), for batch 1, 5 and 6 (6 names of at most 3 characters), one or two layers and directions."""
     for layers, bidirectional in ((1, True), (2, False)):
         learner.seed(0)
         model = learner.new("RNNClassifier", 128, 16, 5, n_layers=layers, bidirectional=bidirectional)
-        for names in (NAMES[:1], NAMES):
+        for names in (NAMES[:1], NAMES, SHORT):
             seq, lengths = _batch(names)
             expect_shape(learner.call(model, seq, lengths), (len(names), 5),
                          f"RNNClassifier(128, 16, 5, n_layers={layers}, bidirectional={bidirectional}) on "
@@ -161,6 +219,16 @@ def test_classifier_values(learner):
                     _("the rows come back sorted by length, not in the batch's order: pack with "
                       "enforce_sorted=False (or undo the sort before returning)"), _("rows sorted by length")),
         ]
+        # hidden holds 4 final states (layer 0 forward, backward, layer 1 forward, backward): any other pair
+        for i in range(-4, 0):
+            for j in range(-4, 0):
+                if {i, j} != {-1, -2} and (i, j) != (-4, -3):
+                    mistakes.append(Mistake(
+                        ref.scores(hidden, (i, j)),
+                        _("the features are hidden[{i}] and hidden[{j}]; the last layer's two final states are "
+                          "hidden[-1] and hidden[-2] (hidden is (n_layers * 2, batch, hidden_size), the last layer "
+                          "last): torch.cat([hidden[-1], hidden[-2]], dim=1)").format(i=i, j=j),
+                        _("wrong final states")))
     got = expect_shape(got, tuple(expected.shape), "RNNClassifier(128, 16, 5, n_layers=2)(seq, lengths)")
     if not torch.allclose(got, other_order, atol=1e-5):  # [hidden[-2], hidden[-1]] is as good as the lecture's order
         expect_close_or_mistake(got, expected, "RNNClassifier(128, 16, 5, n_layers=2)(seq, lengths)", mistakes, atol=1e-5)
@@ -210,6 +278,24 @@ def test_train_zero_grad(learner):
     model = glue(learner, "Bag")
     expect_zero_grad_each_step(learner, model, lambda opt: learner.call(
         "train_epoch", model, BAG_BATCHES[:1] * 3, learner.new("torch.nn.CrossEntropyLoss"), opt, "cpu"))
+
+
+TRAIN_FIX = N_("call model.train() at the start of train_epoch: predict() leaves the model in eval mode, and "
+                "layers such as dropout (GRU(dropout=...)) must train in training mode")
+
+
+def test_train_mode(learner):
+    """train_epoch trains the model in training mode (model.train()), also when predict left it in eval mode."""
+    # glue's NameLength: a one-parameter probe model that records [model.training, grad enabled] at each forward
+    model = glue(learner, "NameLength")
+    learner.method(model, "eval")
+    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=0.0)
+    learner.call("train_epoch", model, BAG_BATCHES[:2], learner.new("torch.nn.CrossEntropyLoss"), opt, "cpu")
+    pairs = expect_modes(learner.method(model, "__getattribute__", "modes"), "train_epoch")
+    if not all(training for training, _unused in pairs):
+        fix = _(TRAIN_FIX)
+        fail(_("train_epoch ran the model in eval mode (the mode predict had left it in): {fix}").format(fix=fix),
+             expected=_("model.training True"), actual=_("model.training False"), cause=_("missing train()"), help=fix)
 
 
 def test_train_returns_mean_loss(learner):
