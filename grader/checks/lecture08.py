@@ -20,6 +20,37 @@ from grader.checks.api import (expect_close, expect_list, expect_number, expect_
 TABLE = "data/breast_cancer/breast_cancer.csv"   # where the worker finds the public table
 
 
+# What a PyTorch error raised in this lecture's code means here (consulted before the shared table).
+MISTAKES = [
+    (r"^TableDataset \(dataset\.py\) raised AttributeError: '\w+' object has no attribute '(\w+)'",
+     N_("__getitem__ or __len__ uses self.{1}, which __init__ never set: read the table once in __init__ and keep "
+        "what the other two methods need on self (the row count, the features, the labels)")),
+    (r"^make_loader \(dataset\.py\) raised \w+: manual_seed expected a long, but got NoneType",
+     N_("make_loader seeded a generator with seed = None: make the generator only when a seed is given (if seed is "
+        "not None), and pass generator=None otherwise")),
+    (r"^train \(training\.py\) raised RuntimeError: all elements of target should be between 0 and 1",
+     N_("the criterion's target left [0, 1] (it became nan), so it was not the batch's labels, which are 0 and 1: "
+        "the arguments are swapped; call criterion(y_pred, labels), the prediction first and the labels second")),
+]
+
+
+def _label_column(items, x_ref, y_ref, rows) -> None:
+    """Labels that are not the table's last column but one of its features, in every sample looked at."""
+    labels = []
+    for i, item in zip(rows, items):
+        if not isinstance(item, (tuple, list)) or len(item) != 2 or type(item[1]) is not torch.Tensor \
+                or item[1].numel() != 1:
+            return
+        labels.append(float(item[1].reshape(-1)[0]))
+    if all(abs(v - float(y_ref[i])) < 1e-4 for i, v in zip(rows, labels)):
+        return
+    for j in range(x_ref.shape[1]):
+        if all(abs(v - float(x_ref[i, j])) < 1e-4 for i, v in zip(rows, labels)):
+            fail(_("dataset[i]'s label is column {j} of the table (counting from 0), a feature, not the label: the "
+                   "label is the last column, xy[:, [-1]]").format(j=j), expected=_("the last column"),
+                 actual=_("column {j}").format(j=j), cause=_("wrong label column"))
+
+
 def _table():
     return read_csv_table(public_files("breast_cancer")[TABLE])
 
@@ -32,6 +63,7 @@ def test_dataset_len_and_items(learner):
     if n != len(y_ref):
         fail(_("len(TableDataset(path)) is {n}; the table has {n_y_ref} rows (xy.shape[0])").format(n=n, n_y_ref=len(y_ref)))
     items = expect_list(got["items"], _("[dataset[i] for i in (0, 1, n - 1)]"), length=3, noun="samples")
+    _label_column(items, x_ref, y_ref, (0, 1, n - 1))
     for i, item in zip((0, 1, n - 1), items):
         if not isinstance(item, (tuple, list)) or len(item) != 2:
             fail(_("dataset[{i}] must be a pair (features, label), got {__name__}").format(i=i, __name__=type(item).__name__))
@@ -39,6 +71,11 @@ def test_dataset_len_and_items(learner):
         y = expect_tensor(item[1], f"dataset[{i}]'s label")
         if tuple(x.shape) == (31,):
             fail(_("dataset[{i}]'s features have 31 values: the last column is the label; keep xy[:, :-1]").format(i=i))
+        if x.dim() == 1 and len(x) != x_ref.shape[1]:
+            fail(_("dataset[{i}]'s features have {k} values; the table has {columns} columns, the {features} "
+                   "features and then the label: keep every column but the last, xy[:, :-1]").format(
+                       i=i, k=len(x), columns=x_ref.shape[1] + 1, features=x_ref.shape[1]),
+                 expected=f"({x_ref.shape[1]},)", actual=str(tuple(x.shape)), cause=_("wrong feature columns"))
         expect_shape(x, (30,), f"dataset[{i}]'s features")
         if tuple(y.shape) == ():
             fail(_("dataset[{i}]'s label has shape (): keep it as a column, xy[:, [-1]], so that "
