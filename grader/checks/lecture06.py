@@ -128,7 +128,7 @@ def _judge_pairs(out, per_pair: torch.Tensor) -> None:
             how = ""
         others = _("; the pairs with y = {other} are right").format(other=1 - label) if bool(right[~mask].all()) \
             else _("; the pairs with y = {other} are wrong too").format(other=1 - label)
-        fail(_("{what}: for the pairs with y = {label} the loss must be {want}, {expected}, got {got}{how}{others}. "
+        fail(_("{what}: for the pairs with y = {label} the loss must be {want}, {expected}, got {got}{how}{others}; "
                "{fix}").format(what=what, label=label, want=want, expected=_values(exp), got=_values(got), how=how,
                                others=others, fix=fix),
              expected=_values(exp), actual=_values(got), cause=_("the loss of the pairs with y = {label}").format(label=label),
