@@ -186,7 +186,7 @@ def _small(seed: int) -> dict:
 
 
 def test_train_step_per_batch(learner):
-    """train(model, loader, criterion, optimizer, epochs) takes one optimizer step per mini-batch and returns each epoch's mean batch loss (checked with lr = 0: 5 batches, 2 epochs)."""
+    """train(model, loader, criterion, optimizer, epochs) takes one optimizer step per mini-batch and returns each epoch's mean batch loss (checked with lr = 0: 5 batches, 2 epochs; then with lr = 0.5, 3 epochs, where each epoch's mean is of its own batches)."""
     data = _small(1)
     model = glue(learner, "binary_mlp", 4, 3, data["state"])
     opt = glue(learner, "recording_sgd", model)
@@ -215,6 +215,54 @@ def test_train_step_per_batch(learner):
                    "({mean:.4f})").format(v0=epoch + 1, v=v, mean=mean))
         if abs(v - mean) > 1e-4:
             fail(_("epoch {v0}'s loss: expected the mean of the 5 batch losses, {mean:.4f}, got {v:.4f}").format(v0=epoch + 1, mean=mean, v=v))
+    _judge_epoch_means(learner, data)
+
+
+def _epoch_losses(state: dict, batches, lr: float, epochs: int) -> list[list[float]]:
+    """The grader's own run of train: each epoch's batch losses, SGD by hand on the grader's 4-3-1 network."""
+    w = {k: v.clone().requires_grad_(True) for k, v in state.items()}
+    epochs_seen = []
+    for _unused in range(epochs):
+        losses = []
+        for x, y in batches:
+            h = F.relu(F.linear(x, w["0.weight"], w["0.bias"]))
+            loss = F.binary_cross_entropy(torch.sigmoid(F.linear(h, w["2.weight"], w["2.bias"])), y)
+            losses.append(loss.item())
+            grads = torch.autograd.grad(loss, list(w.values()))
+            with torch.no_grad():
+                for param, grad in zip(w.values(), grads):
+                    param -= lr * grad
+        epochs_seen.append(losses)
+    return epochs_seen
+
+
+def _judge_epoch_means(learner, data, lr: float = 0.5, epochs: int = 3) -> None:
+    """With a real SGD step the epochs' losses differ: each epoch's value is the mean of its own batches."""
+    model = glue(learner, "binary_mlp", 4, 3, data["state"])
+    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=lr)
+    history = learner.call("train", model, data["batches"], learner.new("torch.nn.BCELoss"), opt, epochs)
+    got = expect_list(history, _("the history train(..., epochs={epochs}) returned").format(epochs=epochs),
+                      length=epochs, noun="losses")
+    got = [expect_number(v, _("train's loss of epoch {v0}").format(v0=k + 1), python=True) for k, v in enumerate(got)]
+    per_epoch = _epoch_losses(data["state"], data["batches"], lr, epochs)
+    want = [sum(losses) / len(losses) for losses in per_epoch]
+    for k in range(epochs):
+        if abs(got[k] - want[k]) <= 1e-4:
+            continue
+        seen = [v for losses in per_epoch[:k + 1] for v in losses]
+        if abs(got[k] - sum(seen) / len(seen)) < 1e-4:
+            fail(_("epoch {v0}'s loss ({v:.4f}) is the mean over every batch since the first epoch; expected the "
+                   "mean of epoch {v0}'s own batches ({want:.4f}): reset the running total and the batch count at "
+                   "the start of every epoch").format(v0=k + 1, v=got[k], want=want[k]),
+                 expected=f"{want[k]:.4f}", actual=f"{got[k]:.4f}", cause=_("running total not reset"))
+        if abs(got[k] - sum(seen) / len(per_epoch[k])) < 1e-4:
+            fail(_("epoch {v0}'s loss ({v:.4f}) adds the batch losses of the earlier epochs too; expected the "
+                   "mean of epoch {v0}'s own batches ({want:.4f}): reset the running total at the start of every "
+                   "epoch").format(v0=k + 1, v=got[k], want=want[k]),
+                 expected=f"{want[k]:.4f}", actual=f"{got[k]:.4f}", cause=_("running total not reset"))
+        fail(_("with SGD at lr {lr} over the same 5 batches, epoch {v0}'s loss was {v:.4f}; the grader's run from the "
+               "same weights gives {want:.4f} (the mean of that epoch's batch losses, each taken before its step)").format(
+                   lr=lr, v0=k + 1, v=got[k], want=want[k]), expected=f"{want[k]:.4f}", actual=f"{got[k]:.4f}")
 
 
 def test_train_zero_grad(learner):
