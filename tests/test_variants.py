@@ -63,6 +63,67 @@ VARIANTS = {
                        "    return float(model(torch.tensor([[x]], dtype=torch.float32)))",
         },
     },
+    "lecture06": {
+        "bce.py": {
+            "binary_cross_entropy": "p = y_pred.double()\n"
+                                    "loss = -(y * torch.clamp(torch.log(p), min=-100)\n"
+                                    "         + (1 - y) * torch.clamp(torch.log1p(-p), min=-100))\n"
+                                    "if reduction == 'mean':\n    return loss.mean().float()\n"
+                                    "if reduction == 'sum':\n    return loss.sum().float()\nreturn loss.float()",
+        },
+        "logistic_model.py": {
+            "__init__": "self.linear = nn.Linear(in_features=1, out_features=1)",
+            "forward": "return 1 / (1 + torch.exp(-self.linear(x)))",
+        },
+        "training.py": {
+            "slide_data": "x_data = torch.arange(1, 4, dtype=torch.float32).reshape(-1, 1)\n"
+                          "y_data = torch.tensor([0, 0, 1], dtype=torch.float32).unsqueeze(1)\nreturn x_data, y_data",
+            "make_criterion": "return nn.BCELoss(weight=None, reduction='sum')",
+            "make_optimizer": "return torch.optim.SGD(params=list(model.parameters()), lr=lr, momentum=0)",
+            "train": "history = []\nfor epoch in range(epochs):\n    optimizer.zero_grad()\n"
+                     "    loss = criterion(model(x), y)\n    history.append(float(loss))\n    loss.backward()\n"
+                     "    optimizer.step()\nreturn history",
+            "pass_probability": "model.eval()\nwith torch.inference_mode():\n"
+                                "    p = model(torch.full((1, 1), hours, dtype=torch.float32))\nreturn float(p)",
+        },
+    },
+    "lecture07": {
+        "data.py": {
+            "load_data": "data = torch.tensor(np.genfromtxt(path, delimiter=','), dtype=torch.float32)\n"
+                         "return data[:, :-1], data[:, -1:]",
+        },
+        "model.py": {
+            "__init__": "self.hidden = nn.ModuleList()\nn_in = in_features\nfor n_out in hidden:\n"
+                        "    self.hidden.append(nn.Linear(n_in, n_out))\n    n_in = n_out\n"
+                        "self.out = nn.Linear(n_in, 1)\nself.act = activation()",
+            "forward": "for layer in self.hidden:\n    x = self.act(layer(x))\nreturn torch.sigmoid(self.out(x))",
+        },
+        "training.py": {
+            "train": "history = []\nfor epoch in range(epochs):\n    optimizer.zero_grad()\n"
+                     "    loss = criterion(model(x), y)\n    history.append(float(loss))\n    loss.backward()\n"
+                     "    optimizer.step()\nreturn history",
+            "predict": "model.train(False)\nwith torch.no_grad():\n    p = model(x)\n"
+                       "return torch.where(p.flatten() >= 0.5, 1, 0).to(torch.int64)",
+        },
+    },
+    "lecture08": {
+        "dataset.py": {
+            "__init__": "table = torch.tensor(np.loadtxt(path, delimiter=',', dtype=np.float64), dtype=torch.float32)\n"
+                        "self.features, self.labels = table[:, :-1], table[:, -1:]",
+            "__getitem__": "return self.features[index], self.labels[index]",
+            "__len__": "return len(self.labels)",
+            "make_loader": "generator = None\nif seed is not None:\n    generator = torch.Generator()\n"
+                           "    generator.manual_seed(seed)\n"
+                           "return DataLoader(dataset=dataset, batch_size=batch_size, shuffle=shuffle,\n"
+                           "                  num_workers=num_workers, generator=generator, drop_last=False)",
+        },
+        "training.py": {
+            "train": "history = []\nfor epoch in range(epochs):\n    losses = []\n    for x, y in loader:\n"
+                     "        optimizer.zero_grad()\n        loss = criterion(model(x), y)\n        loss.backward()\n"
+                     "        optimizer.step()\n        losses.append(loss.item())\n"
+                     "    history.append(sum(losses) / len(losses))\nreturn history",
+        },
+    },
     "lecture10": {
         "conv_basics.py": {
             "conv_output_size": "import math\nreturn math.floor((size + 2 * padding - kernel_size) / stride) + 1",

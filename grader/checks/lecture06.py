@@ -11,15 +11,28 @@ import torch
 import torch.nn.functional as F
 
 from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
-from grader.checks.api import (expect_close, expect_line_training, expect_near, expect_number,
+from grader.checks.api import (Mistake, expect_close, expect_line_training, expect_near, expect_number,
                                expect_parameter_count, expect_probabilities, expect_shape, expect_tensor,
-                               expect_zero_grad_each_step, fail, glue, line_model_outputs, simulate_line_sgd,
-                               weight_and_bias)
+                               expect_zero_grad_each_step, fail, fail_mistake, glue, line_model_outputs,
+                               simulate_line_sgd, weight_and_bias)
 
 X = torch.tensor([[1.0], [2.0], [3.0]])
 Y = torch.tensor([[0.0], [0.0], [1.0]])
 SLIDE_Y = torch.tensor([1.0, 1.0, 0.0, 0.0])
 SLIDE_P = torch.tensor([0.2, 0.8, 0.3, 0.7])
+
+
+def same_values(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return a.shape == b.shape and torch.allclose(a, b, atol=1e-4, rtol=1e-4)
+
+
+# What a PyTorch error raised in this lecture's code means here (consulted before the shared table).
+MISTAKES = [
+    (r"^train \(training\.py\) raised RuntimeError: all elements of target should be between 0 and 1",
+     N_("the criterion's target left [0, 1] (it became nan), so it was not the labels y, which are 0 and 1: the "
+        "arguments are swapped; call criterion(y_pred, y), the prediction first and the labels second")),
+]
+
 
 def _bce(learner, p, y, reduction):
     got = glue(learner, "bce_by_hand", p, y, reduction, where=_("binary_cross_entropy (bce.py)"))
@@ -54,23 +67,90 @@ def test_parameter_count(learner):
     weight_and_bias(learner, model, "LogisticRegressionModel")
 
 
+def _values(t: torch.Tensor) -> str:
+    return "(" + ", ".join(f"{v:.4f}" for v in t.tolist()) + ")"
+
+
+def _judge_pairs(out, per_pair: torch.Tensor) -> None:
+    """The losses binary_cross_entropy(y_hat, y, reduction='none') gave on the slide's pairs: a known
+    mistake's values, nan, or the pairs (those with y = 0, those with y = 1) whose loss is wrong."""
+    what = "binary_cross_entropy(y_hat, y, reduction='none')"
+    out = expect_tensor(out, what)
+    if out.numel() == 1 and per_pair.numel() > 1:
+        value = float(out.reshape(-1)[0])
+        which = (_(" (the mean)") if abs(value - float(per_pair.mean())) < 1e-4 else
+                 _(" (the sum)") if abs(value - float(per_pair.sum())) < 1e-4 else "")
+        fail(_("{what} returned one number, {value:.4f}{which}: with reduction='none' return the loss of each "
+               "element, unreduced, of the same shape as y_hat ({n} values here)").format(
+                 what=what, value=value, which=which, n=per_pair.numel()),
+             expected=str(tuple(per_pair.shape)), actual=str(tuple(out.shape)), cause=_("reduction='none' reduced"))
+    if out.shape != per_pair.shape:
+        return
+    log_p, log_not_p = SLIDE_P.log(), (1 - SLIDE_P).log()
+    mistakes = [
+        (-(SLIDE_Y * log_p), _("the losses of the pairs with y = 0 are 0: the (1 - y) * log(1 - y_hat) term is missing"),
+         _("missing (1 - y) term")),
+        (-per_pair, _("the losses are negative: BCE is MINUS (y log y_hat + (1 - y) log(1 - y_hat))"),
+         _("missing minus sign")),
+        (-(SLIDE_Y * log_p - (1 - SLIDE_Y) * log_not_p),
+         _("the (1 - y) * log(1 - y_hat) term is subtracted: inside the minus both terms are added, "
+           "-(y * log(y_hat) + (1 - y) * log(1 - y_hat))"), _("second term subtracted")),
+        (-(SLIDE_Y * log_p + (1 - SLIDE_Y) * (1 + SLIDE_P).log()),
+         _("the second log is log(1 + y_hat): the probability of the other class is 1 - y_hat, so take "
+           "log(1 - y_hat)"), _("log(1 + y_hat)")),
+    ]
+    t = out.detach().double()
+    if not same_values(t, per_pair.double()):
+        for result, message, cause in mistakes:
+            if same_values(t, result.double()):
+                fail_mistake(_("{what}: {message}").format(what=what, message=message), Mistake(result, message, cause),
+                             expected=_values(per_pair), actual=_values(t))
+    if bool(torch.isnan(t).any()):
+        fail(_("{what} gave nan for y_hat strictly between 0 and 1 ({got}): one of the logs got a number <= 0; "
+               "the two logs are log(y_hat) and log(1 - y_hat)").format(what=what, got=t.tolist()),
+             expected=_values(per_pair), actual=str(t.tolist()), cause=_("log of a negative number"))
+    right = torch.isclose(t, per_pair.double(), atol=1e-4, rtol=1e-4)
+    for label, want, fix in (
+            (0, "-log(1 - y_hat)", _("at y = 0 only the (1 - y) * log(1 - y_hat) term may remain, with weight "
+                                     "1 - y = 1, and y * log(y_hat) must vanish")),
+            (1, "-log(y_hat)", _("at y = 1 only the y * log(y_hat) term may remain, with weight y = 1, and the "
+                                 "weight of log(1 - y_hat), 1 - y, is 0"))):
+        mask = SLIDE_Y == label
+        if bool(right[mask].all()):
+            continue
+        got, exp = t[mask], per_pair[mask].double()
+        ratio = got / exp
+        if bool((got == 0).all()):
+            how = _(": all 0")
+        elif bool(torch.isclose(ratio, ratio[0], rtol=1e-3).all()):
+            how = _(": {ratio:.3g} times the right values").format(ratio=float(ratio[0]))
+        else:
+            how = ""
+        others = _("; the pairs with y = {other} are right").format(other=1 - label) if bool(right[~mask].all()) \
+            else _("; the pairs with y = {other} are wrong too").format(other=1 - label)
+        fail(_("{what}: for the pairs with y = {label} the loss must be {want}, {expected}, got {got}{how}{others}; "
+               "{fix}").format(what=what, label=label, want=want, expected=_values(exp), got=_values(got), how=how,
+                               others=others, fix=fix),
+             expected=_values(exp), actual=_values(got), cause=_("the loss of the pairs with y = {label}").format(label=label),
+             help=fix)
+
+
 def test_bce_slide_values(learner):
     """binary_cross_entropy on the slide's pairs (y, y_hat) = (1, .2), (1, .8), (0, .3), (0, .7) gives 1.6094, .2231, .3567, 1.2040 per pair, mean .8483, sum 3.3932."""
     per_pair = -(SLIDE_Y * SLIDE_P.log() + (1 - SLIDE_Y) * (1 - SLIDE_P).log())
-    got = _bce(learner, SLIDE_P, SLIDE_Y, "none")["out"]
-    out = expect_tensor(got, "binary_cross_entropy(y_hat, y, reduction='none')")
-    if out.shape == per_pair.shape:
-        only_y = -(SLIDE_Y * SLIDE_P.log())
-        if torch.allclose(out.double(), only_y.double(), atol=1e-4):
-            fail(_("the losses of the pairs with y = 0 are 0: the (1 - y) * log(1 - y_hat) term is missing"))
-        if torch.allclose(out.double(), -per_pair.double(), atol=1e-4):
-            fail(_("the losses are negative: BCE is MINUS (y log y_hat + (1 - y) log(1 - y_hat))"))
+    out = _bce(learner, SLIDE_P, SLIDE_Y, "none")["out"]
+    _judge_pairs(out, per_pair)
     expect_close(out, per_pair, _("binary_cross_entropy(y_hat, y, reduction='none') on the slide's pairs"), atol=1e-4)
     mean = expect_number(_bce(learner, SLIDE_P, SLIDE_Y, "mean")["out"], "binary_cross_entropy(y_hat, y)")
     if abs(mean - float(per_pair.sum())) < 1e-3:
-        fail(_("the default reduction gave the sum {mean:.4f}; the default is the mean, 0.8483").format(mean=mean))
+        fail(_("the default reduction gave the sum {mean:.4f}; the default is the mean, 0.8483").format(mean=mean),
+             expected="0.8483", actual=f"{mean:.4f}", cause=_("sum for mean"))
     expect_near(mean, 0.8483, 1e-3, _("binary_cross_entropy(y_hat, y) (the mean) on the slide's pairs"))
     total = expect_number(_bce(learner, SLIDE_P, SLIDE_Y, "sum")["out"], "binary_cross_entropy(y_hat, y, 'sum')")
+    if abs(total - 0.8483) < 1e-3:
+        fail(_("reduction='sum' gave the mean {total:.4f}; 'sum' adds the losses up: {want:.4f}").format(
+            total=total, want=float(per_pair.sum())), expected=f"{float(per_pair.sum()):.4f}", actual=f"{total:.4f}",
+             cause=_("mean for sum"))
     expect_near(total, float(per_pair.sum()), 1e-3, "binary_cross_entropy(y_hat, y, reduction='sum')")
 
 
@@ -101,6 +181,12 @@ def test_bce_matches_pytorch(learner):
     if not bool(torch.isfinite(out).all()):
         fail(_("at y_hat of exactly 0 or 1 the loss is {v0}: log(0) is -inf and 0 * -inf is nan. Clamp "
                "each log as PyTorch does: torch.log(y_pred).clamp(min=-100)").format(v0=out.tolist()))
+    want = F.binary_cross_entropy(p, y, reduction="none")
+    if not torch.allclose(out.double(), want.double(), atol=1e-3) and bool(torch.isclose(out[:2], want[:2]).all()):
+        fix = _("clamp each log at -100, as PyTorch's BCELoss does: torch.log(y_pred).clamp(min=-100)")
+        fail(_("at y_hat of exactly 0 or 1 the wrong class's log is clamped to give {got} instead of 100: "
+               "{fix}").format(got=_values(out[2:]), fix=fix),
+             expected="(100.0000, 100.0000)", actual=_values(out[2:]), cause=_("clamp not at -100"), help=fix)
     expect_close(out, F.binary_cross_entropy(p, y, reduction="none"),
                  _("binary_cross_entropy at y_hat = 0, 1, 1, 0 for y = 0, 1, 0, 1 (PyTorch: 0, 0, 100, 100)"), atol=1e-3)
 
@@ -118,6 +204,10 @@ def test_slide_data_float(learner):
         if t.numel() == 3 and tuple(t.shape) != (3, 1):
             fail(_("slide_data()'s {name} has shape {t_shape}: use one row per sample, shape (3, 1), e.g. "
                    "[[1.0], [2.0], [3.0]], to match the model's output").format(name=name, t_shape=tuple(t.shape)))
+        if tuple(t.shape) == (3, 1) and not torch.equal(t, expected):
+            fail(_("slide_data()'s {name} is {got}; the slide's data are the hours x = 1, 2, 3 and the labels "
+                   "y = 0, 0, 1 (fail, fail, pass), in this order").format(name=name, got=t.flatten().tolist()),
+                 expected=str(expected.flatten().tolist()), actual=str(t.flatten().tolist()))
         expect_close(t, expected, f"slide_data()'s {name}", check_dtype=True)
 
 

@@ -19,6 +19,18 @@ from grader.checks.api import (expect_close, expect_dtype, expect_history, expec
 TABLE = "data/breast_cancer/breast_cancer.csv"   # where the worker finds the public table
 ACTIVATIONS = {"ReLU": torch.relu, "Tanh": torch.tanh, "Sigmoid": torch.sigmoid}
 
+# What a PyTorch error raised in this lecture's code means here (consulted before the shared table).
+MISTAKES = [
+    (r"^train \(training\.py\) raised RuntimeError: all elements of target should be between 0 and 1",
+     N_("the criterion's target left [0, 1] (it became nan), so it was not the labels y, which are 0 and 1: the "
+        "arguments are swapped; call criterion(y_pred, y), the prediction first and the labels second")),
+    (r"^predict \(training\.py\) raised RuntimeError: (?:shape '\[-?\d+\]' is invalid for input of size|"
+     r"invalid shape dimension)",
+     N_("the labels could not be flattened to shape (N,): the model's output is (N, 1), so .view(-1) (or "
+        ".squeeze(1)) gives one label per row")),
+]
+
+
 def _run_model(learner, in_features, hidden, activation, x):
     return glue(learner, "multilayer_run", in_features, list(hidden), activation, x,
                 where=f"MultiLayerModel({in_features}, hidden={tuple(hidden)}, activation=nn.{activation})")
@@ -56,6 +68,11 @@ def test_load_data_shapes(learner):
                "like the model's output; BCELoss wants the target and the prediction in the same shape").format(n=n))
     if tuple(x.shape) == (n, 31):
         fail(_("x has 31 columns: the last column is the label; take the features with xy[:, :-1]"))
+    columns = x_ref.shape[1] + 1
+    if x.dim() == 2 and x.shape[0] == n and x.shape[1] != x_ref.shape[1]:
+        fail(_("x has {k} columns; the table has {columns}, the {features} features and then the label: take every "
+               "column but the last, xy[:, :-1]").format(k=x.shape[1], columns=columns, features=columns - 1),
+             expected=str(tuple(x_ref.shape)), actual=str(tuple(x.shape)), cause=_("wrong feature columns"))
     expect_shape(x, tuple(x_ref.shape), "load_data(...)'s x")
     expect_shape(y, (n, 1), "load_data(...)'s y")
     for name, t in (("x", x), ("y", y)):
@@ -63,6 +80,12 @@ def test_load_data_shapes(learner):
             fail(_("load_data(...)'s {name} has dtype {dtype}: read with dtype=np.float32 (numpy's default "
                    "is float64, and nn.Linear's weights are float32)").format(name=name, dtype=t.dtype))
     expect_close(x, x_ref, _("load_data(...)'s x against the file"), atol=1e-4)
+    if not torch.allclose(y[:, 0].double(), y_ref.double(), atol=1e-4):
+        for j in range(x_ref.shape[1]):
+            if torch.allclose(y[:, 0].double(), x_ref[:, j].double(), atol=1e-4):
+                fail(_("y holds column {j} of the table (counting from 0), a feature, not the label: the label is "
+                       "the last column, xy[:, [-1]]").format(j=j), expected=_("the last column"),
+                     actual=_("column {j}").format(j=j), cause=_("wrong label column"))
     expect_close(y, y_ref.float().unsqueeze(1), _("load_data(...)'s y against the file's last column"))
 
 
@@ -166,12 +189,41 @@ def test_predict_labels(learner):
     if pred.is_floating_point() and not bool(((pred == 0) | (pred == 1)).all()):
         fail(_("predict returned probabilities ({v0}), not labels: compare with 0.5, (y_hat >= "
                "0.5).long()").format(v0=pred.tolist()))
+    if pred.dtype == torch.bool:
+        fail(_("predict returned booleans (dtype torch.bool), the comparison itself: turn them into int64 labels "
+               "0 and 1 with .long()"), expected="torch.int64", actual="torch.bool", cause=_("bool labels"),
+             help=_("convert the comparison with .long(): (y_hat >= 0.5).long()"))
     expect_dtype(pred, torch.int64, _("predict(model, x) (labels as .long())"))
     if pred.tolist() == [0, 1, 0, 1, 1, 0]:
         fail(_("predict gave label 0 where P(y = 1) is exactly 0.5: the rule is P(y = 1) >= 0.5, not > 0.5"),
              expected="1", actual="0", cause=_("> for >="), help=_("compare with >= 0.5: (y_hat >= 0.5).long()"))
+    _judge_threshold(pred, x[:, 0], expected)
     expect_close(pred, expected, _("predict(model, x) for P(y = 1) = 0.1, 0.7, 0.49, 0.51, 0.95, 0.5"))
     judge_modes(got["modes"], "predict", _("call model.eval() first"), _("wrap the forward pass in `with torch.no_grad():`"))
+
+
+def _judge_threshold(pred: torch.Tensor, prob: torch.Tensor, expected: torch.Tensor) -> None:
+    """Labels 0 and 1 that are not those of P(y = 1) >= 0.5: where the threshold they imply lies."""
+    labels = pred.tolist()
+    if labels == expected.tolist() or any(v not in (0, 1) for v in labels):
+        return
+    ones = [p for p, v in zip(prob.tolist(), labels) if v == 1]
+    zeros = [p for p, v in zip(prob.tolist(), labels) if v == 0]
+    rule = _("a row is 1 exactly when P(y = 1) >= 0.5")
+    got = ", ".join(map(str, labels))
+    if not ones or not zeros:
+        label, extreme = (0, max(zeros)) if not ones else (1, min(ones))
+        message = _("predict labelled every row {label} (even the one with P(y = 1) = {p:.2f}): {rule}").format(
+            label=label, p=extreme, rule=rule)
+    elif max(zeros) < min(ones):
+        message = _("predict's labels ({got}) put the threshold between {low:.2f} and {high:.2f}, not at 0.5: "
+                    "{rule}").format(got=got, low=max(zeros), high=min(ones), rule=rule)
+    elif max(ones) < min(zeros):
+        message = _("predict's labels ({got}) are inverted: 1 where P(y = 1) is small; {rule}").format(got=got, rule=rule)
+    else:
+        return
+    fail(message, expected=", ".join(map(str, expected.tolist())), actual=got, cause=_("wrong threshold"),
+         help=rule)
 
 
 def test_heldout_accuracy(learner, thresholds, eval_set):

@@ -20,6 +20,37 @@ from grader.checks.api import (expect_close, expect_list, expect_number, expect_
 TABLE = "data/breast_cancer/breast_cancer.csv"   # where the worker finds the public table
 
 
+# What a PyTorch error raised in this lecture's code means here (consulted before the shared table).
+MISTAKES = [
+    (r"^TableDataset \(dataset\.py\) raised AttributeError: '\w+' object has no attribute '(\w+)'",
+     N_("__getitem__ or __len__ uses self.{1}, which __init__ never set: read the table once in __init__ and keep "
+        "what the other two methods need on self (the row count, the features, the labels)")),
+    (r"^make_loader \(dataset\.py\) raised \w+: manual_seed expected a long, but got NoneType",
+     N_("make_loader seeded a generator with seed = None: make the generator only when a seed is given (if seed is "
+        "not None), and pass generator=None otherwise")),
+    (r"^train \(training\.py\) raised RuntimeError: all elements of target should be between 0 and 1",
+     N_("the criterion's target left [0, 1] (it became nan), so it was not the batch's labels, which are 0 and 1: "
+        "the arguments are swapped; call criterion(y_pred, labels), the prediction first and the labels second")),
+]
+
+
+def _label_column(items, x_ref, y_ref, rows) -> None:
+    """Labels that are not the table's last column but one of its features, in every sample looked at."""
+    labels = []
+    for i, item in zip(rows, items):
+        if not isinstance(item, (tuple, list)) or len(item) != 2 or type(item[1]) is not torch.Tensor \
+                or item[1].numel() != 1:
+            return
+        labels.append(float(item[1].reshape(-1)[0]))
+    if all(abs(v - float(y_ref[i])) < 1e-4 for i, v in zip(rows, labels)):
+        return
+    for j in range(x_ref.shape[1]):
+        if all(abs(v - float(x_ref[i, j])) < 1e-4 for i, v in zip(rows, labels)):
+            fail(_("dataset[i]'s label is column {j} of the table (counting from 0), a feature, not the label: the "
+                   "label is the last column, xy[:, [-1]]").format(j=j), expected=_("the last column"),
+                 actual=_("column {j}").format(j=j), cause=_("wrong label column"))
+
+
 def _table():
     return read_csv_table(public_files("breast_cancer")[TABLE])
 
@@ -32,6 +63,7 @@ def test_dataset_len_and_items(learner):
     if n != len(y_ref):
         fail(_("len(TableDataset(path)) is {n}; the table has {n_y_ref} rows (xy.shape[0])").format(n=n, n_y_ref=len(y_ref)))
     items = expect_list(got["items"], _("[dataset[i] for i in (0, 1, n - 1)]"), length=3, noun="samples")
+    _label_column(items, x_ref, y_ref, (0, 1, n - 1))
     for i, item in zip((0, 1, n - 1), items):
         if not isinstance(item, (tuple, list)) or len(item) != 2:
             fail(_("dataset[{i}] must be a pair (features, label), got {__name__}").format(i=i, __name__=type(item).__name__))
@@ -39,6 +71,11 @@ def test_dataset_len_and_items(learner):
         y = expect_tensor(item[1], f"dataset[{i}]'s label")
         if tuple(x.shape) == (31,):
             fail(_("dataset[{i}]'s features have 31 values: the last column is the label; keep xy[:, :-1]").format(i=i))
+        if x.dim() == 1 and len(x) != x_ref.shape[1]:
+            fail(_("dataset[{i}]'s features have {k} values; the table has {columns} columns, the {features} "
+                   "features and then the label: keep every column but the last, xy[:, :-1]").format(
+                       i=i, k=len(x), columns=x_ref.shape[1] + 1, features=x_ref.shape[1]),
+                 expected=f"({x_ref.shape[1]},)", actual=str(tuple(x.shape)), cause=_("wrong feature columns"))
         expect_shape(x, (30,), f"dataset[{i}]'s features")
         if tuple(y.shape) == ():
             fail(_("dataset[{i}]'s label has shape (): keep it as a column, xy[:, [-1]], so that "
@@ -149,7 +186,7 @@ def _small(seed: int) -> dict:
 
 
 def test_train_step_per_batch(learner):
-    """train(model, loader, criterion, optimizer, epochs) takes one optimizer step per mini-batch and returns each epoch's mean batch loss (checked with lr = 0: 5 batches, 2 epochs)."""
+    """train(model, loader, criterion, optimizer, epochs) takes one optimizer step per mini-batch and returns each epoch's mean batch loss (checked with lr = 0: 5 batches, 2 epochs; then with lr = 0.5, 3 epochs, where each epoch's mean is of its own batches)."""
     data = _small(1)
     model = glue(learner, "binary_mlp", 4, 3, data["state"])
     opt = glue(learner, "recording_sgd", model)
@@ -178,6 +215,54 @@ def test_train_step_per_batch(learner):
                    "({mean:.4f})").format(v0=epoch + 1, v=v, mean=mean))
         if abs(v - mean) > 1e-4:
             fail(_("epoch {v0}'s loss: expected the mean of the 5 batch losses, {mean:.4f}, got {v:.4f}").format(v0=epoch + 1, mean=mean, v=v))
+    _judge_epoch_means(learner, data)
+
+
+def _epoch_losses(state: dict, batches, lr: float, epochs: int) -> list[list[float]]:
+    """The grader's own run of train: each epoch's batch losses, SGD by hand on the grader's 4-3-1 network."""
+    w = {k: v.clone().requires_grad_(True) for k, v in state.items()}
+    epochs_seen = []
+    for _unused in range(epochs):
+        losses = []
+        for x, y in batches:
+            h = F.relu(F.linear(x, w["0.weight"], w["0.bias"]))
+            loss = F.binary_cross_entropy(torch.sigmoid(F.linear(h, w["2.weight"], w["2.bias"])), y)
+            losses.append(loss.item())
+            grads = torch.autograd.grad(loss, list(w.values()))
+            with torch.no_grad():
+                for param, grad in zip(w.values(), grads):
+                    param -= lr * grad
+        epochs_seen.append(losses)
+    return epochs_seen
+
+
+def _judge_epoch_means(learner, data, lr: float = 0.5, epochs: int = 3) -> None:
+    """With a real SGD step the epochs' losses differ: each epoch's value is the mean of its own batches."""
+    model = glue(learner, "binary_mlp", 4, 3, data["state"])
+    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=lr)
+    history = learner.call("train", model, data["batches"], learner.new("torch.nn.BCELoss"), opt, epochs)
+    got = expect_list(history, _("the history train(..., epochs={epochs}) returned").format(epochs=epochs),
+                      length=epochs, noun="losses")
+    got = [expect_number(v, _("train's loss of epoch {v0}").format(v0=k + 1), python=True) for k, v in enumerate(got)]
+    per_epoch = _epoch_losses(data["state"], data["batches"], lr, epochs)
+    want = [sum(losses) / len(losses) for losses in per_epoch]
+    for k in range(epochs):
+        if abs(got[k] - want[k]) <= 1e-4:
+            continue
+        seen = [v for losses in per_epoch[:k + 1] for v in losses]
+        if abs(got[k] - sum(seen) / len(seen)) < 1e-4:
+            fail(_("epoch {v0}'s loss ({v:.4f}) is the mean over every batch since the first epoch; expected the "
+                   "mean of epoch {v0}'s own batches ({want:.4f}): reset the running total and the batch count at "
+                   "the start of every epoch").format(v0=k + 1, v=got[k], want=want[k]),
+                 expected=f"{want[k]:.4f}", actual=f"{got[k]:.4f}", cause=_("running total not reset"))
+        if abs(got[k] - sum(seen) / len(per_epoch[k])) < 1e-4:
+            fail(_("epoch {v0}'s loss ({v:.4f}) adds the batch losses of the earlier epochs too; expected the "
+                   "mean of epoch {v0}'s own batches ({want:.4f}): reset the running total at the start of every "
+                   "epoch").format(v0=k + 1, v=got[k], want=want[k]),
+                 expected=f"{want[k]:.4f}", actual=f"{got[k]:.4f}", cause=_("running total not reset"))
+        fail(_("with SGD at lr {lr} over the same 5 batches, epoch {v0}'s loss was {v:.4f}; the grader's run from the "
+               "same weights gives {want:.4f} (the mean of that epoch's batch losses, each taken before its step)").format(
+                   lr=lr, v0=k + 1, v=got[k], want=want[k]), expected=f"{want[k]:.4f}", actual=f"{got[k]:.4f}")
 
 
 def test_train_zero_grad(learner):
