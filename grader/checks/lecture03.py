@@ -7,6 +7,8 @@ matches one of them is named.  A second data set catches code that reads the
 slide's x_data and y_data instead of its arguments.
 """
 
+import math
+
 import torch
 
 from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
@@ -83,12 +85,28 @@ def _expect(value, want, what, mistakes=(), tol=1e-4):
                             atol=tol, rtol=1e-5)
 
 
+def _case(*args, **kwargs):
+    return args, kwargs
+
+
+def _expect_cases(cases):
+    """``_expect`` for each of ``cases`` ((args, kwargs) of ``_expect``, the mistakes in the same order in every
+    case), naming only the mistakes that explain every case: one case alone can match a mistake by coincidence."""
+    close = lambda value, r, tol: abs(value.item() - r) <= tol + 1e-5 * abs(r)
+    n = len(cases[0][0][3])
+    everywhere = [k for k in range(n)
+                  if all(close(args[0], args[3][k][0], kwargs.get("tol", 1e-4)) for args, kwargs in cases)]
+    for (value, want, what, mistakes), kwargs in cases:
+        _expect(value, want, what, [mistakes[k] for k in everywhere], **kwargs)
+
+
 def test_cost_value(learner):
     """cost(x, y, w) is the mean squared error: 4.667 on the slide's data at w = 1, and the MSE of other data."""
+    cases = []
     for x, y, w, name in ((X, Y, 1.0, _("the slide's data")), (X2, Y2, 0.7, DATA2)):
         what = _("cost(x, y, {w}) on {name}").format(w=w, name=name)
         err = x.double() * w - y.double()
-        _expect(_number(learner, what, "cost", x, y, w), _cost(x, y, w), what,
+        cases.append(_case(_number(learner, what, "cost", x, y, w), _cost(x, y, w), what,
                 (((err ** 2).sum().item(), _("that is the SUM of squared errors; the cost is their mean"),
                   _("sum, not mean")),
                  (err.mean().item(), _("the errors are not squared: (x * w - y) ** 2"), _("errors not squared")),
@@ -99,7 +117,8 @@ def test_cost_value(learner):
                  (((x.double() * w + y.double()) ** 2).mean().item(),
                   _("the error is x * w + y; subtract the target: (x * w - y) ** 2"), _("error sign")),
                  (((x.double() / w - y.double()) ** 2).mean().item(),
-                  _("the prediction divides x by w; the model multiplies: predict(x, w) = x * w"), _("divides by w"))))
+                  _("the prediction divides x by w; the model multiplies: predict(x, w) = x * w"), _("divides by w")))))
+    _expect_cases(cases)
 
 
 def _scale(got, want):
@@ -116,6 +135,7 @@ def test_gradient_values(learner):
     whats = [_("gradient(x, y, {w}) on {name}").format(w=w, name=name) for x, y, w, name in cases]
     got = [_number(learner, what, "gradient", x, y, w) for (x, y, w, name), what in zip(cases, whats)]
     k = _scale([g.item() for g in got], [_grad(x, y, w) for x, y, w, name in cases])
+    judged = []
     for (x, y, w, name), what, value in zip(cases, whats, got):
         want = _grad(x, y, w)
         xd, yd = x.double(), y.double()
@@ -123,7 +143,7 @@ def test_gradient_values(learner):
             (k * want, _("it is {k:.4g} times the right gradient on every input: a constant factor is wrong; the "
                          "derivative of (x*w - y)**2 is 2 * x * (x*w - y), with the factor 2").format(k=k),
              _("wrong constant factor")),)
-        _expect(value, want, what,
+        judged.append(_case(value, want, what,
                 ((want / 2, _("it is half the gradient: the derivative of (x*w - y)**2 brings down a factor 2"),
                   _("missing factor 2")),
                  (want * len(x), _("that is the SUM over the samples; the cost is a mean, so is its gradient"),
@@ -139,31 +159,36 @@ def test_gradient_values(learner):
                                                             "2 * x * (x*w - y)"), _("error sign")),
                  ((2 * xd * (xd / w - yd)).mean().item(), _("the prediction divides x by w; the model multiplies, "
                                                             "y_hat = x * w: 2 * x * (x*w - y)"), _("divides by w")))
-                + scaled)
+                + scaled))
+    _expect_cases(judged)
 
 
 def test_gd_first_epoch(learner):
     """gd_epoch(x, y, w, lr) makes one batch update w - lr * gradient: from w = 1 with lr = 0.01 the slide's first epoch gives w = 1.0933."""
+    cases = []
     for x, y, w, lr, name in ((X, Y, 1.0, 0.01, _("the slide's data")), (X2, Y2, 0.7, 0.05, DATA2)):
         what = _("gd_epoch(x, y, {w}, {lr}) on {name}").format(w=w, lr=lr, name=name)
         g = _grad(x, y, w)
-        _expect(_number(learner, what, "gd_epoch", x, y, w, lr), w - lr * g, what,
+        cases.append(_case(_number(learner, what, "gd_epoch", x, y, w, lr), w - lr * g, what,
                 ((w + lr * g, _("w moved uphill: gradient DEscent subtracts, w - lr * gradient"), _("uphill")),
                  (w - g, _("the learning rate is missing: w - lr * gradient"), _("missing learning rate")),
-                 (w - lr / g, _("the learning rate is divided by the gradient; multiply: w - lr * gradient(x, y, w)"),
+                 (w - lr / g if g else math.inf,
+                  _("the learning rate is divided by the gradient; multiply: w - lr * gradient(x, y, w)"),
                   _("lr / gradient")),
                  (_gd(y, x, w, lr), _("x and y are swapped in the call; gradient(x, y, w) takes the inputs first, "
                                       "then the targets"), _("x and y swapped")),
                  (w - lr * (2 * x.double() * (x.double() * y.double() - w)).mean().item(),
                   _("w and y are swapped in the call; gradient(x, y, w) takes w last"), _("w and y swapped"))),
-                tol=1e-5)
+                tol=1e-5))
+    _expect_cases(cases)
 
 
 def test_sgd_epoch_per_sample(learner):
     """sgd_epoch(x, y, w, lr) updates w after each sample with that sample's gradient at the current w: from w = 1 with lr = 0.01 on the slide's data, w = 1.2607."""
+    cases = []
     for x, y, w, lr, name in ((X, Y, 1.0, 0.01, _("the slide's data")), (X2, Y2, 0.7, 0.05, DATA2)):
         what = _("sgd_epoch(x, y, {w}, {lr}) on {name}").format(w=w, lr=lr, name=name)
-        _expect(_number(learner, what, "sgd_epoch", x, y, w, lr), _sgd(x, y, w, lr), what,
+        cases.append(_case(_number(learner, what, "sgd_epoch", x, y, w, lr), _sgd(x, y, w, lr), what,
                 ((w - lr * _grad(x, y, w), _("that is one batch update with the mean gradient; SGD makes one update "
                                              "for each sample, with the gradient of that sample alone"), _("batch update")),
                  (_sgd(x, y, w, lr, stale=True), _("every sample's gradient was taken at the starting w; update w "
@@ -175,7 +200,7 @@ def test_sgd_epoch_per_sample(learner):
                   _("x and y swapped")),
                  (_sgd(x, y, w, lr, step=lambda w_, lr_, g: w_ + lr_ * g),
                   _("w moved uphill: descent subtracts, w = w - lr * grad"), _("uphill")),
-                 (_sgd(x, y, w, lr, step=lambda w_, lr_, g: w_ - lr_ / g),
+                 (_sgd(x, y, w, lr, step=lambda w_, lr_, g: w_ - lr_ / g if g else math.inf),
                   _("the learning rate is divided by the gradient; multiply: w = w - lr * grad"), _("lr / gradient")),
                  (_sgd(x, y, w, lr, grad=lambda xi, yi, w_: xi * (xi * w_ - yi)),
                   _("each sample's gradient lacks the factor 2: 2 * x_i * (x_i * w - y_i)"), _("missing factor 2")),
@@ -186,7 +211,8 @@ def test_sgd_epoch_per_sample(learner):
                  (_sgd(x, y, w, lr, grad=lambda xi, yi, w_: 2 * xi * (xi / w_ - yi)),
                   _("the prediction divides x_i by w; the model multiplies: 2 * x_i * (x_i * w - y_i)"),
                   _("divides by w"))),
-                tol=1e-5)
+                tol=1e-5))
+    _expect_cases(cases)
 
 
 def _history(learner, what, got, epochs):

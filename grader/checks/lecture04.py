@@ -69,6 +69,24 @@ def test_first_gradient(learner):
     if abs(first - 1.0) < 1e-5:
         fail(_("the first gradient is 1 = d/dw (1*w - 2): the loss is not squared; it is (x * w - y) ** "
                "2, whose gradient at x = 1, y = 2, w = 1 is -2.0"))
+    epoch = lambda grad: torch.tensor(_sgd(1.0, 0.01, 1, grad=grad)[1], dtype=torch.float64)
+    for wrong, message, cause in (
+            (epoch(lambda x, y, w_: 2 * x), _("they are the gradients of (x * w - y) * 2: the loss is doubled, not "
+                                              "squared; loss = (x * w - y) ** 2"), _("doubled, not squared")),
+            (epoch(lambda x, y, w_: 3 * x * (x * w_ - y) ** 2), _("they are the gradients of (x * w - y) ** 3: the "
+                                                                 "loss is cubed; square it, (x * w - y) ** 2"),
+             _("cubed, not squared")),
+            (epoch(lambda x, y, w_: 2 * x * (x * w_ + y)), _("they are the gradients of (x * w + y) ** 2: subtract "
+                                                             "the target, loss = (x * w - y) ** 2"), _("error sign")),
+            (epoch(lambda x, y, w_: -2 * x / w_ ** 2 * (x / w_ - y)), _("they are the gradients of (x / w - y) ** 2: "
+                                                                       "the model multiplies, loss = (x * w - y) ** 2"),
+             _("divides by w")),
+            (epoch(lambda x, y, w_: 2 * y * (y * w_ - x)), _("they are the gradients of (y * w - x) ** 2: x and y are "
+                                                             "swapped (in zip(xs, ys) or in the call loss(x, y, w))"),
+             _("x and y swapped"))):
+        if abs(first - (-2.0)) > 1e-5 and torch.allclose(grads, wrong, atol=1e-4):
+            fail(_("the gradients of the first epoch: {message}").format(message=message), cause=cause,
+                 expected=f"{want[0]:.6g}", actual=f"{first:.6g}")
     if abs(first - (-2.0)) > 1e-5:
         fail(_("the first gradient is {first:.6g}, expected -2.0 = d/dw (1*w - 2)**2 at w = 1: the loss "
                "is (x * w - y) ** 2; call backward() on it and record w.grad.item()").format(first=first))
@@ -209,6 +227,20 @@ def _judge_grads(got, want, r, features, names, what, mistakes, *, by_hand=True,
     expect_close_or_mistake(got, want, what, mistakes, atol=atol, rtol=rtol)
 
 
+def _judge_cases(cases, names, *, by_hand=True, atol=1e-9, rtol=1e-7):
+    """``_judge_grads`` for every case, ``cases``: (got, want, r, features, what, mistakes), the mistakes in the
+    same order in every case.  A mistake is named only where it explains every case (one case alone can match
+    a mistake by coincidence: a wrong term that happens to halve r there)."""
+    close = lambda a, b: a.shape == b.shape and bool(torch.allclose(a, torch.as_tensor(b, dtype=torch.float64),
+                                                                     atol=atol, rtol=rtol))
+    n = len(cases[0][5])
+    everywhere = [k for k in range(n) if all(close(got, Mistake(*mistakes[k]).result)
+                                             for got, _w, _r, _f, _what, mistakes in cases)]
+    for got, want, r, features, what, mistakes in cases:
+        _judge_grads(got, want, r, features, names, what, [mistakes[k] for k in everywhere], by_hand=by_hand,
+                     atol=atol, rtol=rtol)
+
+
 AFFINE_CASES = [(1.0, 2.0, 1.0, 0.0), (2.0, 4.0, 1.0, 1.0), (-1.5, 0.5, 0.3, -0.7), (3.0, -2.0, -1.2, 0.4)]
 QUADRATIC_CASES = [(2.0, 4.0, 1.0, 1.0, 1.0), (-1.5, 0.5, 0.3, -0.7, 0.2), (3.0, 10.0, -0.4, 1.1, 0.0),
                    (0.5, -1.0, 2.0, 0.0, -0.3)]
@@ -216,37 +248,42 @@ QUADRATIC_CASES = [(2.0, 4.0, 1.0, 1.0, 1.0), (-1.5, 0.5, 0.3, -0.7, 0.2), (3.0,
 
 def test_affine_grads_by_hand(learner):
     """affine_grads_by_hand(x, y, w, b) equals autograd's (d loss/d w, d loss/d b) for (w*x + b - y)**2 at several points, negative x included."""
+    cases = []
     for x, y, w, b in AFFINE_CASES:
         what = f"affine_grads_by_hand({x}, {y}, {w}, {b})"
         got = _numbers(learner.call("affine_grads_by_hand", x, y, w, b), 2, what)
         want = _autograd(lambda w_, b_: (w_ * x + b_ - y) ** 2, w, b)
         r = w * x + b - y
-        _judge_grads(got, want, r, (x, 1.0), ("w", "b"), what, (
+        cases.append((got, want, r, (x, 1.0), what, (
             (torch.tensor([2 * r * x, 2 * r * x], dtype=torch.float64),
              _("d loss/d b has a factor x it should not have: d(w*x + b)/db = 1, so d loss/d b = 2 * (w*x + b - y)"),
              _("x in d loss/d b")),
             (want / 2, _("both are half of autograd's: the derivative of r**2 is 2 * r"), _("missing factor 2")),
             (-want, _("the signs are flipped: with r = w*x + b - y, d loss/d w = 2 * r * x"), _("wrong sign")),
-            (want.flip(0), _("the two gradients are swapped: return (d loss/d w, d loss/d b)"), _("swapped"))))
+            (want.flip(0), _("the two gradients are swapped: return (d loss/d w, d loss/d b)"), _("swapped")))))
+    _judge_cases(cases, ("w", "b"))
 
 
 def test_quadratic_grads_by_hand(learner):
     """quadratic_grads_by_hand(x, y, w1, w2, b) equals autograd's (d loss/d w1, d loss/d w2, d loss/d b) for (w1*x**2 + w2*x + b - y)**2 at several points."""
+    cases = []
     for x, y, w1, w2, b in QUADRATIC_CASES:
         what = f"quadratic_grads_by_hand({x}, {y}, {w1}, {w2}, {b})"
         got = _numbers(learner.call("quadratic_grads_by_hand", x, y, w1, w2, b), 3, what)
         want = _autograd(lambda a, c, d: (a * x ** 2 + c * x + d - y) ** 2, w1, w2, b)
         r = w1 * x ** 2 + w2 * x + b - y
-        _judge_grads(got, want, r, (x ** 2, x, 1.0), ("w1", "w2", "b"), what, (
+        cases.append((got, want, r, (x ** 2, x, 1.0), what, (
             (torch.tensor([2 * r * x, 2 * r * x, 2 * r], dtype=torch.float64),
              _("d loss/d w1 must carry x ** 2 (d(w1 * x**2)/dw1 = x**2), not x"), _("x for x ** 2")),
             (want / 2, _("all are half of autograd's: the derivative of r**2 is 2 * r"), _("missing factor 2")),
             (want.flip(0), _("the three gradients are in reverse order: return (d loss/d w1, d loss/d w2, d loss/d b)"),
-             _("reverse order"))))
+             _("reverse order")))))
+    _judge_cases(cases, ("w1", "w2", "b"))
 
 
 def test_quadratic_grads_autograd(learner):
     """quadratic_grads_autograd(x, y, w1, w2, b) returns the three gradients that backward() leaves in .grad, equal to this grader's autograd."""
+    cases = []
     for x, y, w1, w2, b in QUADRATIC_CASES:
         what = f"quadratic_grads_autograd({x}, {y}, {w1}, {w2}, {b})"
         got = _numbers(learner.call("quadratic_grads_autograd", x, y, w1, w2, b), 3, what)
@@ -261,9 +298,9 @@ def test_quadratic_grads_autograd(learner):
             (3 * r ** 2 * f, _("the loss is cubed; square it: l = (y_hat - y) ** 2"), _("cubed, not squared")),
             (2 * (r + 2 * y) * f, _("the error is y_hat + y; subtract the target: l = (y_hat - y) ** 2"),
              _("error sign")))
-        # autograd in float32 (the lecture's tensors): within its rounding
-        _judge_grads(got, want, r, (x ** 2, x, 1.0), ("w1", "w2", "b"), what, mistakes, by_hand=False, atol=1e-4,
-                     rtol=1e-5)
+        cases.append((got, want, r, (x ** 2, x, 1.0), what, mistakes))
+    # autograd in float32 (the lecture's tensors): within its rounding
+    _judge_cases(cases, ("w1", "w2", "b"), by_hand=False, atol=1e-4, rtol=1e-5)
 
 
 def _sigmoid(learner):
@@ -343,13 +380,13 @@ def test_sigmoid_backward(learner):
     if not close(g * central) and not close(g * s * (1 - s)) and not any(close(m[0]) for m in mistakes):
         local = grad / g  # g has no zero: the local derivative the learner's backward used
         if bool((local < 0).any()):
-            i = tuple(int(v) for v in (local < 0).nonzero()[0])
+            i = tuple(int(v) for v in divmod(int(local.argmin()), local.shape[1]))
             fail(_("x.grad / grad_output, your backward's sigmoid'(x), is negative ({v:.4g} at x = {x:g}); "
                    "sigmoid'(x) = y * (1 - y) is positive everywhere, since 0 < y < 1").format(
                        v=local[i].item(), x=x[i].item()), cause=_("negative derivative"),
                  expected=f"{(s * (1 - s))[i].item():.6g}", actual=f"{local[i].item():.6g}")
         if bool((local > 0.25 + 1e-9).any()):
-            i = tuple(int(v) for v in (local > 0.25 + 1e-9).nonzero()[0])
+            i = tuple(int(v) for v in divmod(int(local.argmax()), local.shape[1]))
             fail(_("x.grad / grad_output, your backward's sigmoid'(x), is {v:.4g} at x = {x:g}; sigmoid'(x) = "
                    "y * (1 - y) is at most 0.25 (at x = 0)").format(v=local[i].item(), x=x[i].item()),
                  cause=_("derivative above 0.25"), expected=f"{(s * (1 - s))[i].item():.6g}",
