@@ -12,7 +12,7 @@ import math
 import torch
 
 from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
-from grader.checks.api import Mistake, expect_close_or_mistake, expect_near, expect_number, fail
+from grader.checks.api import CheckFailed, Mistake, expect_close_or_mistake, expect_near, expect_number, fail
 
 X = torch.tensor([1.0, 2.0, 3.0])
 Y = torch.tensor([2.0, 4.0, 6.0])
@@ -212,8 +212,35 @@ def test_sgd_epoch_per_sample(learner):
                   _("the prediction divides x_i by w; the model multiplies: 2 * x_i * (x_i * w - y_i)"),
                   _("divides by w"))),
                 tol=1e-5))
-    _expect_cases(cases)
+    try:
+        _expect_cases(cases)
+    except CheckFailed as failure:
+        if failure.cause:
+            raise
+        _one_sample(learner)  # no known mistake: is it the sample's gradient, or the loop over the samples?
+        raise
 
+
+
+def _one_sample(learner):
+    """sgd_epoch on ONE sample makes one update, w - lr * 2 * x_i * (x_i * w - y_i): from w = 0.5 with lr = 0.1 on
+    x = [2], y = [3], a step of +0.8 (gradient -8).  Fails saying whether that update is wrong, or the loop."""
+    what = "sgd_epoch(x, y, 0.5, 0.1) with the one sample x = [2], y = [3]"
+    out = _number(learner, what, "sgd_epoch", torch.tensor([2.0]), torch.tensor([3.0]), 0.5, 0.1).item()
+    step, want = out - 0.5, 0.8
+    if step == 0:
+        fail(_("{what} returns w unchanged, 0.5: no update was made for that sample; the loop must visit every "
+               "sample, for x_i, y_i in zip(x, y)").format(what=what), expected="1.3", actual="0.5",
+             cause=_("a sample skipped"))
+    if abs(step - want) > 1e-5:
+        fail(_("{what} returns {out:.6g}, a step of {step:.4g} ({k:.4g} times the right step): one update "
+               "w - lr * 2 * x_i * (x_i * w - y_i) = 0.5 - 0.1 * (-8) gives 1.3; the single sample's update is "
+               "wrong, check its gradient 2 * x_i * (x_i * w - y_i) and the step w - lr * grad").format(
+                   what=what, out=out, step=step, k=step / want),
+             expected="1.3", actual=f"{out:.6g}", cause=_("wrong per-sample update"))
+    fail(_("with one sample, sgd_epoch makes the right update (0.5 -> 1.3), but with several samples the result "
+           "is wrong: the loop over the samples is at fault; update w once per sample, in order, each gradient at "
+           "the w the previous update left"), cause=_("loop over the samples"))
 
 def _history(learner, what, got, epochs):
     if not isinstance(got, (tuple, list)) or len(got) != 2:
