@@ -225,7 +225,7 @@ def test_sgd_epoch_per_sample(learner):
 def _one_sample(learner):
     """sgd_epoch on ONE sample makes one update, w - lr * 2 * x_i * (x_i * w - y_i): from w = 0.5 with lr = 0.1 on
     x = [2], y = [3], a step of +0.8 (gradient -8).  Fails saying whether that update is wrong, or the loop."""
-    what = "sgd_epoch(x, y, 0.5, 0.1) with the one sample x = [2], y = [3]"
+    what = _("sgd_epoch(x, y, 0.5, 0.1) with the one sample x = [2], y = [3]")
     out = _number(learner, what, "sgd_epoch", torch.tensor([2.0]), torch.tensor([3.0]), 0.5, 0.1).item()
     step, want = out - 0.5, 0.8
     if step == 0:
