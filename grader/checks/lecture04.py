@@ -171,7 +171,7 @@ def _numbers(got, n, what):
     return torch.tensor([expect_number(v, f"{what}[{i}]", python=True) for i, v in enumerate(got)], dtype=torch.float64)
 
 
-def _judge_grads(got, want, r, features, names, what, mistakes, *, by_hand=True, atol=1e-9, rtol=1e-7):
+def _judge_grads(got, want, r, features, names, what, mistakes, *, by_hand=True, atol=1e-9, rtol=1e-4):
     """The learner's gradients ``got`` of (y_hat - y) ** 2 with respect to the parameters ``names`` (b last),
     against ``want``; ``features``: the values of d y_hat/d p (1 for b), ``r`` = y_hat - y.  A known mistake
     is named; otherwise the diagnosis says which gradient is wrong and what that implies, from the chain rule
@@ -227,7 +227,7 @@ def _judge_grads(got, want, r, features, names, what, mistakes, *, by_hand=True,
     expect_close_or_mistake(got, want, what, mistakes, atol=atol, rtol=rtol)
 
 
-def _judge_cases(cases, names, *, by_hand=True, atol=1e-9, rtol=1e-7):
+def _judge_cases(cases, names, *, by_hand=True, atol=1e-9, rtol=1e-4):
     """``_judge_grads`` for every case, ``cases``: (got, want, r, features, what, mistakes), the mistakes in the
     same order in every case.  A mistake is named only where it explains every case (one case alone can match
     a mistake by coincidence: a wrong term that happens to halve r there)."""
