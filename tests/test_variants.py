@@ -48,6 +48,38 @@ VARIANTS = {
                                "i, j = flat // cost.shape[1], flat % cost.shape[1]\nreturn float(ws[i]), float(bs[j])",
         },
     },
+    "lecture03": {
+        "gradient_descent.py": {
+            "predict": "return w * x",
+            "cost": "err = x.double() * w - y.double()\nreturn float(torch.mean(err * err))",
+            "gradient": "return float(2 * torch.dot(x, x * w - y) / len(x))",
+            "gd_epoch": "g = gradient(x, y, w)\nw -= lr * g\nreturn w",
+            "sgd_epoch": "for i in range(len(x)):\n    x_i, y_i = float(x[i]), float(y[i])\n"
+                         "    w -= lr * 2 * x_i * (x_i * w - y_i)\nreturn w",
+            "train": "step = sgd_epoch if stochastic else gd_epoch\nhistory = [0.0] * epochs\n"
+                     "for epoch in range(epochs):\n    history[epoch] = cost(x, y, w)\n    w = step(x, y, w, lr)\n"
+                     "return w, history",
+        },
+    },
+    "lecture04": {
+        "backprop.py": {
+            "loss": "return (w * x - y).pow(2)",
+            "sgd_step": "with torch.no_grad():\n    w -= lr * w.grad\nw.grad.zero_()",
+            "train": "w = torch.tensor([float(w0)], requires_grad=True)\ngrads = []\nfor epoch in range(epochs):\n"
+                     "    for i in range(len(xs)):\n        loss(xs[i], ys[i], w).backward()\n"
+                     "        grads.append(float(w.grad))\n        sgd_step(w, lr)\nreturn float(w), grads",
+            "affine_grads_by_hand": "y_hat = w * x + b\ndl_dyhat = 2 * (y_hat - y)\nreturn dl_dyhat * x, dl_dyhat * 1.0",
+            "quadratic_grads_by_hand": "d = 2 * (w1 * x * x + w2 * x + b - y)\nreturn d * x * x, d * x, d",
+            "quadratic_grads_autograd": "params = torch.tensor([w1, w2, b], dtype=torch.float64, requires_grad=True)\n"
+                                        "features = torch.tensor([x ** 2, x, 1.0], dtype=torch.float64)\n"
+                                        "(torch.dot(params, features) - y).pow(2).backward()\n"
+                                        "return tuple(params.grad.tolist())",
+        },
+        "sigmoid_function.py": {
+            "forward": "y = 0.5 * (1 + torch.tanh(x / 2))\nctx.save_for_backward(y)\nreturn y",
+            "backward": "y, = ctx.saved_tensors\nreturn grad_output * (y - y * y)",
+        },
+    },
     "lecture05": {
         "linear_model.py": {
             "__init__": "self.linear = nn.Linear(in_features=1, out_features=1, bias=True)",
