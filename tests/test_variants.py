@@ -156,6 +156,43 @@ VARIANTS = {
                      "    history.append(sum(losses) / len(losses))\nreturn history",
         },
     },
+    "lecture09": {
+        "data.py": {
+            "make_transform": "return transforms.Compose((\n"
+                              "    transforms.ToTensor(),\n"
+                              "    transforms.Normalize(mean=[0.1307], std=[0.3081], inplace=False),\n"
+                              "))",
+            "flatten": "return images.view(images.size(0), -1)",
+        },
+        "net.py": {
+            "__init__": "self.l1 = nn.Linear(in_features=784, out_features=512, bias=True)\n"
+                        "self.l2 = nn.Linear(512, 256)\nself.l3 = nn.Linear(256, 128)\n"
+                        "self.l4 = nn.Linear(128, 64)\nself.l5 = nn.Linear(64, 10)\nself.act = nn.ReLU()",
+            "forward": "x = torch.flatten(x, start_dim=1)\n"
+                       "for layer in (self.l1, self.l2, self.l3, self.l4):\n    x = self.act(layer(x))\n"
+                       "return self.l5(x)",
+        },
+        "softmax.py": {
+            "softmax": "z64 = z.to(torch.float64)\ne = torch.exp(z64 - torch.amax(z64, dim=-1, keepdim=True))\n"
+                       "return (e / torch.sum(e, dim=-1, keepdim=True)).to(z.dtype)",
+            "cross_entropy": "z = logits.double()\nm = z.amax(dim=1, keepdim=True)\n"
+                             "log_probs = z - m - torch.log(torch.exp(z - m).sum(dim=1, keepdim=True))\n"
+                             "nll = -log_probs.gather(1, target.reshape(-1, 1))\nreturn nll.mean().to(logits.dtype)",
+            "cross_entropy_nll": "log_probs = F.log_softmax(logits, dim=-1)\n"
+                                 "return F.nll_loss(log_probs, target, ignore_index=-100, reduction='mean')",
+        },
+        "train.py": {
+            "train_one_epoch": "model.train(True)\nlosses = []\nfor images, labels in loader:\n"
+                               "    optimizer.zero_grad(set_to_none=True)\n"
+                               "    loss = criterion(model(images), labels)\n    loss.backward()\n"
+                               "    optimizer.step()\n    losses.append(float(loss))\n"
+                               "return sum(losses) / len(losses) if losses else 0.0",
+            "accuracy": "model.train(False)\nright, seen = 0, 0\nwith torch.inference_mode():\n"
+                        "    for images, labels in loader:\n        predicted = model(images).argmax(dim=-1)\n"
+                        "        right += int(torch.eq(predicted, labels).sum())\n        seen += labels.numel()\n"
+                        "return float(right) / seen if seen else 0.0",
+        },
+    },
     "lecture10": {
         "conv_basics.py": {
             "conv_output_size": "import math\nreturn math.floor((size + 2 * padding - kernel_size) / stride) + 1",
@@ -184,6 +221,47 @@ VARIANTS = {
                         "    for inputs, target in loader:\n        scores = model(inputs.to(device))\n"
                         "        right += int((scores.argmax(1) == target.to(device)).sum())\n"
                         "        total += len(target)\nreturn right / total",
+        },
+    },
+    "lecture11": {
+        "inception.py": {
+            "InceptionA.__init__": "self.branch1x1 = nn.Conv2d(in_channels, 16, kernel_size=(1, 1), stride=1, padding=0)\n"
+                                   "self.branch5x5_1 = nn.Conv2d(in_channels, 16, 1)\n"
+                                   "self.branch5x5_2 = nn.Conv2d(16, 24, 5, padding='same')\n"
+                                   "self.branch3x3_1 = nn.Conv2d(in_channels, 16, 1)\n"
+                                   "self.branch3x3_2 = nn.Conv2d(16, 24, 3, padding='same')\n"
+                                   "self.branch3x3_3 = nn.Conv2d(24, 24, 3, padding='same')\n"
+                                   "self.branch_pool = nn.Conv2d(in_channels=in_channels, out_channels=24, kernel_size=1)\n"
+                                   "self.pool = nn.AvgPool2d(kernel_size=3, stride=1, padding=1)",
+            "InceptionA.forward": "outputs = (\n"
+                                  "    self.branch1x1(x),\n"
+                                  "    self.branch5x5_2(self.branch5x5_1(x)),\n"
+                                  "    self.branch3x3_3(self.branch3x3_2(self.branch3x3_1(x))),\n"
+                                  "    self.branch_pool(self.pool(x)),\n"
+                                  ")\nreturn torch.cat(outputs, 1)",
+            "InceptionNet.__init__": "self.conv1 = nn.Conv2d(in_channels=1, out_channels=10, kernel_size=(5, 5))\n"
+                                     "self.incep1 = InceptionA(10)\n"
+                                     "self.conv2 = nn.Conv2d(in_channels=88, out_channels=20, kernel_size=5)\n"
+                                     "self.incep2 = InceptionA(20)\n"
+                                     "self.mp = nn.MaxPool2d(kernel_size=2, stride=2)\n"
+                                     "self.fc = nn.Linear(in_features=88 * 4 * 4, out_features=10)",
+            "InceptionNet.forward": "x = self.incep1(torch.relu(self.mp(self.conv1(x))))\n"
+                                    "x = self.incep2(torch.relu(self.mp(self.conv2(x))))\n"
+                                    "return self.fc(torch.flatten(x, start_dim=1))",
+        },
+        "residual.py": {
+            "ResidualBlock.__init__": "self.conv1 = nn.Conv2d(channels, channels, kernel_size=3, stride=1, padding=1, bias=True)\n"
+                                      "self.conv2 = nn.Conv2d(channels, channels, 3, padding='same')",
+            "ResidualBlock.forward": "identity = x\nout = self.conv2(self.conv1(x).relu())\nout = out + identity\n"
+                                     "return torch.relu(out)",
+            "ResidualNet.__init__": "self.conv1 = nn.Conv2d(1, 16, kernel_size=(5, 5))\n"
+                                    "self.rblock1 = ResidualBlock(channels=16)\n"
+                                    "self.conv2 = nn.Conv2d(16, 32, kernel_size=(5, 5))\n"
+                                    "self.rblock2 = ResidualBlock(channels=32)\n"
+                                    "self.mp = nn.MaxPool2d(2)\nself.fc = nn.Linear(32 * 4 * 4, 10)",
+            "ResidualNet.forward": "x = self.rblock1(F.max_pool2d(F.relu(self.conv1(x)), kernel_size=2))\n"
+                                   "x = self.rblock2(F.max_pool2d(F.relu(self.conv2(x)), kernel_size=2))\n"
+                                   "return self.fc(x.reshape(x.shape[0], -1))",
         },
     },
     "lecture12": {
@@ -247,9 +325,16 @@ VARIANTS = {
 
 
 def rewrite(text: str, name: str, body: str) -> str:
-    """``text`` with the solution region inside ``def name`` replaced by ``body``."""
-    m = re.search(rf"^(\s*)def {re.escape(name)}\(.*?^(\s*)# BEGIN SOLUTION\n(.*?)^\s*# END SOLUTION\n",
-                  text, flags=re.M | re.S)
+    """``text`` with the solution region inside ``def name`` replaced by ``body``; ``Class.method`` names
+    the method of that class (for files whose classes share method names, like ``__init__``)."""
+    cls, _, func = name.rpartition(".")
+    pos = 0
+    if cls:
+        c = re.search(rf"^class {re.escape(cls)}\b", text, flags=re.M)
+        assert c, f"no class {cls}"
+        pos = c.end()
+    m = re.compile(rf"^(\s*)def {re.escape(func)}\(.*?^(\s*)# BEGIN SOLUTION\n(.*?)^\s*# END SOLUTION\n",
+                   flags=re.M | re.S).search(text, pos)
     assert m, f"no solution region in def {name}"
     indent = m.group(2)
     new = textwrap.indent(body, indent) + "\n"
@@ -279,3 +364,12 @@ def test_the_rewrite_changes_what_it_names():
     changed = rewrite(text, "mse", "return 42")
     assert "return 42" in changed and "return ((forward(x, w, b) - y) ** 2).mean()" not in changed
     assert "return x * w + b" in changed  # forward untouched
+
+
+def test_the_rewrite_finds_the_method_of_the_named_class():
+    """``Class.method`` rewrites that class's method, not the first method of that name in the file."""
+    text = (SOLUTIONS / "lecture11" / "residual.py").read_text(encoding="utf-8")
+    changed = rewrite(text, "ResidualNet.__init__", "pass")
+    block, net = changed.split("class ResidualNet")
+    assert "self.conv1 = nn.Conv2d(channels, channels" in block
+    assert "nn.Conv2d(1, 16, kernel_size=5)" not in net and "        pass\n" in net
