@@ -59,6 +59,7 @@ def _child_main(task: Callable[[], Result], result_path: str, tmp: str, slot: in
     SLOT = slot  # what a task may keep per place (verify's zygotes): one grading at a time uses it
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which stops us cleanly
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back by the parent during the fork
     # every temporary folder of this grading (staging, the workers' scratch) inside one that the
     # parent removes, also when this process is killed before its own clean-up could run
     os.makedirs(tmp, exist_ok=True)
@@ -121,8 +122,16 @@ class Pool:
                     slot = min(set(range(self.jobs)) - {r.slot for r in self.running})
                     proc = ctx.Process(target=_child_main, daemon=False,
                                        args=(job.task, str(result_path), str(_tmp_of(result_path)), slot))
-                    proc.start()
-                    self.running.append(_Running(job, proc, result_path, time.monotonic(), slot))
+                    # Ctrl-C held back between the fork and the bookkeeping: a process started but not
+                    # yet in `running` would be missed by the clean-up below, and multiprocessing's exit
+                    # handler would wait for it to finish its grading (seen: an interrupted batch that
+                    # did not stop within 60 s under load)
+                    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                    try:
+                        proc.start()
+                        self.running.append(_Running(job, proc, result_path, time.monotonic(), slot))
+                    finally:
+                        signal.pthread_sigmask(signal.SIG_SETMASK, held)
                 multiprocessing.connection.wait([r.proc.sentinel for r in self.running], timeout=0.5)
                 for r in list(self.running):
                     if r.proc.exitcode is not None:
