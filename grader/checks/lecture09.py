@@ -14,7 +14,7 @@ from grader.checks.api import N_, _  # gettext: messages in the learner's langua
 from grader.checks.api import (DATA_DIR, WORKER_DATA_ROOT, Handle, Mistake, expect_class_scores, expect_close,
                                expect_close_or_mistake, expect_device, expect_list, expect_number,
                                expect_parameter_count, expect_shape, expect_state, expect_tensor,
-                               expect_zero_grad_each_step, fail, fail_mistake, glue, judge_accuracy,
+                               expect_modes, expect_zero_grad_each_step, fail, fail_mistake, glue, judge_accuracy,
                                judge_fraction_correct, judge_mean_loss, judge_modes, predict_classes, randint, randn,
                                read_idx, reject_probabilities, seeded_state)
 
@@ -345,6 +345,27 @@ def test_train_returns_mean_loss(learner):
         _("pass the raw outputs to the loss"))])
 
 
+TRAIN_FIX = N_("call model.train() at the start of train_one_epoch: accuracy() leaves the model in eval mode, and "
+                "layers such as dropout and batch-norm must train in training mode")
+
+
+def test_train_mode(learner):
+    """train_one_epoch trains the model in training mode (model.train()), also when accuracy left it in eval mode."""
+    # glue's FirstPixel: a one-parameter probe model that records [model.training, grad enabled] at each forward
+    model = glue(learner, "FirstPixel")
+    learner.method(model, "eval")
+    x = torch.zeros(4, 1, 28, 28)
+    x[:, 0, 0, 0] = torch.tensor([1.0, 2, 3, 4])
+    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=0.0)
+    learner.call("train_one_epoch", model, [(x, torch.tensor([1, 2, 3, 0]))] * 2, opt,
+                 learner.new("torch.nn.CrossEntropyLoss"))
+    pairs = expect_modes(learner.method(model, "__getattribute__", "modes"), "train_one_epoch")
+    if not all(training for training, _unused in pairs):
+        fix = _(TRAIN_FIX)
+        fail(_("train_one_epoch ran the model in eval mode (the mode accuracy had left it in): {fix}").format(fix=fix),
+             expected=_("model.training True"), actual=_("model.training False"), cause=_("missing train()"), help=fix)
+
+
 # ---------------------------------------------------------------- accuracy
 
 # glue's counting_probe: a model whose prediction is written in each image's first pixel, 6 of 8 right in
@@ -357,7 +378,10 @@ def test_accuracy_modes(learner):
 
 def test_accuracy_value(learner):
     """accuracy returns the fraction of correct predictions over all samples: 0.75 for 6 right out of 8 in uneven batches."""
-    judge_fraction_correct(glue(learner, "counting_probe", "accuracy", where=_("accuracy (train.py)"))["out"], "accuracy")
+    got = glue(learner, "counting_probe", "accuracy", where=_("accuracy (train.py)"))
+    if isinstance(got["out"], torch.Tensor):  # the count kept as a tensor: (predicted == labels).sum() without .item()
+        expect_number(got["out"], _("{who}(...)'s return value").format(who="accuracy"), python=True)
+    judge_fraction_correct(got["out"], "accuracy")
 
 
 # ---------------------------------------------------------------- trained on real digits
