@@ -24,6 +24,7 @@ this/baseline is printed beside it: before and after, side by side.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import shutil
 import statistics
@@ -65,6 +66,23 @@ class Checkout:
     def env(self) -> dict:
         return {**os.environ, "PYTHONPATH": str(self.root)}
 
+    def grader(self) -> list[str]:
+        """The command a user types, ``grader``: the console script pip writes for this checkout's entry
+        point (``[project.scripts]``), run by this interpreter.  Not ``python -m grader``, whose exit
+        differs (the interpreter's teardown after a grading cost ~1 s in the console script only)."""
+        if not hasattr(self, "_launcher"):
+            import tomllib
+            entry = tomllib.loads((self.root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]["grader"]
+            module, func = entry.split(":")
+            folder = tempfile.mkdtemp(prefix="grader-bench-bin-")
+            atexit.register(shutil.rmtree, folder, True)
+            self._launcher = Path(folder) / "grader"
+            # pip's console-script template (pip/_internal/operations/install/wheel.py, via distlib)
+            self._launcher.write_text(f"import re\nimport sys\nfrom {module} import {func}\nif __name__ == '__main__':\n"
+                                      f"    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
+                                      f"    sys.exit({func}())\n", encoding="utf-8")
+        return [sys.executable, str(self._launcher)]
+
     def timed(self, cmd: list[str], cwd: Path, ok=(0,)) -> float:
         start = time.perf_counter()
         proc = subprocess.run(cmd, cwd=cwd, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -93,8 +111,8 @@ def row(label: str, figures: list[float], against: float | None = None, unit: st
     return text
 
 
-def grader_check_cmd(lecture_id: str, workdir: Path) -> list[str]:
-    return [sys.executable, "-m", "grader", "check", lecture_id, "--workdir", str(workdir), "-q", "--device", "cpu"]
+def grader_check_cmd(co: Checkout, lecture_id: str, workdir: Path) -> list[str]:
+    return [*co.grader(), "check", lecture_id, "--workdir", str(workdir), "-q", "--device", "cpu"]
 
 
 def bench_lectures(checkouts: list[Checkout], ids: list[str], repeat: int, tmp: Path) -> None:
@@ -108,7 +126,7 @@ def bench_lectures(checkouts: list[Checkout], ids: list[str], repeat: int, tmp: 
         workdir = tmp / f"work-{lec.id}"
         shutil.copytree(solution, workdir / "exercises" / lec.id, ignore=shutil.ignore_patterns("__pycache__"))
         runs = [(checkouts[0], [sys.executable, lec.demo], solution, (0,))]
-        runs += [(co, grader_check_cmd(lec.id, workdir), REPO, (0,)) for co in checkouts]
+        runs += [(co, grader_check_cmd(co, lec.id, workdir), REPO, (0,)) for co in checkouts]
         plain, *graded = alternate(runs, repeat)
         worst = max(worst, graded[0] / plain)
         extra = f"   {graded[0] / graded[1]:.2f}" if len(graded) == 2 else ""
@@ -126,7 +144,7 @@ def bench_limits(checkouts: list[Checkout], repeat: int, tmp: Path) -> None:
         shutil.copytree(REPO / "solutions" / lec.id, folder, ignore=shutil.ignore_patterns("__pycache__"))
         target = folder / "linear_model.py"
         target.write_text(code + target.read_text(encoding="utf-8"), encoding="utf-8")
-        figures = alternate([(co, grader_check_cmd(lec.id, workdir), REPO, (1,)) for co in checkouts], repeat)
+        figures = alternate([(co, grader_check_cmd(co, lec.id, workdir), REPO, (1,)) for co in checkouts], repeat)
         print(row(f"{name} (report after)", figures, against=lec.call_s) + "  of call_s", flush=True)
 
 
@@ -134,10 +152,10 @@ def bench_verify(checkouts: list[Checkout]) -> None:
     """verify with its zygotes (torch imported once per slot) beside --no-zygote (a sandbox and a torch
     import per worker) on this checkout, alternating; and beside the baseline's verify, if given."""
     print("\n## verify: `grader verify` of the whole course, --jobs 2 (one run each, alternating)")
-    cmd = [sys.executable, "-m", "grader", "verify", "--jobs", "2"]
+    cmd = ["verify", "--jobs", "2"]
     this = checkouts[0]
-    runs = [(this, cmd, this.root, (0,)), (this, cmd + ["--no-zygote"], this.root, (0,))]
-    runs += [(co, cmd, co.root, (0,)) for co in checkouts[1:]]
+    runs = [(this, this.grader() + cmd, this.root, (0,)), (this, this.grader() + cmd + ["--no-zygote"], this.root, (0,))]
+    runs += [(co, co.grader() + cmd, co.root, (0,)) for co in checkouts[1:]]
     zygote, own, *baseline = alternate(runs, 1)
     print(f"{'grader verify':<34}{zygote:>10.1f} s   ({zygote / 60:.1f} min; target < 8 min)", flush=True)
     print(f"{'grader verify --no-zygote':<34}{own:>10.1f} s   ({own / 60:.1f} min); "

@@ -72,3 +72,47 @@ def main() -> None:
 for _title, _commands in SECTIONS:
     for _command in _commands:
         main.add_command(_command)
+
+
+def run() -> None:
+    """The program's entry point (``grader``, ``python -m grader``): ``main``, then an exit without the
+    interpreter's teardown.  Tearing down a process that has imported torch and pytest and graded a lecture
+    (freeing every module and object one by one) took 0.7 to 1.0 s of each ``grader check`` (measured on
+    lecture 01: 3.9 s in all, of which the learner's code and the checks are a fraction); nothing of it is
+    needed once what the interpreter's exit promises is done: the non-daemon threads joined, the ``atexit``
+    handlers run (temporary folders, multiprocessing's children, logging) and the output flushed.
+    In-process callers (tests, ``CliRunner``) call ``main`` and keep the ordinary exit."""
+    try:
+        main(prog_name="grader")
+    except SystemExit as exc:
+        exit_now(exc.code)
+    exit_now(0)
+
+
+def exit_now(code) -> None:
+    """``sys.exit(code)``'s promises kept, then ``os._exit``: see ``run``."""
+    import atexit
+    import os
+    import sys
+    import threading
+
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message"): the message on stderr, status 1
+        print(code, file=sys.stderr)
+        status = 1
+    # What Python does before its atexit handlers: threading's own exit callbacks (an executor's workers
+    # told to stop), then the non-daemon threads joined.  ``_shutdown`` is that step, by name since 3.4.
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is not None and threading.current_thread() is threading.main_thread():
+        shutdown()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except Exception:  # a closed pipe (grader check | head): Python's own exit says 120
+            status = status or 120
+    os._exit(status % 256)
