@@ -66,7 +66,6 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
     import pytest
 
     from .plugin import GraderPlugin  # imports torch (the checks' references)
-    _warm_up_in_background(lecture.warm_imports)
 
     announced: set[str] = set()
     callback_failed: list[str] = []
@@ -138,23 +137,6 @@ def _no_plugin_autoload():
             os.environ.pop(key, None)
         else:
             os.environ[key] = before
-
-
-def _warm_up_in_background(names: tuple[str, ...]) -> None:
-    """The grader's own copy of the lecture's warm imports (its reference models' optimizers import
-    torch._dynamo too), on a thread: it runs while the main thread waits for the worker's replies.
-    Started after torch and pytest are imported, so the two threads never import the same modules."""
-    import importlib
-    import threading
-
-    def warm() -> None:
-        for name in names:
-            try:
-                importlib.import_module(name)
-            except BaseException:
-                pass
-    if names:
-        threading.Thread(target=warm, name="grader-warm-imports", daemon=True).start()
 
 
 def _figures(lecture: Lecture, learner: Learner, notes: list[str]) -> list[Figure]:

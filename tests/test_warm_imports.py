@@ -1,13 +1,20 @@
 """Warm imports (``warm_imports`` in a lecture's TOML, issue 16): the modules the lecture's code will import
 anyway (torch._dynamo, which the first torch.optim optimizer imports, about 1.5 s here) are imported
 by the worker before its first request, while the grader still loads its checks, and by a zygote once
-for all its workers."""
+for all its workers.  The grader itself never needs them: its reference runs use no torch.optim
+(``HandAdam``), so its own imports do not compete with the worker's start on this 2-core machine."""
 
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import torch
+
+from grader.checks.api import HandAdam
 
 from grader.course import CourseError, all_lectures, parse_lecture
 from grader.sandbox import Limits
@@ -69,3 +76,41 @@ def test_a_zygote_imports_them_once_for_its_workers(tmp_path):
             learner.close()
     finally:
         zygote.close()
+
+
+def test_hand_adam_is_torch_adam():
+    """The grader's Adam (lecture 12's reference loss history) steps exactly as torch.optim.Adam does."""
+    def run(make):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+        x, y = torch.randn(16, 4), torch.randint(0, 3, (16,))
+        opt, losses = make(model.parameters()), []
+        for _unused in range(15):
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            losses.append(loss.item())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return torch.tensor(losses), [p.detach().clone() for p in model.parameters()]
+    ours, theirs = run(lambda p: HandAdam(p, lr=0.05)), run(lambda p: torch.optim.Adam(p, lr=0.05))
+    torch.testing.assert_close(ours[0], theirs[0], rtol=1e-6, atol=1e-7)
+    for mine, torchs in zip(ours[1], theirs[1]):
+        torch.testing.assert_close(mine, torchs, rtol=1e-5, atol=1e-6)
+    plain_sgd_like = run(lambda p: HandAdam(p, lr=0.05, betas=(0.5, 0.9)))  # the betas are used, not ignored
+    assert not torch.allclose(plain_sgd_like[0], theirs[0])
+
+
+@pytest.mark.grading
+def test_the_grader_never_imports_them_itself():
+    """Grading lecture 12 (the only lecture whose checks trained a reference with torch.optim) leaves the
+    grader's process without torch._dynamo: its import would run beside the worker's on the other core."""
+    repo = Path(__file__).resolve().parents[1]
+    code = ("import sys\nfrom grader.course import load_lecture\nfrom grader.workspace import solutions_dir\n"
+            "from grader.runner import run_lecture\n"
+            "result = run_lecture(load_lecture('lecture12'), solutions_dir() / 'lecture12')\n"
+            "print(sum(c.status == 'passed' for c in result.checks), len(result.checks), 'torch._dynamo' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(repo)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    passed, total, dynamo = done.stdout.split()
+    assert passed == total and dynamo == "False", done.stdout

@@ -16,7 +16,7 @@ recognises is a failure that names the mistake.
 from ..i18n import N_, _
 from ..data import DATA_DIR, WORKER_DATA_ROOT, public_files, read_csv_table, read_idx, read_names
 from ..sandbox.learner import Handle, LearnerError, NotAttempted
-from .common import (CheckFailed, Mistake, describe, expect_class_scores, expect_close, expect_close_or_mistake,
+from .common import (CheckFailed, HandAdam, Mistake, describe, expect_class_scores, expect_close, expect_close_or_mistake,
                      expect_count, expect_device, expect_dtype, expect_history, expect_line_training, expect_list,
                      expect_modes, expect_near, expect_number, expect_parameter_count, expect_probabilities,
                      expect_shape, expect_state, expect_tensor, expect_zero_grad_each_step, fail, fail_mistake,
@@ -40,7 +40,7 @@ __all__ = [
     "judge_accuracy", "judge_fraction_correct", "judge_mean_loss", "judge_modes", "judge_zero_grad",
     "predict_classes",
     # inputs and references made here
-    "randint", "randn", "seeded_state", "simulate_line_sgd",
+    "HandAdam", "randint", "randn", "seeded_state", "simulate_line_sgd",
     # from the sandbox and the data
     "Handle", "LearnerError", "NotAttempted", "DATA_DIR", "WORKER_DATA_ROOT", "public_files", "read_csv_table",
     "read_idx", "read_names",
