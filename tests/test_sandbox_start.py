@@ -144,3 +144,25 @@ def test_grade_with_a_relative_out_folder(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     result = json.loads((tmp_path / "graded" / "submissions" / "alice" / "result.json").read_text())
     assert result["score"] == 11 and not result["lectures"][0].get("grader_error"), result
+
+
+@pytest.mark.parametrize("setting, probed", [("auto", True), ("bwrap", True), ("plain", False), ("", True)])
+def test_the_probe_runs_on_a_thread_before_it_is_asked_for(monkeypatch, setting, probed):
+    """`grader check` starts bubblewrap's probe first, on a thread (its 0.1 s overlap the command's start);
+    the finding is the one later asked for, and GRADER_SANDBOX=plain asks for none.  Fast: the probe is faked."""
+    import threading
+    from grader.sandbox import bwrap, probe_soon
+    calls: list[str] = []
+    done = threading.Event()
+
+    def probe():
+        calls.append(threading.current_thread().name)
+        done.set()
+        return ("bubblewrap needs Linux", {})
+    monkeypatch.setattr(bwrap, "_probe", probe)
+    monkeypatch.setenv("GRADER_SANDBOX", setting)
+    probe_soon()
+    assert done.wait(10 if probed else 1) is probed
+    assert calls == (["grader-sandbox-probe"] if probed else [])
+    if probed:
+        assert bwrap.unusable_reason() == "bubblewrap needs Linux"

@@ -140,6 +140,8 @@ def check(lecture: str | None, every: bool, workdir: str | None, device: str, js
     """Check your exercises for LECTURE (lecture05, 05 or 5; inside exercises/lectureNN/ it may be left out; a
     notebook of it here, lecture05.ipynb, is checked instead), a notebook (path/lecture05.ipynb), or every
     lecture with --all."""
+    from ..sandbox import probe_soon
+    probe_soon()  # the sandbox's probe overlaps finding the lecture (0.1 s of each check)
     if lecture and every:
         raise UsageProblem(_("give one LECTURE (e.g. `grader check lecture05`) or --all, not both"))
     if data and every:
@@ -197,6 +199,8 @@ def check(lecture: str | None, every: bool, workdir: str | None, device: str, js
 @option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 def watch(lecture: str | None, workdir: str | None, device: str) -> None:
     """Check LECTURE again on every save of one of its files, the first unfinished exercise first; Ctrl-C quits."""
+    from ..sandbox import probe_soon
+    probe_soon()
     lec = _lecture_or_here(lecture, workdir, "watch")
     from ..render import terminal
     console = terminal.console()

@@ -12,6 +12,7 @@
 """
 
 from .limits import Limits
-from .process import SandboxUnavailable, WorkerProcess, choose_sandbox, require_sandbox, start_worker
+from .process import SandboxUnavailable, WorkerProcess, choose_sandbox, probe_soon, require_sandbox, start_worker
 
-__all__ = ["Limits", "SandboxUnavailable", "WorkerProcess", "choose_sandbox", "require_sandbox", "start_worker"]
+__all__ = ["Limits", "SandboxUnavailable", "WorkerProcess", "choose_sandbox", "probe_soon", "require_sandbox",
+           "start_worker"]

@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from ..i18n import N_, _
@@ -71,8 +72,23 @@ def unusable_reason() -> str | None:
     return None if found is None else _(found[0]).format(**found[1])
 
 
-@functools.lru_cache(maxsize=None)
+def probe_in_background() -> None:
+    """Start the probe now, on a thread, for a command that will start a worker soon (``grader check``): its
+    ~0.1 s then overlaps the command's own start (finding the lecture, copying the files) instead of
+    preceding the worker's.  The finding is the same; ``unusable_reason`` waits for it."""
+    threading.Thread(target=_unusable, name="grader-sandbox-probe", daemon=True).start()
+
+
+_PROBING = threading.Lock()  # one probe per process, whichever thread asks first
+
+
 def _unusable() -> tuple[str, dict] | None:
+    with _PROBING:
+        return _probe()
+
+
+@functools.lru_cache(maxsize=None)
+def _probe() -> tuple[str, dict] | None:
     """The probe's finding, once per process: (the English text, its fields), translated when said."""
     exe = executable()
     if exe is None or not sys.platform.startswith("linux"):
