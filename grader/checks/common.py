@@ -408,6 +408,21 @@ def glue(learner, name: str, *args, where: str = YOUR_CODE, timeout: float | Non
         learner.describe = describe_target
 
 
+def glue_side_by_side(learner, name: str, calls: list[tuple], *, where: str = YOUR_CODE,
+                      timeout: float | None = None) -> None:
+    """Say which ``glue(learner, name, *args)`` calls a check is about to make one by one (a training per
+    seed): they run now, side by side in forked copies of the worker (``Learner.prefetch``), and each
+    ``glue`` call with the same arguments then gets its reply at once.  Verdicts, errors and time-outs
+    are those of the calls made one by one; only the wall time differs."""
+    target = f"glue:{name}"
+    describe_target = learner.describe
+    learner.describe = lambda t: where if t == target else describe_target(t)
+    try:
+        learner.prefetch(target, calls, timeout=timeout)
+    finally:
+        learner.describe = describe_target
+
+
 def expect_parameter_count(learner, model, expected: int, owner: str) -> None:
     """``model`` (a handle) trains exactly ``expected`` numbers; ``owner`` names it ("Net", "InceptionA(10)")."""
     got = glue(learner, "parameter_count", model, where=owner.partition("(")[0] + ".parameters()")

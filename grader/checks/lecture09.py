@@ -14,7 +14,7 @@ from grader.checks.api import N_, _  # gettext: messages in the learner's langua
 from grader.checks.api import (DATA_DIR, WORKER_DATA_ROOT, Handle, Mistake, expect_class_scores, expect_close,
                                expect_close_or_mistake, expect_device, expect_list, expect_number,
                                expect_parameter_count, expect_shape, expect_state, expect_tensor,
-                               expect_modes, expect_zero_grad_each_step, fail, fail_mistake, glue, judge_accuracy,
+                               expect_modes, expect_zero_grad_each_step, fail, fail_mistake, glue, glue_side_by_side, judge_accuracy,
                                judge_fraction_correct, judge_mean_loss, judge_modes, predict_classes, randint, randn,
                                read_idx, reject_probabilities, seeded_state)
 
@@ -386,13 +386,15 @@ def test_accuracy_value(learner):
 
 # ---------------------------------------------------------------- trained on real digits
 
+TRAINING = N_("your Net and train_one_epoch")
+
+
 def trained_net(learner, seed: int, device: str, epochs: int) -> dict:
     """The weights (name -> (weight, bias)) of the learner's Net after the learner's training, checked
     against the lecture's layers."""
     # glue's train_digits_mlp: only the trained weights come back, and the evaluation digits are never sent:
     # the grader computes the predictions (net_forward)
-    got = glue(learner, "train_digits_mlp", WORKER_DATA_ROOT, seed, device, epochs, MEAN, STD,
-               where=_("your Net and train_one_epoch"))
+    got = glue(learner, "train_digits_mlp", WORKER_DATA_ROOT, seed, device, epochs, MEAN, STD, where=_(TRAINING))
     expect_device(got, device)
     state = expect_state(got["state"], NET_SHAPES, _("the trained Net"), NET_ADVICE)
     return {n: (state[f"{n}.weight"].float(), state[f"{n}.bias"].float()) for n, _unused, _unused in LAYERS}
@@ -402,6 +404,8 @@ def test_trained_accuracy(learner, thresholds, eval_set, device):
     """Your Net trained by your train_one_epoch (5 epochs on 1,197 real digit images) classifies held-out digits above the threshold, on every seed, on the requested device (the grader computes the predictions with the lecture's layers from your trained weights)."""
     images, labels = eval_set("digits")
     x = (((images.float() / 255) - MEAN) / STD).unsqueeze(1)
+    glue_side_by_side(learner, "train_digits_mlp", [(WORKER_DATA_ROOT, seed, device, thresholds["epochs"], MEAN, STD)
+                                                    for seed in thresholds["seeds"]], where=_(TRAINING))
     for seed in thresholds["seeds"]:
         w = trained_net(learner, seed, device, thresholds["epochs"])
         pred = predict_classes(lambda chunk: net_forward(chunk, w), x)

@@ -14,7 +14,7 @@ from grader.checks.api import N_, _  # gettext: messages in the learner's langua
 from grader.checks.api import (WORKER_DATA_ROOT, Mistake, expect_class_scores, expect_close, expect_close_or_mistake,
                                expect_device, expect_number,
                                expect_parameter_count, expect_shape, expect_state, expect_zero_grad_each_step, fail,
-                               expect_modes, glue, judge_accuracy, judge_fraction_correct, judge_mean_loss, judge_modes,
+                               expect_modes, glue, glue_side_by_side, judge_accuracy, judge_fraction_correct, judge_mean_loss, judge_modes,
                                predict_classes, randn, reject_probabilities, seeded_state)
 
 IMAGE = torch.tensor([[3, 4, 6, 5, 7], [2, 4, 6, 8, 2], [1, 6, 7, 8, 4], [9, 7, 4, 6, 2], [3, 7, 5, 4, 1.0]])
@@ -320,10 +320,13 @@ def test_trained_accuracy(learner, thresholds, eval_set, image_data, device):
     """Your Net trained by your train_one_epoch (a short seeded run on real images: the shipped digits, or the set chosen with --data) classifies held-out images above the threshold, on every seed, on the requested device (the grader computes the predictions with the course's layers from your trained weights)."""
     images, labels = eval_set(image_data.name)
     x = (((images.float() / 255) - image_data.mean) / image_data.std).unsqueeze(1)
+    def run(seed):  # glue's train_cnn's arguments for one seed
+        return (WORKER_DATA_ROOT, image_data.torchvision_class, thresholds.get("train_size", 0), seed, device,
+                thresholds["batch_size"], thresholds["epochs"], image_data.mean, image_data.std)
+    where = _("your Net and train_one_epoch")
+    glue_side_by_side(learner, "train_cnn", [run(seed) for seed in thresholds["seeds"]], where=where)
     for seed in thresholds["seeds"]:
-        got = glue(learner, "train_cnn", WORKER_DATA_ROOT, image_data.torchvision_class,
-                   thresholds.get("train_size", 0), seed, device, thresholds["batch_size"], thresholds["epochs"],
-                   image_data.mean, image_data.std, where=_("your Net and train_one_epoch"))
+        got = glue(learner, "train_cnn", *run(seed), where=where)
         expect_device(got, device)
         w = {k: v.float() for k, v in expect_state(got["state"], NET_SHAPES, _("the trained Net"), NET_ADVICE).items()}
         pred = predict_classes(lambda chunk: net_forward(chunk, w), x)

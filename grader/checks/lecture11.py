@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (WORKER_DATA_ROOT, Mistake, expect_class_scores, expect_close, expect_close_or_mistake,
                                expect_device, expect_parameter_count, expect_shape, expect_state, expect_tensor, fail,
-                               fail_mistake, glue, judge_accuracy, predict_classes, randn, reject_probabilities,
+                               fail_mistake, glue, glue_side_by_side, judge_accuracy, predict_classes, randn, reject_probabilities,
                                seeded_state)
 
 
@@ -441,12 +441,17 @@ def test_residual_net_returns_logits(learner):
 # loop itself).  Only the trained weights come back; the evaluation images are never sent: the grader computes
 # the predictions with the lecture's layers (NETWORKS).
 
+def _training(net: str, seed: int, device: str, thresholds: dict, data) -> tuple:
+    """glue's train_with_adam's arguments for one seed."""
+    return (net, WORKER_DATA_ROOT, data.torchvision_class, thresholds.get("train_size", 0), seed, device,
+            thresholds["batch_size"], thresholds["epochs"], thresholds["lr"], data.mean, data.std)
+
+
 def train_net(learner, net: str, seed: int, device: str, thresholds: dict, data) -> dict:
     """The learner's network trained by the grader's loop in the worker: its weights, checked against the
     lecture's layers."""
-    got = glue(learner, "train_with_adam", net, WORKER_DATA_ROOT, data.torchvision_class,
-               thresholds.get("train_size", 0), seed, device, thresholds["batch_size"], thresholds["epochs"],
-               thresholds["lr"], data.mean, data.std, where=_("training your {net}").format(net=net))
+    got = glue(learner, "train_with_adam", *_training(net, seed, device, thresholds, data),
+               where=_("training your {net}").format(net=net))
     expect_device(got, device)
     shapes, advice, _unused = NETWORKS[net]
     return {k: v.float() for k, v in expect_state(got["state"], shapes(), _("the trained {net}").format(net=net), advice).items()}
@@ -457,6 +462,8 @@ def _judge_accuracy(learner, net: str, threshold: float, seeds: list, thresholds
     images, labels = eval_set(data.name)
     x = (((images.float() / 255) - data.mean) / data.std).unsqueeze(1)
     forward = NETWORKS[net][2]
+    glue_side_by_side(learner, "train_with_adam", [_training(net, seed, device, thresholds, data) for seed in seeds],
+                      where=_("training your {net}").format(net=net))
     for seed in seeds:
         w = train_net(learner, net, seed, device, thresholds, data)
         pred = predict_classes(lambda chunk: forward(chunk, w, torch.float32), x)

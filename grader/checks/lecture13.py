@@ -16,7 +16,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (DATA_DIR, WORKER_DATA_ROOT, Mistake, expect_close, expect_close_or_mistake,
                                expect_device, expect_list, expect_modes, expect_parameter_count, expect_shape, expect_state,
-                               expect_tensor, expect_zero_grad_each_step, fail, glue, judge_accuracy, judge_mean_loss,
+                               expect_tensor, expect_zero_grad_each_step, fail, glue, glue_side_by_side, judge_accuracy, judge_mean_loss,
                                judge_modes, read_names, shapes_of)
 
 TRAIN_FILE = "names/names_train.csv.gz"
@@ -329,13 +329,21 @@ def test_predict_classes(learner):
 # The learner's RNNClassifier trained by the learner's train_epoch in the worker (glue's train_names).  What
 # comes back: the trained weights, and the model's own scores on a few public names (which of the two orders
 # of the final states its forward concatenates); the evaluation names are never sent.
+TRAINING = N_("your RNNClassifier and train_epoch")
+
+
+def _training(seed: int, device: str, thresholds: dict) -> tuple:
+    """glue's train_names's arguments for one seed."""
+    probe_seq, probe_lengths = _batch(NAMES)
+    return (f"{WORKER_DATA_ROOT}/{TRAIN_FILE}", seed, device, thresholds["hidden"], thresholds["lr"], thresholds["epochs"],
+            probe_seq, probe_lengths)
+
+
 def trained_classifier(learner, seed: int, device: str, thresholds: dict, classes: int):
     """The trusted classifier loaded with the weights the learner's training left, and the order of the
     final states (as test_classifier_values allows either) that its forward uses."""
     probe_seq, probe_lengths = _batch(NAMES)
-    got = glue(learner, "train_names", f"{WORKER_DATA_ROOT}/{TRAIN_FILE}", seed, device, thresholds["hidden"],
-               thresholds["lr"], thresholds["epochs"], probe_seq, probe_lengths,
-               where=_("your RNNClassifier and train_epoch"))
+    got = glue(learner, "train_names", *_training(seed, device, thresholds), where=_(TRAINING))
     expect_device(got, device)
     ref = _Reference(thresholds["hidden"], classes, 1, True)
     state = expect_state(got["state"], shapes_of(ref), _("the trained RNNClassifier"), CLASSIFIER_ADVICE)
@@ -359,6 +367,8 @@ def test_trained_accuracy(learner, thresholds, eval_set, device):
     country_list = sorted(set(read_names(DATA_DIR / TRAIN_FILE)[1]))
     truth = torch.tensor([country_list.index(c) for c in countries])
     seq, lengths = _batch(names)
+    glue_side_by_side(learner, "train_names", [_training(seed, device, thresholds) for seed in thresholds["seeds"]],
+                      where=_(TRAINING))
     for seed in thresholds["seeds"]:
         ref, pair = trained_classifier(learner, seed, device, thresholds, len(country_list))
         with torch.no_grad():

@@ -218,6 +218,9 @@ class Learner:
         self.figures: list[list] = []  # [check, where, PNG bytes, times drawn]
         self.figures_left_out = 0   # over the limits, or not a PNG
         self.figures_unsandboxed = 0  # drawn in the plain fallback (see _keep_figures)
+        # Replies of calls already run side by side (``prefetch``), by the call's request: each is used
+        # once, by the identical call, within the same check (``release`` forgets them).
+        self.prefetched: dict[bytes, dict] = {}
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
@@ -250,10 +253,45 @@ class Learner:
     def call(self, target: str | Handle, *args, timeout: float | None = None, **kwargs) -> Any:
         """Call a learner function or class by name (``"train"``, ``"Net"``), a library
         callable by dotted path (``"torch.optim.SGD"``), or a handle (``model(x)``)."""
-        return self._request({"op": "call", "target": _to_wire(target), "args": _to_wire(list(args)),
-                              "kwargs": _to_wire(kwargs)}, where=self._where(target), timeout=timeout, target=target)
+        req = {"op": "call", "target": _to_wire(target), "args": _to_wire(list(args)), "kwargs": _to_wire(kwargs)}
+        if self.prefetched:
+            from .inside import wire
+            reply = self.prefetched.pop(wire.encode(req), None)
+            if reply is not None:
+                return self._prefetched_outcome(reply, where=self._where(target), limit=timeout or self.call_s)
+        return self._request(req, where=self._where(target), timeout=timeout, target=target)
 
     new = call
+
+    def prefetch(self, target: str, calls: list[tuple], *, timeout: float | None = None) -> None:
+        """Run ``target(*args)`` for each of ``calls`` now, side by side (forked copies of the worker, one
+        per call: a check's trainings on three seeds use both cores), keeping each reply for the identical
+        ``call`` that follows in the same check.  Nothing else changes for that call: its value, error,
+        figures and time-out (``timeout`` or call_s, each copy on its own) are what running it then would
+        have given.  When the run side by side fails as a whole, the calls simply run one by one."""
+        if len(calls) < 2 or self.start_failure:
+            return
+        where = self._where(target)
+        if where in self.timed_out:
+            return
+        from .inside import wire
+        limit = timeout or self.call_s
+        requests = [{"op": "call", "target": _to_wire(target), "args": _to_wire(list(args)), "kwargs": {}}
+                    for args in calls]
+        try:
+            replies = self._request({"op": "map", "target": _to_wire(target), "calls": [r["args"] for r in requests],
+                                     "limit": limit}, where=where, timeout=limit * len(calls), target=target)
+        except LearnerProblem:
+            return  # a time-out is remembered by _request; anything else the calls meet again, one by one
+        if isinstance(replies, list) and len(replies) == len(calls) and all(isinstance(r, dict) for r in replies):
+            self.prefetched.update((wire.encode(req), reply) for req, reply in zip(requests, replies))
+
+    def _prefetched_outcome(self, reply: dict, *, where: str, limit: float):
+        """A prefetched reply taken as its call's own (``_exchange``'s verdict on a reply)."""
+        if reply.get("kind") == "timeout" and reply.get("ok") is False:
+            self.timed_out[where] = exc = TimedOut(where, limit, "call")
+            raise exc
+        return self._outcome(self.proc, dict(reply), where=where)
 
     def method(self, handle: Handle, name: str, *args, timeout: float | None = None, **kwargs) -> Any:
         return self._request({"op": "call", "target": _to_wire(handle), "method": name,
@@ -265,6 +303,7 @@ class Learner:
 
     def release(self) -> None:
         """Drop the worker's handles between checks (cheap; skipped when no worker runs)."""
+        self.prefetched.clear()
         if self.proc is not None and not self.proc.closed and self._ready:
             self._request({"op": "release"}, where=CLEANUP)
 
@@ -388,9 +427,17 @@ class Learner:
             proc.kill()
             raise ProtocolError(_("the process running your code sent back something that is not plain data "
                                   "({type}); it was not trusted").format(type=type(exc).__name__)) from None
-        figures = message.pop("figures", None) if isinstance(message, dict) else None
         if proc.redactor is not None:
+            figures = message.pop("figures", None) if isinstance(message, dict) else None
             message = proc.redactor.value(message)
+            if figures is not None:
+                message["figures"] = figures
+        return self._outcome(proc, message, where=where)
+
+    def _outcome(self, proc: WorkerProcess, message: dict, *, where: str):
+        """A checked, redacted reply as the call's value, or the exception it stands for."""
+        ok = message["ok"]
+        figures = message.pop("figures", None)
         what = proc.check_limits(full=not ok)  # a reply that arrived at a limit does not count
         if what:
             proc.kill()

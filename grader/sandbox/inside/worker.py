@@ -85,6 +85,8 @@ class Worker:
         self.handles: dict[int, object] = {}
         self.broken: dict[str, Exception] = {}   # module -> what its import raised
         self.next_id = 1
+        self.forked = False  # this process is a copy running one call of op_map
+        self.child_figures: list = []  # what op_map's copies drew, sent with the reply
 
     # -- values in and out -------------------------------------------------
     def to_wire(self, value, depth=0):
@@ -115,6 +117,8 @@ class Worker:
         return self.make_handle(value)
 
     def make_handle(self, obj):
+        if self.forked:  # a parallel copy (op_map) ends when its answer is sent: a handle would name nothing
+            raise TypeError(f"a {type(obj).__name__} cannot be sent back from a call run side by side; only data")
         hid = self.next_id
         self.next_id += 1
         self.handles[hid] = obj
@@ -185,6 +189,90 @@ class Worker:
         if req.get("method"):
             fn = getattr(fn, req["method"])
         return fn(*self.from_wire(req.get("args", [])), **self.from_wire(req.get("kwargs", {})))
+
+    def op_map(self, req):
+        """The same function called with each argument list of ``calls``, side by side: each call in a
+        forked copy of this process (torch imported, the learner's files loaded), so that a check's
+        trainings on several seeds use every core.  The answers, in order, each as a call's reply would be
+        (``{"ok": True, "value": ...}`` or a failure; ``{"ok": False, "kind": "timeout"}`` for a copy
+        that ran past ``limit`` seconds and was killed).  Where forking is unsafe (CUDA in use) or pointless,
+        the calls run here one after the other."""
+        target = req["target"]
+        fn = self.handles[target["__handle__"]] if isinstance(target, dict) else self.resolve(target)
+        calls = [self.from_wire(args) for args in req["calls"]]
+        limit = float(req["limit"])
+        if len(calls) < 2 or not hasattr(os, "fork") or torch.cuda.is_initialized():
+            answers = [self.answer(fn, args) for args in calls]
+        else:
+            answers = self.forked_answers(fn, calls, limit)
+        for answer in answers:  # what the calls drew goes with this reply
+            if isinstance(answer, dict) and isinstance(answer.get("figures"), list):
+                self.child_figures += answer.pop("figures")
+        return answers
+
+    def forked_answers(self, fn, calls: list, limit: float) -> list:
+        import select
+        import signal
+        running = {}  # read end -> [pid, index, chunks, deadline]
+        answers: list = [None] * len(calls)
+        for index, args in enumerate(calls):
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the copy: answer, send, leave (no atexit, no learner threads)
+                os.close(r)
+                code = 0
+                try:
+                    self.forked = True
+                    payload = encode(self.answer(fn, args))
+                    view = memoryview(payload)
+                    while view:
+                        view = view[os.write(w, view):]
+                except BaseException:
+                    code = 1
+                os._exit(code)
+            os.close(w)
+            running[r] = [pid, index, [], time.monotonic() + limit]
+        while running:
+            wait = max(0.0, min(entry[3] for entry in running.values()) - time.monotonic())
+            ready, _, _ = select.select(list(running), [], [], min(wait, 1.0))
+            for r in ready:
+                chunk = os.read(r, 1 << 20)
+                if chunk:
+                    running[r][2].append(chunk)
+                    continue
+                pid, index, chunks, _deadline = running.pop(r)
+                os.close(r)
+                _, status = os.waitpid(pid, 0)
+                try:
+                    answers[index] = decode(b"".join(chunks))
+                except BaseException:
+                    how = (f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+                           else f"exited with status {os.waitstatus_to_exitcode(status)}")
+                    answers[index] = {"ok": False, "kind": "exit", "type": "SystemExit",
+                                      "message": f"the process running this call ended without an answer ({how})",
+                                      "traceback": ""}
+            now = time.monotonic()
+            for r in [r for r, entry in running.items() if entry[3] <= now]:
+                pid, index, _chunks, _deadline = running.pop(r)
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                os.waitpid(pid, 0)
+                os.close(r)
+                answers[index] = {"ok": False, "kind": "timeout"}
+        return answers
+
+    def answer(self, fn, args) -> dict:
+        """One call's reply, as ``serve`` would send it: the value or the failure, and what it drew."""
+        try:
+            reply = {"ok": True, "value": self.to_wire(fn(*args))}
+        except BaseException as exc:
+            reply = self.failure(exc)
+        figures = self.take_figures()
+        if figures:
+            reply["figures"] = figures
+        return reply
 
     def op_release(self, req):
         self.handles.clear()
@@ -258,8 +346,9 @@ class Worker:
                 reply = {"ok": True, "value": self.to_wire(op(req))}
             except BaseException as exc:  # SystemExit and friends from learner code are answers too
                 reply = self.failure(exc)
-            if req["op"] in ("import", "call"):
-                figures = self.take_figures()
+            if req["op"] in ("import", "call", "map"):
+                figures = self.child_figures + self.take_figures()
+                self.child_figures = []
                 if figures:
                     reply["figures"] = figures
             try:
