@@ -19,7 +19,8 @@ from ..sandbox.learner import Handle, LearnerError, NotAttempted
 from .common import (CheckFailed, HandAdam, Mistake, describe, expect_class_scores, expect_close, expect_close_or_mistake,
                      expect_count, expect_device, expect_dtype, expect_history, expect_line_training, expect_list,
                      expect_modes, expect_near, expect_number, expect_parameter_count, expect_probabilities,
-                     expect_shape, expect_state, expect_tensor, expect_zero_grad_each_step, fail, fail_mistake,
+                     expect_shape, expect_state, expect_tensor, expect_trains_in_train_mode, expect_zero_grad_each_step, fail,
+                     fail_mistake,
                      fix_of, glue, glue_side_by_side, judge_accuracy, judge_fraction_correct, judge_mean_loss, judge_modes,
                      judge_zero_grad, line_model_outputs, predict_classes, randint, randn, reject_probabilities,
                      seeded_state, shapes_of, simulate_line_sgd, weight_and_bias)
@@ -34,7 +35,8 @@ __all__ = [
     "expect_list", "expect_modes", "expect_near", "expect_number", "expect_probabilities", "expect_shape",
     "expect_state", "expect_tensor", "reject_probabilities", "shapes_of",
     # the learner's objects at work, in the worker
-    "glue", "glue_side_by_side", "expect_class_scores", "expect_line_training", "expect_parameter_count", "expect_zero_grad_each_step",
+    "glue", "glue_side_by_side", "expect_class_scores", "expect_line_training", "expect_parameter_count", "expect_trains_in_train_mode",
+    "expect_zero_grad_each_step",
     "line_model_outputs", "weight_and_bias",
     # verdicts
     "judge_accuracy", "judge_fraction_correct", "judge_mean_loss", "judge_modes", "judge_zero_grad",

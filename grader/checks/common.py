@@ -423,6 +423,22 @@ def glue_side_by_side(learner, name: str, calls: list[tuple], *, where: str = YO
         learner.describe = describe_target
 
 
+def expect_trains_in_train_mode(learner, probe: str, train: Callable, function: str, evaluator: str, fix: str) -> None:
+    """The lecture's training ``function`` runs the model in training mode, also when the lecture's
+    ``evaluator`` left it in eval mode: glue's ``probe`` model (FirstPixel, NameLength: one parameter, it
+    records [model.training, grad enabled] at each forward) is put in eval mode and ``train(model, optimizer,
+    criterion)`` calls ``function`` with SGD at lr 0 and a CrossEntropyLoss; ``fix`` is the advice."""
+    model = glue(learner, probe)
+    learner.method(model, "eval")
+    optimizer = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=0.0)
+    train(model, optimizer, learner.new("torch.nn.CrossEntropyLoss"))
+    pairs = expect_modes(learner.method(model, "__getattribute__", "modes"), function)
+    if not all(training for training, _unused in pairs):
+        fail(_("{function} ran the model in eval mode (the mode {evaluator} had left it in): {fix}").format(
+                 function=function, evaluator=evaluator, fix=fix),
+             expected=_("model.training True"), actual=_("model.training False"), cause=_("missing train()"), help=fix)
+
+
 def expect_parameter_count(learner, model, expected: int, owner: str) -> None:
     """``model`` (a handle) trains exactly ``expected`` numbers; ``owner`` names it ("Net", "InceptionA(10)")."""
     got = glue(learner, "parameter_count", model, where=owner.partition("(")[0] + ".parameters()")

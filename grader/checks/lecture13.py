@@ -15,7 +15,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (DATA_DIR, WORKER_DATA_ROOT, Mistake, expect_close, expect_close_or_mistake,
-                               expect_device, expect_list, expect_modes, expect_parameter_count, expect_shape, expect_state,
+                               expect_device, expect_list, expect_parameter_count, expect_trains_in_train_mode, expect_shape, expect_state,
                                expect_tensor, expect_zero_grad_each_step, fail, glue, glue_side_by_side, judge_accuracy, judge_mean_loss,
                                judge_modes, read_names, shapes_of)
 
@@ -286,16 +286,9 @@ TRAIN_FIX = N_("call model.train() at the start of train_epoch: predict() leaves
 
 def test_train_mode(learner):
     """train_epoch trains the model in training mode (model.train()), also when predict left it in eval mode."""
-    # glue's NameLength: a one-parameter probe model that records [model.training, grad enabled] at each forward
-    model = glue(learner, "NameLength")
-    learner.method(model, "eval")
-    opt = learner.new("torch.optim.SGD", learner.method(model, "parameters"), lr=0.0)
-    learner.call("train_epoch", model, BAG_BATCHES[:2], learner.new("torch.nn.CrossEntropyLoss"), opt, "cpu")
-    pairs = expect_modes(learner.method(model, "__getattribute__", "modes"), "train_epoch")
-    if not all(training for training, _unused in pairs):
-        fix = _(TRAIN_FIX)
-        fail(_("train_epoch ran the model in eval mode (the mode predict had left it in): {fix}").format(fix=fix),
-             expected=_("model.training True"), actual=_("model.training False"), cause=_("missing train()"), help=fix)
+    expect_trains_in_train_mode(
+        learner, "NameLength", lambda model, opt, crit: learner.call("train_epoch", model, BAG_BATCHES[:2], crit, opt, "cpu"),
+        "train_epoch", "predict", _(TRAIN_FIX))
 
 
 def test_train_returns_mean_loss(learner):
