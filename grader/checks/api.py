@@ -21,7 +21,7 @@ from .common import (CheckFailed, HandAdam, Mistake, describe, expect_class_scor
                      expect_modes, expect_near, expect_number, expect_parameter_count, expect_probabilities,
                      expect_shape, expect_state, expect_tensor, expect_trains_in_train_mode, expect_zero_grad_each_step, fail,
                      fail_mistake,
-                     fix_of, glue, glue_side_by_side, judge_accuracy, judge_fraction_correct, judge_mean_loss, judge_modes,
+                     first_pixel_batches, fix_of, glue, glue_side_by_side, judge_accuracy, judge_fraction_correct, judge_mean_loss, judge_modes,
                      judge_zero_grad, line_model_outputs, predict_classes, randint, randn, reject_probabilities,
                      seeded_state, shapes_of, simulate_line_sgd, weight_and_bias)
 
@@ -35,7 +35,7 @@ __all__ = [
     "expect_list", "expect_modes", "expect_near", "expect_number", "expect_probabilities", "expect_shape",
     "expect_state", "expect_tensor", "reject_probabilities", "shapes_of",
     # the learner's objects at work, in the worker
-    "glue", "glue_side_by_side", "expect_class_scores", "expect_line_training", "expect_parameter_count", "expect_trains_in_train_mode",
+    "first_pixel_batches", "glue", "glue_side_by_side", "expect_class_scores", "expect_line_training", "expect_parameter_count", "expect_trains_in_train_mode",
     "expect_zero_grad_each_step",
     "line_model_outputs", "weight_and_bias",
     # verdicts

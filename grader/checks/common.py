@@ -423,6 +423,14 @@ def glue_side_by_side(learner, name: str, calls: list[tuple], *, where: str = YO
         learner.describe = describe_target
 
 
+def first_pixel_batches() -> list:
+    """Two identical batches of four 28x28 images for glue's FirstPixel probe (it predicts from each image's
+    first pixel), with their labels: what lectures 09 and 10 train their train-mode probe on."""
+    x = torch.zeros(4, 1, 28, 28)
+    x[:, 0, 0, 0] = torch.tensor([1.0, 2, 3, 4])
+    return [(x, torch.tensor([1, 2, 3, 0]))] * 2
+
+
 def expect_trains_in_train_mode(learner, probe: str, train: Callable, function: str, evaluator: str, fix: str) -> None:
     """The lecture's training ``function`` runs the model in training mode, also when the lecture's
     ``evaluator`` left it in eval mode: glue's ``probe`` model (FirstPixel, NameLength: one parameter, it

@@ -14,7 +14,7 @@ from grader.checks.api import N_, _  # gettext: messages in the learner's langua
 from grader.checks.api import (DATA_DIR, WORKER_DATA_ROOT, Handle, Mistake, expect_class_scores, expect_close,
                                expect_close_or_mistake, expect_device, expect_list, expect_number,
                                expect_parameter_count, expect_shape, expect_state, expect_tensor,
-                               expect_trains_in_train_mode, expect_zero_grad_each_step, fail, fail_mistake, glue, glue_side_by_side, judge_accuracy,
+                               expect_trains_in_train_mode, expect_zero_grad_each_step, fail, fail_mistake, first_pixel_batches, glue, glue_side_by_side, judge_accuracy,
                                judge_fraction_correct, judge_mean_loss, judge_modes, predict_classes, randint, randn,
                                read_idx, reject_probabilities, seeded_state)
 
@@ -351,11 +351,9 @@ TRAIN_FIX = N_("call model.train() at the start of train_one_epoch: accuracy() l
 
 def test_train_mode(learner):
     """train_one_epoch trains the model in training mode (model.train()), also when accuracy left it in eval mode."""
-    x = torch.zeros(4, 1, 28, 28)
-    x[:, 0, 0, 0] = torch.tensor([1.0, 2, 3, 4])
     expect_trains_in_train_mode(
-        learner, "FirstPixel", lambda model, opt, crit: learner.call("train_one_epoch", model,
-                                                                     [(x, torch.tensor([1, 2, 3, 0]))] * 2, opt, crit),
+        learner, "FirstPixel",
+        lambda model, opt, crit: learner.call("train_one_epoch", model, first_pixel_batches(), opt, crit),
         "train_one_epoch", "accuracy", _(TRAIN_FIX))
 
 

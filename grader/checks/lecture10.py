@@ -14,7 +14,7 @@ from grader.checks.api import N_, _  # gettext: messages in the learner's langua
 from grader.checks.api import (WORKER_DATA_ROOT, Mistake, expect_class_scores, expect_close, expect_close_or_mistake,
                                expect_device, expect_number,
                                expect_parameter_count, expect_shape, expect_state, expect_zero_grad_each_step, fail,
-                               expect_trains_in_train_mode, glue, glue_side_by_side, judge_accuracy, judge_fraction_correct, judge_mean_loss, judge_modes,
+                               expect_trains_in_train_mode, first_pixel_batches, glue, glue_side_by_side, judge_accuracy, judge_fraction_correct, judge_mean_loss, judge_modes,
                                predict_classes, randn, reject_probabilities, seeded_state)
 
 IMAGE = torch.tensor([[3, 4, 6, 5, 7], [2, 4, 6, 8, 2], [1, 6, 7, 8, 4], [9, 7, 4, 6, 2], [3, 7, 5, 4, 1.0]])
@@ -259,12 +259,9 @@ TRAIN_FIX = N_("call model.train() at the start of train_one_epoch: evaluate() l
 
 def test_train_mode(learner):
     """train_one_epoch trains the model in training mode (model.train()), also when evaluate left it in eval mode."""
-    x = torch.zeros(4, 1, 28, 28)
-    x[:, 0, 0, 0] = torch.tensor([1.0, 2, 3, 4])
     expect_trains_in_train_mode(
-        learner, "FirstPixel", lambda model, opt, crit: learner.call("train_one_epoch", model,
-                                                                     [(x, torch.tensor([1, 2, 3, 0]))] * 2, opt, crit,
-                                                                     _cpu(learner)),
+        learner, "FirstPixel",
+        lambda model, opt, crit: learner.call("train_one_epoch", model, first_pixel_batches(), opt, crit, _cpu(learner)),
         "train_one_epoch", "evaluate", _(TRAIN_FIX))
 
 

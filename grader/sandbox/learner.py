@@ -418,7 +418,7 @@ class Learner:
         try:
             message = wire.decode(reply)
             check_reply(message)
-            ok = message["ok"]
+            message["ok"]  # a reply without it is no reply
         except BadReply as exc:
             proc.kill()
             raise ProtocolError(_("the process running your code sent back data the grader does not accept "

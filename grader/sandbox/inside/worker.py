@@ -183,9 +183,13 @@ class Worker:
                 self.broken[name] = exc
         return {"broken": {name: self.failure(exc) for name, exc in self.broken.items()}}
 
-    def op_call(self, req):
+    def target(self, req):
+        """What a request calls: a handle's object, or a name (``resolve``)."""
         target = req["target"]
-        fn = self.handles[target["__handle__"]] if isinstance(target, dict) else self.resolve(target)
+        return self.handles[target["__handle__"]] if isinstance(target, dict) else self.resolve(target)
+
+    def op_call(self, req):
+        fn = self.target(req)
         if req.get("method"):
             fn = getattr(fn, req["method"])
         return fn(*self.from_wire(req.get("args", [])), **self.from_wire(req.get("kwargs", {})))
@@ -197,8 +201,7 @@ class Worker:
         (``{"ok": True, "value": ...}`` or a failure; ``{"ok": False, "kind": "timeout"}`` for a copy
         that ran past ``limit`` seconds and was killed).  Where forking is unsafe (CUDA in use) or pointless,
         the calls run here one after the other."""
-        target = req["target"]
-        fn = self.handles[target["__handle__"]] if isinstance(target, dict) else self.resolve(target)
+        fn = self.target(req)
         calls = [self.from_wire(args) for args in req["calls"]]
         limit = float(req["limit"])
         if len(calls) < 2 or not hasattr(os, "fork") or torch.cuda.is_initialized():
