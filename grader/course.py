@@ -77,10 +77,14 @@ class Lecture:
     demo: str = ""               # the solution file whose __main__ runs the reference end to end (benchmark)
     variants: dict = field(default_factory=dict)  # other data a check may use: name -> Variant (``--data``)
     variant: str = ""            # the variant this Lecture was made for ("" = the default data)
-    # modules the worker imports before the first request (while the grader still loads its checks) and
-    # the grader in the background: torch._dynamo, which the first torch.optim optimizer imports (about
-    # 1.5 s on this machine), so that neither side pays it in series during a check
+    # modules the worker imports before the first request, while the grader still loads its checks:
+    # torch._dynamo, which the first torch.optim optimizer imports (about 1.5 s on this machine), so that
+    # no check waits for it
     warm_imports: tuple[str, ...] = ()
+    # modules a multiprocessing fork server imports, started by the worker at its start: the loader
+    # workers of lecture 08's spawn check fork from it (glue.spawn_epoch) instead of each importing torch
+    # during the check; the server's import runs while the worker and the grader still load
+    forkserver_preload: tuple[str, ...] = ()
 
     @property
     def max_points(self) -> float:
@@ -167,7 +171,7 @@ def _str_list(table: dict, key: str, where: str) -> tuple[str, ...]:
 def parse_lecture(lecture_id: str, raw: dict) -> Lecture:
     where = f"{lecture_id}.toml"
     _no_unknown(raw, {"number", "title", "title_zh", "limits", "thresholds", "exercises", "checks", "data", "demo",
-                     "variants", "warm_imports"}, where)
+                     "variants", "warm_imports", "forkserver_preload"}, where)
     limits = _take(raw, "limits", dict, where)
     _no_unknown(limits, {"call_s", "submission_s"}, f"{where} [limits]")
     exercises = []
@@ -221,14 +225,15 @@ def parse_lecture(lecture_id: str, raw: dict) -> Lecture:
         exercises=tuple(exercises), checks=tuple(checks),
         thresholds=dict(_take(raw, "thresholds", dict, where, {})),
         data=tuple(_take(raw, "data", list, where, [])), demo=_take(raw, "demo", str, where, ""),
-        variants=variants, warm_imports=_module_names(raw, where))
+        variants=variants, warm_imports=_module_names(raw, "warm_imports", where),
+        forkserver_preload=_module_names(raw, "forkserver_preload", where))
 
 
-def _module_names(raw: dict, where: str) -> tuple[str, ...]:
-    names = _str_list(raw, "warm_imports", where) if "warm_imports" in raw else ()
+def _module_names(raw: dict, key: str, where: str) -> tuple[str, ...]:
+    names = _str_list(raw, key, where) if key in raw else ()
     for name in names:
         if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", name):
-            raise CourseError(_("{where}: `warm_imports` holds `{name}`, which is not a module name").format(where=where, name=name))
+            raise CourseError(_("{where}: `{key}` holds `{name}`, which is not a module name").format(where=where, key=key, name=name))
     return names
 
 

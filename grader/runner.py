@@ -52,12 +52,13 @@ def run_lecture(lecture: Lecture, lecture_dir: Path, *, device: str = "cpu", lim
     def fresh_worker():
         if zygote is not None and zygote.serves(lecture_dir, data_files, device):
             try:  # the course's own variants (grader verify): forked with torch already imported
-                return zygote.worker(lecture_dir, lecture.modules, limits=limits, display=f"exercises/{lecture.id}")
+                return zygote.worker(lecture_dir, lecture.modules, limits=limits, display=f"exercises/{lecture.id}",
+                                     forkserver_preload=lecture.forkserver_preload)
             except Exception:
                 pass  # a zygote that broke: the worker of its own sandbox, as for any submission
         return start_worker(lecture_dir, lecture.modules, limits=limits, device=device,
                             data_files=data_files, display=f"exercises/{lecture.id}",
-                            warm_imports=lecture.warm_imports)
+                            warm_imports=lecture.warm_imports, forkserver_preload=lecture.forkserver_preload)
 
     learner = Learner(fresh_worker,
                       call_s=limits.call_s, submission_s=limits.submission_s, describe=describe,

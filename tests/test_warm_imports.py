@@ -2,7 +2,11 @@
 anyway (torch._dynamo, which the first torch.optim optimizer imports, about 1.5 s here) are imported
 by the worker before its first request, while the grader still loads its checks, and by a zygote once
 for all its workers.  The grader itself never needs them: its reference runs use no torch.optim
-(``HandAdam``), so its own imports do not compete with the worker's start on this 2-core machine."""
+(``HandAdam``), so its own imports do not compete with the worker's start on this 2-core machine.
+
+A lecture's ``forkserver_preload`` (lecture 08: torch) has the worker start multiprocessing's fork server at
+once, importing those modules while the worker and the grader load: the spawn check's loader workers fork
+from it (glue.spawn_epoch) instead of each importing torch during the check."""
 
 from __future__ import annotations
 
@@ -16,12 +20,29 @@ import torch
 
 from grader.checks.api import HandAdam
 
-from grader.course import CourseError, all_lectures, parse_lecture
+from grader.course import CourseError, all_lectures, load_lecture, parse_lecture
 from grader.sandbox import Limits
 from grader.sandbox.learner import Learner
 from grader.sandbox.process import choose_sandbox, start_worker
 
 PROBE = 'import sys\n\ndef warmed(name):\n    return name in sys.modules\n'
+# the worker's fork server: None (none started), or whether torch's library is mapped in it within wait_s
+SERVER_PROBE = """import time
+from multiprocessing import forkserver
+
+def server_has_torch(wait_s):
+    pid = forkserver._forkserver._forkserver_pid
+    if pid is None:
+        return None
+    deadline = time.monotonic() + wait_s
+    while True:
+        with open(f"/proc/{pid}/maps") as f:
+            if "libtorch" in f.read():
+                return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+"""
 MINIMAL = {"number": 99, "title": "t", "title_zh": "t", "limits": {"call_s": 1.0, "submission_s": 2.0},
            "exercises": [{"name": "e", "file": "e.py", "symbols": ["f"], "title": "t", "title_zh": "t", "hints": []}],
            "checks": [{"name": "c", "exercise": "e", "points": 1.0, "hint": ""}]}
@@ -33,6 +54,15 @@ def test_a_lecture_names_modules_to_warm_up():
     for bad in (["os; rm -rf /"], ["torch..x"], [""], "torch._dynamo", [3]):
         with pytest.raises(CourseError):
             parse_lecture("lecture99", {**MINIMAL, "warm_imports": bad})
+
+
+def test_a_lecture_names_what_its_fork_server_imports():
+    assert parse_lecture("lecture99", {**MINIMAL, "forkserver_preload": ["torch"]}).forkserver_preload == ("torch",)
+    assert parse_lecture("lecture99", MINIMAL).forkserver_preload == ()
+    for bad in (["torch; x"], "torch", [1]):
+        with pytest.raises(CourseError):
+            parse_lecture("lecture99", {**MINIMAL, "forkserver_preload": bad})
+    assert load_lecture("lecture08").forkserver_preload == ("torch",)
 
 
 def test_every_warm_import_of_the_course_exists():
@@ -56,6 +86,18 @@ def test_the_worker_imports_them_before_its_first_request(tmp_path, warm):
 
 
 @pytest.mark.grading
+@pytest.mark.parametrize("preload", [("torch",), ()])
+def test_the_worker_starts_its_fork_server_at_once(tmp_path, preload):
+    (tmp_path / "probe.py").write_text(SERVER_PROBE)
+    learner = Learner(lambda: start_worker(tmp_path, ["probe"], limits=Limits(), forkserver_preload=preload),
+                      call_s=60, submission_s=120)
+    try:
+        assert learner.call("probe.server_has_torch", 30) is (True if preload else None)
+    finally:
+        learner.close()
+
+
+@pytest.mark.grading
 def test_a_zygote_imports_them_once_for_its_workers(tmp_path):
     if choose_sandbox()[0] != "bwrap":
         pytest.skip("the zygote runs only in bubblewrap, which cannot run here")
@@ -74,6 +116,14 @@ def test_a_zygote_imports_them_once_for_its_workers(tmp_path):
             assert learner.call("probe.warmed", "torch._dynamo") is True
         finally:
             learner.close()
+        (root / "a" / "probe.py").write_text(SERVER_PROBE)
+        for preload, expected in ((("torch",), True), ((), None)):  # each worker its own server, not the zygote's
+            learner = Learner(lambda: zygote.worker(root / "a", ["probe"], forkserver_preload=preload),
+                              call_s=60, submission_s=120)
+            try:
+                assert learner.call("probe.server_has_torch", 30) is expected
+            finally:
+                learner.close()
     finally:
         zygote.close()
 

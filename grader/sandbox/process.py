@@ -216,10 +216,12 @@ def _limit_resources(limits: Limits, device: str, cgroup: WorkerCgroup | None, c
     return apply
 
 
-def _worker_env(home: str, device: str, display: str = "", warm_imports=()) -> dict:
+def _worker_env(home: str, device: str, display: str = "", warm_imports=(), forkserver_preload=()) -> dict:
     env = {
         "GRADER_DISPLAY_ROOT": display,  # = inside/worker.py's DISPLAY_ENV: paths in tracebacks as the learner knows them
         "GRADER_WARM_IMPORTS": ",".join(warm_imports),  # = inside/worker.py's WARM_ENV (Lecture.warm_imports)
+        # = inside/worker.py's FORKSERVER_ENV (Lecture.forkserver_preload)
+        "GRADER_FORKSERVER_PRELOAD": ",".join(forkserver_preload),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": home,
         "TMPDIR": home,
@@ -243,7 +245,7 @@ def _worker_env(home: str, device: str, display: str = "", warm_imports=()) -> d
 
 def start_worker(lecture_dir: Path, modules: list[str], *, limits: Limits, device: str = "cpu",
                  data_files: dict[str, Path] | None = None, sandbox: str | None = None,
-                 display: str = "", warm_imports=()) -> WorkerProcess:
+                 display: str = "", warm_imports=(), forkserver_preload=()) -> WorkerProcess:
     """Copy the learner's lecture directory into a fresh scratch directory and start a worker on it.
 
     ``data_files`` maps a path inside the worker's working directory to a file to expose there
@@ -251,6 +253,7 @@ def start_worker(lecture_dir: Path, modules: list[str], *, limits: Limits, devic
     (default: the ``GRADER_SANDBOX`` environment variable, else auto).  ``display``: the folder of the
     learner's files as they know it (``exercises/lecture06``), for the paths in tracebacks.
     ``warm_imports``: modules the worker imports before its first request (``Lecture.warm_imports``).
+    ``forkserver_preload``: modules of the fork server the worker starts at once (``Lecture.forkserver_preload``).
     """
     mode, reason = choose_sandbox(sandbox)
     scratch = Path(tempfile.mkdtemp(prefix="grader-worker-")).resolve()  # bwrap binds it from any cwd
@@ -271,7 +274,7 @@ def start_worker(lecture_dir: Path, modules: list[str], *, limits: Limits, devic
             proc = subprocess.Popen(
                 args, pass_fds=(req_r, resp_w, status_w),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=scratch, env=_worker_env(home, device, display, warm_imports), start_new_session=True,
+                cwd=scratch, env=_worker_env(home, device, display, warm_imports, forkserver_preload), start_new_session=True,
                 preexec_fn=_limit_resources(limits, device, cgroup, backend.CUTS_NETWORK, status_w),
             )
     except BaseException:

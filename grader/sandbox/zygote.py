@@ -124,7 +124,7 @@ class Zygote:
         return Path(submission).resolve().is_relative_to(self.sources.resolve())
 
     def worker(self, submission: Path, modules: list[str], *, limits: Limits | None = None,
-               display: str = "") -> WorkerProcess:
+               display: str = "", forkserver_preload=()) -> WorkerProcess:
         """A fresh worker on ``submission`` (a folder inside ``sources``), as ``start_worker`` gives."""
         if self.broken:
             raise ZygoteFailed(self.broken)
@@ -137,7 +137,8 @@ class Zygote:
         log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             request = {"root": f"{bwrap.SANDBOX}/code", "modules": ",".join(modules),
-                       "source": f"{SOURCES}/{rel}", "display": display}
+                       "source": f"{SOURCES}/{rel}", "display": display,
+                       "forkserver": ",".join(forkserver_preload)}
             socket.send_fds(self.ctrl, [json.dumps(request).encode()], [req_r, resp_w, log_fd, status_w])
             if not select.select([self.ctrl], [], [], START_S)[0]:
                 raise ZygoteFailed(f"the zygote did not answer within {START_S:g} s")

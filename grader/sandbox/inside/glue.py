@@ -331,13 +331,21 @@ def loader_behaviour(cases) -> dict:
 
 
 def spawn_epoch(path: str) -> dict:
-    """One epoch of the learner's make_loader over its TableDataset with two worker processes started by
-    "spawn": each is a fresh Python that imports the learner's files (training.py too, as a script run
-    under spawn would) and unpickles the Dataset.  The batches, or the error."""
+    """One epoch of the learner's make_loader over its TableDataset with two worker processes started as
+    "spawn" starts them: each imports the learner's files afresh (training.py too, as a script run under
+    spawn would) and unpickles the Dataset.  The batches, or the error.
+
+    multiprocessing's "forkserver" with torch preloaded: its workers run spawn's own start-up (the main
+    module re-run as __mp_main__, the process object unpickled, the bootstrapping guard armed), forked
+    from a server that imported torch once instead of two Pythons importing it each (4.3 s against
+    3.1 s measured for this epoch).  Nothing of the learner's is imported in the server."""
     loader = resolve("make_loader")(resolve("TableDataset")(path), 64, shuffle=False, num_workers=2)
     got = {"workers": loader.num_workers, "error": None, "batches": []}
     if got["workers"] == 2:
-        loader.multiprocessing_context = "spawn"
+        import multiprocessing
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["torch"])
+        loader.multiprocessing_context = context
         loader.worker_init_fn = functools.partial(importlib.import_module, "training")
         try:
             got["batches"] = [(inputs, labels) for inputs, labels in loader]

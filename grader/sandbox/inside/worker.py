@@ -20,6 +20,7 @@ import sys
 RUN_AS_ENV = "GRADER_WORKER_UID"     # started as host root: the uid (and gid) to become first
 PROBE_ARG = "--probe"                # the sandbox's start-up probe: the real command line, then exit
 WARM_ENV = "GRADER_WARM_IMPORTS"  # modules to import before the first request, comma-separated
+FORKSERVER_ENV = "GRADER_FORKSERVER_PRELOAD"  # start a fork server importing these modules, comma-separated
 DISPLAY_ENV = "GRADER_DISPLAY_ROOT"  # how the learner knows the folder of their files (exercises/lecture06)
 
 
@@ -383,6 +384,23 @@ def warm_up(names: str) -> None:
             pass
 
 
+def start_forkserver(names: str) -> None:
+    """Start multiprocessing's fork server, importing ``names``, now, before any learner code is loaded
+    (the server is a fresh Python: nothing of this process's is in it).  Lecture 08's spawn check
+    (glue.spawn_epoch) forks its loader workers from it; its import of torch runs on the core this worker
+    and the grader leave free while they load, instead of two workers importing torch during the check.
+    A server that cannot start is left to the check, which starts it again or reports why not."""
+    names = [name for name in names.split(",") if name]
+    if not names:
+        return
+    from multiprocessing import forkserver
+    forkserver.set_forkserver_preload(names)
+    try:
+        forkserver.ensure_running()
+    except Exception:
+        pass
+
+
 def main(argv: list[str]) -> None:
     rfd, wfd, root = int(argv[1]), int(argv[2]), argv[3]
     modules = [m for m in argv[4].split(",") if m]
@@ -390,6 +408,7 @@ def main(argv: list[str]) -> None:
         import shutil
         shutil.copytree(argv[5], root, symlinks=True)
     become_subreaper()
+    start_forkserver(os.environ.pop(FORKSERVER_ENV, ""))
     sys.path.insert(0, os.path.abspath(root))
     os.environ.setdefault("MPLBACKEND", "Agg")
     warm_up(os.environ.pop(WARM_ENV, ""))
@@ -509,6 +528,7 @@ def zygote(ctrl_fd: int, cwd: str, keep: list[str]) -> None:
                 os.close(log_fd)
                 _set_dumpable(1)
                 os.environ[DISPLAY_ENV] = request["display"]
+                os.environ[FORKSERVER_ENV] = request.get("forkserver", "")  # started in this worker, not here
                 main(["worker.py", str(rfd), str(wfd), request["root"], request["modules"], request["source"]])
             finally:
                 os._exit(70)
