@@ -286,6 +286,24 @@ def test_loader_behaviour(learner_code):
     assert got["global_after"] == torch.rand(1).item()
 
 
+def test_trained_then_reads_the_model_its_training_changed(learner_code):
+    def train(model, steps):
+        with torch.no_grad():
+            model.weight += steps
+    def no_training(model, steps):
+        return model
+    model = nn.Linear(1, 1)
+    nn.init.zeros_(model.weight), nn.init.zeros_(model.bias)
+    learner_code(train=train, no_training=no_training)
+    got = glue.trained_then("train", model, [model, 2.0], torch.tensor([[1.0], [3.0]]))
+    assert got["state"]["weight"].item() == 2.0 and not got["out"].requires_grad
+    assert got["out"].flatten().tolist() == [2.0, 6.0]
+    assert glue.trained_then("no_training", model, [model, 1.0], torch.ones(1, 1))["state"]["weight"].item() == 2.0
+    learner_code(train=lambda model, steps: 1 / 0)
+    with pytest.raises(ZeroDivisionError):  # the learner's error is the call's own (the check's `where`)
+        glue.trained_then("train", model, [model, 1.0], torch.ones(1, 1))
+
+
 def test_spawn_epoch_without_workers(learner_code):
     learner_code(TableDataset=_Table, make_loader=lambda d, b, shuffle=True, num_workers=0: _make_loader(d, b, shuffle))
     assert glue.spawn_epoch("table.csv") == {"workers": 0, "error": None, "batches": []}

@@ -23,7 +23,7 @@ from .common import (CheckFailed, HandAdam, Mistake, describe, expect_class_scor
                      fail_mistake,
                      first_pixel_batches, fix_of, glue, glue_side_by_side, judge_accuracy, judge_fraction_correct, judge_mean_loss, judge_modes,
                      judge_zero_grad, line_model_outputs, predict_classes, randint, randn, reject_probabilities,
-                     seeded_state, shapes_of, simulate_line_sgd, weight_and_bias)
+                     seeded_state, shapes_of, simulate_line_sgd, weight_and_bias, weight_and_bias_in)
 
 __all__ = [
     # messages in the learner's language (gettext): _("text {x}").format(x=...); N_ marks a table's text
@@ -37,7 +37,7 @@ __all__ = [
     # the learner's objects at work, in the worker
     "first_pixel_batches", "glue", "glue_side_by_side", "expect_class_scores", "expect_line_training", "expect_parameter_count", "expect_trains_in_train_mode",
     "expect_zero_grad_each_step",
-    "line_model_outputs", "weight_and_bias",
+    "line_model_outputs", "weight_and_bias", "weight_and_bias_in",
     # verdicts
     "judge_accuracy", "judge_fraction_correct", "judge_mean_loss", "judge_modes", "judge_zero_grad",
     "predict_classes",

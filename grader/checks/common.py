@@ -314,7 +314,11 @@ def shapes_of(module) -> dict[str, tuple]:
 
 def weight_and_bias(learner, model, owner: str, prefix: str = "linear.") -> tuple[float, float]:
     """w and b of a one-input, one-output layer kept as `self.linear` (lectures 05 and 06)."""
-    state = learner.method(model, "state_dict")
+    return weight_and_bias_in(learner.method(model, "state_dict"), owner, prefix)
+
+
+def weight_and_bias_in(state, owner: str, prefix: str = "linear.") -> tuple[float, float]:
+    """w and b in a model's state_dict (``weight_and_bias``; glue's ``trained_then`` returns one)."""
     w = state.get(prefix + "weight") if isinstance(state, dict) else None
     b = state.get(prefix + "bias") if isinstance(state, dict) else None
     if w is None or b is None:

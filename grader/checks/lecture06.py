@@ -13,13 +13,14 @@ import torch.nn.functional as F
 from grader.checks.api import N_, _  # gettext: messages in the learner's language (grader.i18n)
 from grader.checks.api import (Mistake, expect_close, expect_line_training, expect_near, expect_number,
                                expect_parameter_count, expect_probabilities, expect_shape, expect_tensor,
-                               expect_zero_grad_each_step, fail, fail_mistake, glue, line_model_outputs,
-                               simulate_line_sgd, weight_and_bias)
+                               expect_zero_grad_each_step, fail, fail_mistake, glue, glue_side_by_side,
+                               line_model_outputs, simulate_line_sgd, weight_and_bias, weight_and_bias_in)
 
 X = torch.tensor([[1.0], [2.0], [3.0]])
 Y = torch.tensor([[0.0], [0.0], [1.0]])
 SLIDE_Y = torch.tensor([1.0, 1.0, 0.0, 0.0])
 SLIDE_P = torch.tensor([0.2, 0.8, 0.3, 0.7])
+HOURS_1_AND_4 = torch.tensor([[1.0], [4.0]])
 
 
 def same_values(a: torch.Tensor, b: torch.Tensor) -> bool:
@@ -243,6 +244,7 @@ def test_zero_grad_each_step(learner):
 
 def test_crosses_half_near_slide(learner, thresholds):
     """Your whole pipeline (slide_data, LogisticRegressionModel, make_criterion, make_optimizer at lr 0.01, train for 1000 epochs) makes P(pass) cross 0.5 near 2.4 hours, from several seeds."""
+    runs = []  # (seed, w0, b0, glue trained_then's arguments): every seed's model and optimizer first
     for seed in thresholds["seeds"]:
         learner.seed(seed)
         model = learner.new("LogisticRegressionModel")
@@ -251,8 +253,14 @@ def test_crosses_half_near_slide(learner, thresholds):
         data = learner.call("slide_data")
         if not isinstance(data, (tuple, list)) or len(data) != 2:
             fail(_("slide_data() must return two tensors (x_data, y_data)"))
-        learner.call("train", model, learner.call("make_criterion"), opt, data[0], data[1], 1000)
-        w, b = weight_and_bias(learner, model, "LogisticRegressionModel")
+        train_args = [model, learner.call("make_criterion"), opt, data[0], data[1], 1000]
+        runs.append((seed, w0, b0, ("train", model, train_args, HOURS_1_AND_4)))
+    # the trainings (no random numbers drawn) side by side, each then read back as data
+    where = _("train(model, criterion, optimizer, x_data, y_data, 1000)")
+    glue_side_by_side(learner, "trained_then", [args for *_unused, args in runs], where=where)
+    for seed, w0, b0, args in runs:
+        got = glue(learner, "trained_then", *args, where=where)
+        w, b = weight_and_bias_in(got["state"], "LogisticRegressionModel")
         w_ref, b_ref, _unused = _simulate(w0, b0, 0.01, 1000)
         crossing = -b / w if w else math.inf
         tol = thresholds["wb_tol"]
@@ -264,7 +272,7 @@ def test_crosses_half_near_slide(learner, thresholds):
                    "zero_grad, backward, step)").format(seed=seed, w0=w0, b0=b0, w_ref=w_ref, b_ref=b_ref, v5=-b_ref / w_ref, w=w, b=b, crossing=crossing))
         expect_near(crossing, thresholds["boundary"], thresholds["boundary_tol"],
                     _("the hours where P(pass) = 0.5 (seed {seed})").format(seed=seed))
-        probs = expect_shape(learner.call(model, torch.tensor([[1.0], [4.0]])), (2, 1), _("the model at 1 h and 4 h"))
+        probs = expect_shape(got["out"], (2, 1), _("the model at 1 h and 4 h"))
         if not probs[0, 0] < 0.5 < probs[1, 0]:
             fail(_("P(pass | 1 h) = {v0:.3f} and P(pass | 4 h) = {v1:.3f}: expected below 0.5 at 1 h and "
                    "above at 4 h").format(v0=probs[0, 0].item(), v1=probs[1, 0].item()))

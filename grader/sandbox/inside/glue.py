@@ -69,6 +69,17 @@ def trained_state(model) -> dict:
             "param_device": next(model.parameters()).device.type}
 
 
+def trained_then(function: str, model, args: list, inputs) -> dict:
+    """The learner's ``function(*args)``, a training that changes ``model`` in place, then the trained
+    model as data: its state_dict (CPU tensors) and what it returns for ``inputs``.  What a check reads
+    after trainings run side by side (glue_side_by_side), each in a forked copy of the worker, from which
+    the trained model cannot come back as a handle."""
+    resolve(function)(*args)
+    out = model(inputs)
+    return {"state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+            "out": out.detach() if isinstance(out, torch.Tensor) else out}
+
+
 def number_without_graph(function: str, model, x) -> dict:
     """``function(model, x)`` (predict, pass_probability) and whether what it returned is still in a graph."""
     out = resolve(function)(model, x)
