@@ -32,7 +32,8 @@ def test_glue_imports_only_the_standard_library_torch_and_torchvision():
     tree = ast.parse(Path(glue.__file__).read_text(encoding="utf-8"))
     modules = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     modules |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-    assert modules <= {"__future__", "functools", "importlib", "collections", "csv", "gzip", "torch", "torchvision"}
+    assert modules <= {"__future__", "functools", "importlib", "collections", "csv", "gzip", "multiprocessing", "torch",
+                       "torchvision"}
 
 
 def test_resolve_is_left_to_the_worker():
