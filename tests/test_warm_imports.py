@@ -73,28 +73,29 @@ def test_every_warm_import_of_the_course_exists():
         assert importlib.util.find_spec(name) is not None, name
 
 
+def probe_call(start, function: str, *args):
+    """``probe.function(*args)`` in a worker that ``start()`` gives, then the worker closed."""
+    learner = Learner(start, call_s=60, submission_s=120)
+    try:
+        return learner.call(f"probe.{function}", *args)
+    finally:
+        learner.close()
+
+
 @pytest.mark.grading
 @pytest.mark.parametrize("warm", [("torch._dynamo",), ()])
 def test_the_worker_imports_them_before_its_first_request(tmp_path, warm):
     (tmp_path / "probe.py").write_text(PROBE)
-    learner = Learner(lambda: start_worker(tmp_path, ["probe"], limits=Limits(), warm_imports=warm),
-                      call_s=60, submission_s=120)
-    try:
-        assert learner.call("probe.warmed", "torch._dynamo") is bool(warm)
-    finally:
-        learner.close()
+    start = lambda: start_worker(tmp_path, ["probe"], limits=Limits(), warm_imports=warm)  # noqa: E731
+    assert probe_call(start, "warmed", "torch._dynamo") is bool(warm)
 
 
 @pytest.mark.grading
 @pytest.mark.parametrize("preload", [("torch",), ()])
 def test_the_worker_starts_its_fork_server_at_once(tmp_path, preload):
     (tmp_path / "probe.py").write_text(SERVER_PROBE)
-    learner = Learner(lambda: start_worker(tmp_path, ["probe"], limits=Limits(), forkserver_preload=preload),
-                      call_s=60, submission_s=120)
-    try:
-        assert learner.call("probe.server_has_torch", 30) is (True if preload else None)
-    finally:
-        learner.close()
+    start = lambda: start_worker(tmp_path, ["probe"], limits=Limits(), forkserver_preload=preload)  # noqa: E731
+    assert probe_call(start, "server_has_torch", 30) is (True if preload else None)
 
 
 @pytest.mark.grading
@@ -111,19 +112,11 @@ def test_a_zygote_imports_them_once_for_its_workers(tmp_path):
     zygote = Zygote(sources=root, limits=Limits(), data_files={}, warm_imports=("torch._dynamo",))
     zygote.start()
     try:
-        learner = Learner(lambda: zygote.worker(root / "a", ["probe"]), call_s=60, submission_s=120)
-        try:
-            assert learner.call("probe.warmed", "torch._dynamo") is True
-        finally:
-            learner.close()
+        assert probe_call(lambda: zygote.worker(root / "a", ["probe"]), "warmed", "torch._dynamo") is True
         (root / "a" / "probe.py").write_text(SERVER_PROBE)
         for preload, expected in ((("torch",), True), ((), None)):  # each worker its own server, not the zygote's
-            learner = Learner(lambda: zygote.worker(root / "a", ["probe"], forkserver_preload=preload),
-                              call_s=60, submission_s=120)
-            try:
-                assert learner.call("probe.server_has_torch", 30) is expected
-            finally:
-                learner.close()
+            start = lambda: zygote.worker(root / "a", ["probe"], forkserver_preload=preload)  # noqa: E731
+            assert probe_call(start, "server_has_torch", 30) is expected
     finally:
         zygote.close()
 
