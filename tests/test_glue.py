@@ -7,6 +7,8 @@ stand-ins each test defines, correct ones and known-wrong ones.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -191,6 +193,39 @@ def test_sigmoid_probe(learner_code):
     s = torch.sigmoid(x)
     assert got["connected"] and torch.allclose(got["out"], s) and torch.allclose(got["grad"], g * s * (1 - s))
     assert torch.allclose((got["plus"] - got["minus"]) / 2e-6, s * (1 - s))
+
+
+class _SeenGradOutput(_Sigmoid):
+    seen = []
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        _SeenGradOutput.seen.append(grad_output.clone())
+        return _Sigmoid.backward(ctx, grad_output)
+
+
+def test_sigmoid_probe_gives_backward_g_itself(learner_code):
+    """The learner's backward receives g, bit for bit, as under out.backward(g); a wrong shape meets
+    backward(g)'s own error."""
+    learner_code(Sigmoid=_SeenGradOutput)
+    x, g = torch.randn(3, 4, dtype=torch.float64), torch.randn(3, 4, dtype=torch.float64)
+    glue.sigmoid_probe(x, g, 1e-6)
+    assert torch.equal(_SeenGradOutput.seen[-1], g)
+    learner_code(Sigmoid=type("Flat", (_Sigmoid,), {"forward": staticmethod(lambda ctx, x: _Sigmoid.forward(ctx, x).flatten())}))
+    with pytest.raises(RuntimeError, match="shape"):
+        glue.sigmoid_probe(x, g, 1e-6)
+
+
+def test_sigmoid_probe_leaves_sympy_unimported():
+    """Lecture 04's worker never imports sympy (0.6-1 s), which out.backward(g) on a non-scalar would."""
+    code = ("import sys, torch\nfrom grader.sandbox.inside import glue\nfrom tests.test_glue import _Sigmoid\n"
+            "glue.resolve = {'Sigmoid': _Sigmoid}.__getitem__\n"
+            "glue.sigmoid_probe(torch.randn(3, 4, dtype=torch.float64), torch.randn(3, 4, dtype=torch.float64), 1e-6)\n"
+            "print('sympy' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "False"
 
 
 # ---------------------------------------------------------------- lectures 05 and 06
