@@ -205,8 +205,11 @@ def test_an_interrupted_batch_keeps_what_was_graded(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tmp)}
+    # SIGINT as a terminal gives it: a suite started in the background by a non-interactive shell runs
+    # with SIGINT ignored, which the batch would inherit (Python then installs no KeyboardInterrupt)
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(out), *subs], env=env, cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     done = out / "submissions" / "quick" / "result.json"
     deadline = time.monotonic() + 120
     while not done.exists() and time.monotonic() < deadline:
