@@ -62,11 +62,15 @@ def recorded_gradients(optimizer: RecordingSGD) -> list:
     return optimizer.seen
 
 
+def state_as_data(model) -> dict:
+    """A model's state_dict as CPU tensors, detached and copied."""
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
 def trained_state(model) -> dict:
     """A model trained here, as data: its weights as CPU tensors, and the device it trained on.  The
     evaluation inputs are never sent: the grader computes the predictions from these weights."""
-    return {"state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-            "param_device": next(model.parameters()).device.type}
+    return {"state": state_as_data(model), "param_device": next(model.parameters()).device.type}
 
 
 def trained_then(function: str, model, args: list, inputs) -> dict:
@@ -76,8 +80,7 @@ def trained_then(function: str, model, args: list, inputs) -> dict:
     the trained model cannot come back as a handle."""
     resolve(function)(*args)
     out = model(inputs)
-    return {"state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-            "out": out.detach() if isinstance(out, torch.Tensor) else out}
+    return {"state": state_as_data(model), "out": out.detach() if isinstance(out, torch.Tensor) else out}
 
 
 def number_without_graph(function: str, model, x) -> dict:
